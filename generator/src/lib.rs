@@ -1,0 +1,1 @@
+//! bi-rest generator (work in progress).

@@ -1,0 +1,2 @@
+//! bi-rest: typed, authenticated clients for the REST APIs of enterprise analytics platforms
+//! (MicroStrategy / Strategy One, Looker, AgileApps).
