@@ -1,2 +1,4 @@
 //! bi-rest: typed, authenticated clients for the REST APIs of enterprise analytics platforms
 //! (MicroStrategy / Strategy One, Looker, AgileApps).
+
+pub mod credentials;
