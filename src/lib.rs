@@ -8,3 +8,5 @@ pub mod error;
 pub mod mstr;
 
 pub use error::Error;
+#[cfg(feature = "sim")]
+pub mod sim;
