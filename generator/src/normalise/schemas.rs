@@ -1,7 +1,7 @@
 //! Schema-level fixes over the whole document: `description: null` / `title: null` (removed:
 //! null carries nothing), `type: "any"` (becomes an untyped schema = any JSON value), and
-//! `enum` on a `type: array` schema (moved into `items`, where it belongs). Also gives
-//! responses without a `description` an empty one (openapiv3 requires it).
+//! `format: "any"` on an untyped schema (removed), and `enum` on a `type: array` schema
+//! (moved into `items`, where it belongs).
 
 use super::Ctx;
 use crate::error::Result;
@@ -19,7 +19,7 @@ pub fn run(doc: &mut Value, ctx: &mut Ctx<'_>) -> Result<()> {
     }
     if counts.any > 0 {
         ctx.report.note(format!(
-            "{} `type: \"any\"` schemas made untyped (any JSON value)",
+            "{} `type: \"any\"` / `format: \"any\"` schemas made untyped (any JSON value)",
             counts.any
         ));
     }
@@ -70,6 +70,10 @@ fn fix_object(map: &mut Map<String, Value>, c: &mut Counts) {
         map.remove("type");
         c.any += 1;
     }
+    if map.get("format").and_then(Value::as_str) == Some("any") && !map.contains_key("type") {
+        map.remove("format");
+        c.any += 1;
+    }
     if map.get("type").and_then(Value::as_str) == Some("array") {
         if let Some(Value::Array(values)) = map.remove("enum") {
             let flat: Vec<Value> = values
@@ -95,17 +99,6 @@ fn fix_object(map: &mut Map<String, Value>, c: &mut Counts) {
             c.array_enum += 1;
         }
     }
-    // Responses (objects with `content` maps of media types, or bare ones in `responses`)
-    // are recognised by the caller; here we only add a missing description to anything that
-    // looks like a response object.
-    if map.contains_key("content")
-        && !map.contains_key("description")
-        && !map.contains_key("schema")
-        && !map.contains_key("in")
-        && !map.contains_key("required")
-    {
-        map.insert("description".into(), Value::String(String::new()));
-    }
 }
 
 fn json_type(v: &Value) -> Option<&'static str> {
@@ -128,7 +121,7 @@ mod tests {
     fn fixes_null_description_any_and_array_enum() {
         let mut doc = json!({"components": {"schemas": {
             "A": {"type": "object", "description": null, "properties": {
-                "x": {"type": "any"},
+                "x": {"type": "any"}, "y": {"format": "any"}, "content": {"type": "string"},
                 "fmt": {"type": "array", "enum": ["csv", "txt"], "items": {"type": "string"}}
             }}
         }}});
@@ -138,6 +131,8 @@ mod tests {
         let a = &doc["components"]["schemas"]["A"];
         assert!(a.get("description").is_none());
         assert_eq!(a["properties"]["x"], json!({}));
+        assert_eq!(a["properties"]["y"], json!({}));
+        assert_eq!(a["properties"]["content"], json!({"type": "string"}));
         assert_eq!(
             a["properties"]["fmt"],
             json!({"type": "array", "items": {"type": "string", "enum": ["csv", "txt"]}})
