@@ -1,1 +1,2 @@
 //! bi-rest generator (work in progress).
+pub mod load;
