@@ -136,3 +136,28 @@ impl LoadError {
         &self.message
     }
 }
+
+impl From<LoadError> for crate::error::GenError {
+    /// Keeps kind, file and pointer; line/column go into the message.
+    fn from(e: LoadError) -> Self {
+        use crate::error::ErrorKind;
+        let kind = match e.kind {
+            LoadErrorKind::Io => ErrorKind::Io,
+            LoadErrorKind::Parse => ErrorKind::Parse,
+            LoadErrorKind::NotASpec | LoadErrorKind::UnsupportedVersion => {
+                ErrorKind::UnsupportedVersion
+            }
+            LoadErrorKind::Invalid => ErrorKind::Invalid,
+        };
+        let message = match (e.line, e.column) {
+            (Some(l), Some(c)) => format!("line {l}, column {c}: {}", e.message),
+            (Some(l), None) => format!("line {l}: {}", e.message),
+            _ => e.message,
+        };
+        let mut g = crate::error::GenError::new(kind, message).with_file(e.file);
+        if let Some(p) = e.pointer {
+            g = g.with_pointer(p);
+        }
+        g
+    }
+}
