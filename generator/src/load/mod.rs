@@ -203,11 +203,26 @@ mod tests {
     #[test]
     fn versions_are_detected() {
         let o = "t";
-        assert_eq!(detect_version(&json!({"openapi": "3.0.3"}), o).unwrap(), SpecVersion::OpenApi30);
-        assert_eq!(detect_version(&json!({"openapi": "3.1.0"}), o).unwrap(), SpecVersion::OpenApi31);
-        assert_eq!(detect_version(&json!({"swagger": "2.0"}), o).unwrap(), SpecVersion::Swagger2);
-        assert_eq!(detect_version(&json!({"swagger": 2.0}), o).unwrap(), SpecVersion::Swagger2);
-        assert_eq!(detect_version(&json!({"openapi": 3.0}), o).unwrap(), SpecVersion::OpenApi30);
+        assert_eq!(
+            detect_version(&json!({"openapi": "3.0.3"}), o).unwrap(),
+            SpecVersion::OpenApi30
+        );
+        assert_eq!(
+            detect_version(&json!({"openapi": "3.1.0"}), o).unwrap(),
+            SpecVersion::OpenApi31
+        );
+        assert_eq!(
+            detect_version(&json!({"swagger": "2.0"}), o).unwrap(),
+            SpecVersion::Swagger2
+        );
+        assert_eq!(
+            detect_version(&json!({"swagger": 2.0}), o).unwrap(),
+            SpecVersion::Swagger2
+        );
+        assert_eq!(
+            detect_version(&json!({"openapi": 3.0}), o).unwrap(),
+            SpecVersion::OpenApi30
+        );
     }
 
     #[test]

@@ -94,12 +94,42 @@ pub fn lower(mut doc: Value, origin: &str, notes: &mut Vec<LoadNote>) -> Result<
         }
     }
     if let Some(comps) = root.get_mut("components").and_then(Value::as_object_mut) {
-        walk_map(comps.get_mut("schemas"), "/components/schemas", notes, walk_schema);
-        walk_map(comps.get_mut("parameters"), "/components/parameters", notes, walk_parameter);
-        walk_map(comps.get_mut("headers"), "/components/headers", notes, walk_parameter);
-        walk_map(comps.get_mut("requestBodies"), "/components/requestBodies", notes, walk_body);
-        walk_map(comps.get_mut("responses"), "/components/responses", notes, walk_response);
-        walk_map(comps.get_mut("callbacks"), "/components/callbacks", notes, walk_callback);
+        walk_map(
+            comps.get_mut("schemas"),
+            "/components/schemas",
+            notes,
+            walk_schema,
+        );
+        walk_map(
+            comps.get_mut("parameters"),
+            "/components/parameters",
+            notes,
+            walk_parameter,
+        );
+        walk_map(
+            comps.get_mut("headers"),
+            "/components/headers",
+            notes,
+            walk_parameter,
+        );
+        walk_map(
+            comps.get_mut("requestBodies"),
+            "/components/requestBodies",
+            notes,
+            walk_body,
+        );
+        walk_map(
+            comps.get_mut("responses"),
+            "/components/responses",
+            notes,
+            walk_response,
+        );
+        walk_map(
+            comps.get_mut("callbacks"),
+            "/components/callbacks",
+            notes,
+            walk_callback,
+        );
     }
     Ok(doc)
 }
@@ -117,7 +147,9 @@ fn inline_path_item_refs(root: &mut Map<String, Value>, notes: &mut Vec<LoadNote
         "path-items-inlined",
         "`components.pathItems` (3.1 only) removed; path items referring to it were inlined",
     ));
-    let Some(items) = items.as_object() else { return };
+    let Some(items) = items.as_object() else {
+        return;
+    };
     let Some(paths) = root.get_mut("paths").and_then(Value::as_object_mut) else {
         return;
     };
@@ -163,8 +195,15 @@ fn walk_array(v: Option<&mut Value>, ptr: &str, notes: &mut Vec<LoadNote>, f: Wa
 }
 
 fn walk_path_item(item: &mut Value, ptr: &str, notes: &mut Vec<LoadNote>) {
-    let Some(map) = item.as_object_mut() else { return };
-    walk_array(map.get_mut("parameters"), &join(ptr, "parameters"), notes, walk_parameter);
+    let Some(map) = item.as_object_mut() else {
+        return;
+    };
+    walk_array(
+        map.get_mut("parameters"),
+        &join(ptr, "parameters"),
+        notes,
+        walk_parameter,
+    );
     for m in METHODS {
         if let Some(op) = map.get_mut(m) {
             walk_operation(op, &join(ptr, m), notes);
@@ -173,13 +212,30 @@ fn walk_path_item(item: &mut Value, ptr: &str, notes: &mut Vec<LoadNote>) {
 }
 
 fn walk_operation(op: &mut Value, ptr: &str, notes: &mut Vec<LoadNote>) {
-    let Some(map) = op.as_object_mut() else { return };
-    walk_array(map.get_mut("parameters"), &join(ptr, "parameters"), notes, walk_parameter);
+    let Some(map) = op.as_object_mut() else {
+        return;
+    };
+    walk_array(
+        map.get_mut("parameters"),
+        &join(ptr, "parameters"),
+        notes,
+        walk_parameter,
+    );
     if let Some(body) = map.get_mut("requestBody") {
         walk_body(body, &join(ptr, "requestBody"), notes);
     }
-    walk_map(map.get_mut("responses"), &join(ptr, "responses"), notes, walk_response);
-    walk_map(map.get_mut("callbacks"), &join(ptr, "callbacks"), notes, walk_callback);
+    walk_map(
+        map.get_mut("responses"),
+        &join(ptr, "responses"),
+        notes,
+        walk_response,
+    );
+    walk_map(
+        map.get_mut("callbacks"),
+        &join(ptr, "callbacks"),
+        notes,
+        walk_callback,
+    );
 }
 
 fn walk_callback(cb: &mut Value, ptr: &str, notes: &mut Vec<LoadNote>) {
@@ -191,22 +247,44 @@ fn walk_parameter(p: &mut Value, ptr: &str, notes: &mut Vec<LoadNote>) {
     if let Some(s) = map.get_mut("schema") {
         walk_schema(s, &join(ptr, "schema"), notes);
     }
-    walk_map(map.get_mut("content"), &join(ptr, "content"), notes, walk_media_type);
+    walk_map(
+        map.get_mut("content"),
+        &join(ptr, "content"),
+        notes,
+        walk_media_type,
+    );
 }
 
 fn walk_body(b: &mut Value, ptr: &str, notes: &mut Vec<LoadNote>) {
     let Some(map) = b.as_object_mut() else { return };
-    walk_map(map.get_mut("content"), &join(ptr, "content"), notes, walk_media_type);
+    walk_map(
+        map.get_mut("content"),
+        &join(ptr, "content"),
+        notes,
+        walk_media_type,
+    );
 }
 
 fn walk_response(r: &mut Value, ptr: &str, notes: &mut Vec<LoadNote>) {
     let Some(map) = r.as_object_mut() else { return };
-    walk_map(map.get_mut("headers"), &join(ptr, "headers"), notes, walk_parameter);
-    walk_map(map.get_mut("content"), &join(ptr, "content"), notes, walk_media_type);
+    walk_map(
+        map.get_mut("headers"),
+        &join(ptr, "headers"),
+        notes,
+        walk_parameter,
+    );
+    walk_map(
+        map.get_mut("content"),
+        &join(ptr, "content"),
+        notes,
+        walk_media_type,
+    );
 }
 
 fn walk_media_type(mt: &mut Value, ptr: &str, notes: &mut Vec<LoadNote>) {
-    let Some(map) = mt.as_object_mut() else { return };
+    let Some(map) = mt.as_object_mut() else {
+        return;
+    };
     if let Some(s) = map.get_mut("schema") {
         walk_schema(s, &join(ptr, "schema"), notes);
     }
@@ -214,7 +292,12 @@ fn walk_media_type(mt: &mut Value, ptr: &str, notes: &mut Vec<LoadNote>) {
         let eptr = join(ptr, "encoding");
         for (k, e) in enc.iter_mut() {
             if let Some(e) = e.as_object_mut() {
-                walk_map(e.get_mut("headers"), &join(&join(&eptr, k), "headers"), notes, walk_parameter);
+                walk_map(
+                    e.get_mut("headers"),
+                    &join(&join(&eptr, k), "headers"),
+                    notes,
+                    walk_parameter,
+                );
             }
         }
     }
@@ -261,7 +344,9 @@ pub fn walk_schema(schema: &mut Value, ptr: &str, notes: &mut Vec<LoadNote>) {
         ));
         return;
     }
-    let Some(map) = schema.as_object_mut() else { return };
+    let Some(map) = schema.as_object_mut() else {
+        return;
+    };
     for k in SUB_SCHEMA {
         match map.get_mut(k) {
             Some(Value::Array(items)) if k == "items" => {
@@ -298,7 +383,9 @@ fn lower_ref_siblings(map: &mut Map<String, Value>, ptr: &str, notes: &mut Vec<L
     if map.len() < 2 || !map.contains_key("$ref") {
         return;
     }
-    let Some(r) = map.shift_remove("$ref") else { return };
+    let Some(r) = map.shift_remove("$ref") else {
+        return;
+    };
     let mut only_ref = Map::new();
     only_ref.insert("$ref".into(), r.clone());
     let entry = Value::Object(only_ref);
@@ -308,11 +395,18 @@ fn lower_ref_siblings(map: &mut Map<String, Value>, ptr: &str, notes: &mut Vec<L
             map.insert("allOf".into(), Value::Array(vec![entry]));
         }
     }
-    let siblings: Vec<&str> = map.keys().filter(|k| *k != "allOf").map(String::as_str).collect();
+    let siblings: Vec<&str> = map
+        .keys()
+        .filter(|k| *k != "allOf")
+        .map(String::as_str)
+        .collect();
     notes.push(LoadNote::new(
         ptr,
         "ref-siblings-allof",
-        format!("`$ref` {r} had siblings ({}); wrapped as allOf so they are kept", siblings.join(", ")),
+        format!(
+            "`$ref` {r} had siblings ({}); wrapped as allOf so they are kept",
+            siblings.join(", ")
+        ),
     ));
 }
 
@@ -354,7 +448,11 @@ fn lower_type(map: &mut Map<String, Value>, ptr: &str, notes: &mut Vec<LoadNote>
         Some(Value::Array(types)) => {
             let has_null = types.iter().any(|t| t == "null");
             let mut rest: Vec<String> = Vec::new();
-            for t in types.iter().filter_map(Value::as_str).filter(|t| *t != "null") {
+            for t in types
+                .iter()
+                .filter_map(Value::as_str)
+                .filter(|t| *t != "null")
+            {
                 if !rest.iter().any(|r| r == t) {
                     rest.push(t.to_string());
                 }
@@ -393,7 +491,10 @@ fn lower_type(map: &mut Map<String, Value>, ptr: &str, notes: &mut Vec<LoadNote>
                         match map.get_mut("allOf") {
                             Some(Value::Array(list)) => list.push(Value::Object(wrapper)),
                             _ => {
-                                map.insert("allOf".into(), Value::Array(vec![Value::Object(wrapper)]));
+                                map.insert(
+                                    "allOf".into(),
+                                    Value::Array(vec![Value::Object(wrapper)]),
+                                );
                             }
                         }
                     } else {
@@ -405,16 +506,30 @@ fn lower_type(map: &mut Map<String, Value>, ptr: &str, notes: &mut Vec<LoadNote>
                 (0, true) => "nullable: true without a type".to_string(),
                 (1, true) => format!("type {} + nullable: true", rest[0]),
                 (1, false) => format!("type {}", rest[0]),
-                (_, n) => format!("oneOf of {} types{}", rest.len(), if n { " + nullable: true" } else { "" }),
+                (_, n) => format!(
+                    "oneOf of {} types{}",
+                    rest.len(),
+                    if n { " + nullable: true" } else { "" }
+                ),
             };
-            notes.push(LoadNote::new(ptr, if has_null { "type-array-null" } else { "type-array" }, format!("`type: {original}` written as {what}")));
+            notes.push(LoadNote::new(
+                ptr,
+                if has_null {
+                    "type-array-null"
+                } else {
+                    "type-array"
+                },
+                format!("`type: {original}` written as {what}"),
+            ));
         }
         _ => {}
     }
 }
 
 fn lower_const(map: &mut Map<String, Value>, ptr: &str, notes: &mut Vec<LoadNote>) {
-    let Some(c) = map.shift_remove("const") else { return };
+    let Some(c) = map.shift_remove("const") else {
+        return;
+    };
     if c.is_null() {
         map.insert("nullable".into(), Value::Bool(true));
     }
@@ -431,7 +546,9 @@ fn lower_examples(map: &mut Map<String, Value>, ptr: &str, notes: &mut Vec<LoadN
     if !matches!(map.get("examples"), Some(Value::Array(_))) {
         return;
     }
-    let Some(Value::Array(list)) = map.shift_remove("examples") else { return };
+    let Some(Value::Array(list)) = map.shift_remove("examples") else {
+        return;
+    };
     let n = list.len();
     let kept = if map.contains_key("example") {
         "the existing `example` kept".to_string()
@@ -456,7 +573,9 @@ fn lower_exclusive(
     bound: &str,
     is_min: bool,
 ) {
-    let Some(Value::Number(n)) = map.get(key).cloned() else { return };
+    let Some(Value::Number(n)) = map.get(key).cloned() else {
+        return;
+    };
     let Some(x) = n.as_f64() else { return };
     let existing = map.get(bound).and_then(Value::as_f64);
     // The exclusive bound is stricter unless the inclusive one already excludes more.
@@ -490,7 +609,9 @@ fn lower_content_encoding(map: &mut Map<String, Value>, ptr: &str, notes: &mut V
         return;
     }
     let format = match enc.as_ref().and_then(Value::as_str) {
-        Some(e) if e.eq_ignore_ascii_case("base64") || e.eq_ignore_ascii_case("base64url") => "byte",
+        Some(e) if e.eq_ignore_ascii_case("base64") || e.eq_ignore_ascii_case("base64url") => {
+            "byte"
+        }
         _ => "binary",
     };
     if !map.contains_key("format") {
@@ -514,7 +635,9 @@ fn lower_content_encoding(map: &mut Map<String, Value>, ptr: &str, notes: &mut V
 }
 
 fn lower_prefix_items(map: &mut Map<String, Value>, ptr: &str, notes: &mut Vec<LoadNote>) {
-    let Some(prefix) = map.shift_remove("prefixItems") else { return };
+    let Some(prefix) = map.shift_remove("prefixItems") else {
+        return;
+    };
     let mut candidates: Vec<Value> = Vec::new();
     let n = match prefix {
         Value::Array(list) => {
@@ -546,6 +669,8 @@ fn lower_prefix_items(map: &mut Map<String, Value>, ptr: &str, notes: &mut Vec<L
     notes.push(LoadNote::new(
         join(ptr, "prefixItems"),
         "prefix-items",
-        format!("`prefixItems` ({n} positions) written as one `items` schema (positions are not kept)"),
+        format!(
+            "`prefixItems` ({n} positions) written as one `items` schema (positions are not kept)"
+        ),
     ));
 }

@@ -63,9 +63,18 @@ impl Ctx<'_> {
         LoadError::new(LoadErrorKind::Invalid, self.origin, ptr, msg)
     }
 
-    fn object<'v>(&self, v: &'v Value, ptr: &str, what: &str) -> Result<&'v Map<String, Value>, LoadError> {
-        v.as_object()
-            .ok_or_else(|| self.invalid(ptr, format!("{what} must be an object, found {}", kind_name(v))))
+    fn object<'v>(
+        &self,
+        v: &'v Value,
+        ptr: &str,
+        what: &str,
+    ) -> Result<&'v Map<String, Value>, LoadError> {
+        v.as_object().ok_or_else(|| {
+            self.invalid(
+                ptr,
+                format!("{what} must be an object, found {}", kind_name(v)),
+            )
+        })
     }
 }
 
@@ -81,7 +90,12 @@ fn strings(v: Option<&Value>) -> Option<Vec<String>> {
 /// Convert a Swagger 2.0 document (already known to declare `swagger: "2.0"`).
 pub fn convert(doc: Value, origin: &str, notes: &mut Vec<LoadNote>) -> Result<Value, LoadError> {
     let Value::Object(src) = doc else {
-        return Err(LoadError::new(LoadErrorKind::NotASpec, origin, "", "the document is not an object"));
+        return Err(LoadError::new(
+            LoadErrorKind::NotASpec,
+            origin,
+            "",
+            "the document is not an object",
+        ));
     };
     let global_params = match src.get("parameters") {
         None => Map::new(),
@@ -161,7 +175,9 @@ pub fn convert(doc: Value, origin: &str, notes: &mut Vec<LoadNote>) -> Result<Va
                 components.insert("responses".into(), Value::Object(out_rs));
             }
             "securityDefinitions" => {
-                let defs = cx.object(value, "/securityDefinitions", "`securityDefinitions`")?.clone();
+                let defs = cx
+                    .object(value, "/securityDefinitions", "`securityDefinitions`")?
+                    .clone();
                 let mut schemes = Map::new();
                 for (name, d) in defs {
                     let ptr = join("/securityDefinitions", &name);
@@ -180,7 +196,11 @@ pub fn convert(doc: Value, origin: &str, notes: &mut Vec<LoadNote>) -> Result<Va
     }
     if !out.contains_key("paths") {
         out.insert("paths".into(), Value::Object(Map::new()));
-        cx.note("/paths", "paths-added", "Swagger document had no `paths`: an empty `paths` was added");
+        cx.note(
+            "/paths",
+            "paths-added",
+            "Swagger document had no `paths`: an empty `paths` was added",
+        );
     }
     if !components.is_empty() {
         out.insert("components".into(), Value::Object(components));
@@ -192,16 +212,30 @@ pub fn convert(doc: Value, origin: &str, notes: &mut Vec<LoadNote>) -> Result<Va
 
 fn servers(src: &Map<String, Value>, cx: &mut Ctx<'_>) -> Value {
     let base = src.get("basePath").and_then(Value::as_str).unwrap_or("");
-    let base = if base == "/" { "" } else { base.trim_end_matches('/') };
+    let base = if base == "/" {
+        ""
+    } else {
+        base.trim_end_matches('/')
+    };
     let Some(host) = src.get("host").and_then(Value::as_str) else {
         let url = if base.is_empty() { "/" } else { base };
-        cx.note("/host", "server-relative", format!("no `host`: server URL is the relative {url:?}"));
+        cx.note(
+            "/host",
+            "server-relative",
+            format!("no `host`: server URL is the relative {url:?}"),
+        );
         return json!([{ "url": url }]);
     };
-    let schemes = strings(src.get("schemes")).filter(|s| !s.is_empty()).unwrap_or_else(|| {
-        cx.note("/schemes", "server-scheme-default", "no `schemes`: https assumed");
-        vec!["https".to_string()]
-    });
+    let schemes = strings(src.get("schemes"))
+        .filter(|s| !s.is_empty())
+        .unwrap_or_else(|| {
+            cx.note(
+                "/schemes",
+                "server-scheme-default",
+                "no `schemes`: https assumed",
+            );
+            vec!["https".to_string()]
+        });
     Value::Array(
         schemes
             .iter()
@@ -211,14 +245,20 @@ fn servers(src: &Map<String, Value>, cx: &mut Ctx<'_>) -> Value {
 }
 
 fn convert_security(mut d: Map<String, Value>, ptr: &str, cx: &mut Ctx<'_>) -> Value {
-    let ty = d.get("type").and_then(Value::as_str).unwrap_or("").to_string();
+    let ty = d
+        .get("type")
+        .and_then(Value::as_str)
+        .unwrap_or("")
+        .to_string();
     match ty.as_str() {
         "basic" => {
             d.insert("type".into(), Value::from("http"));
             d.insert("scheme".into(), Value::from("basic"));
         }
         "oauth2" => {
-            let flow = d.shift_remove("flow").and_then(|f| f.as_str().map(str::to_string));
+            let flow = d
+                .shift_remove("flow")
+                .and_then(|f| f.as_str().map(str::to_string));
             let auth = d.shift_remove("authorizationUrl");
             let token = d.shift_remove("tokenUrl");
             let scopes = d.shift_remove("scopes").unwrap_or_else(|| json!({}));
@@ -228,12 +268,19 @@ fn convert_security(mut d: Map<String, Value>, ptr: &str, cx: &mut Ctx<'_>) -> V
                 Some("application") => ("clientCredentials", Map::new()),
                 Some("accessCode") => ("authorizationCode", Map::new()),
                 other => {
-                    cx.note(join(ptr, "flow"), "oauth2-flow-unknown", format!("unknown oauth2 flow {other:?}: written as implicit"));
+                    cx.note(
+                        join(ptr, "flow"),
+                        "oauth2-flow-unknown",
+                        format!("unknown oauth2 flow {other:?}: written as implicit"),
+                    );
                     ("implicit", Map::new())
                 }
             };
             if matches!(name, "implicit" | "authorizationCode") {
-                f.insert("authorizationUrl".into(), auth.unwrap_or_else(|| Value::from("")));
+                f.insert(
+                    "authorizationUrl".into(),
+                    auth.unwrap_or_else(|| Value::from("")),
+                );
             }
             if matches!(name, "password" | "clientCredentials" | "authorizationCode") {
                 f.insert("tokenUrl".into(), token.unwrap_or_else(|| Value::from("")));
@@ -262,7 +309,10 @@ fn convert_paths(paths: &Value, cx: &mut Ctx<'_>) -> Result<Value, LoadError> {
             None => Vec::new(),
             Some(Value::Array(a)) => a.clone(),
             Some(other) => {
-                return Err(cx.invalid(&join(&ptr, "parameters"), format!("`parameters` must be an array, found {}", kind_name(other))))
+                return Err(cx.invalid(
+                    &join(&ptr, "parameters"),
+                    format!("`parameters` must be an array, found {}", kind_name(other)),
+                ))
             }
         };
         let mut new_item = Map::new();
@@ -270,7 +320,10 @@ fn convert_paths(paths: &Value, cx: &mut Ctx<'_>) -> Result<Value, LoadError> {
             if METHODS.contains(&key.as_str()) {
                 let op_ptr = join(&ptr, key);
                 let op = cx.object(value, &op_ptr, "an operation")?;
-                new_item.insert(key.clone(), convert_operation(op, &path_params, &ptr, &op_ptr, cx)?);
+                new_item.insert(
+                    key.clone(),
+                    convert_operation(op, &path_params, &ptr, &op_ptr, cx)?,
+                );
             } else if key == "parameters" {
                 // Non-body path-level parameters stay at path level; body/formData ones were
                 // merged into each operation.
@@ -299,7 +352,10 @@ enum Param {
     /// `{$ref}` to a non-body global parameter: kept as a reference.
     Ref(Value),
     /// An inline parameter (or a body/formData one copied from the global section).
-    Inline { map: Map<String, Value>, ptr: String },
+    Inline {
+        map: Map<String, Value>,
+        ptr: String,
+    },
 }
 
 impl Param {
@@ -314,9 +370,15 @@ impl Param {
     }
     fn key(&self) -> (String, String) {
         match self {
-            Param::Ref(v) => (v.get("$ref").map(|r| r.to_string()).unwrap_or_default(), String::new()),
+            Param::Ref(v) => (
+                v.get("$ref").map(|r| r.to_string()).unwrap_or_default(),
+                String::new(),
+            ),
             Param::Inline { map, .. } => (
-                map.get("name").and_then(Value::as_str).unwrap_or("").to_string(),
+                map.get("name")
+                    .and_then(Value::as_str)
+                    .unwrap_or("")
+                    .to_string(),
                 self.location().unwrap_or("").to_string(),
             ),
         }
@@ -335,14 +397,23 @@ fn resolve_param(p: &Value, ptr: &str, cx: &Ctx<'_>) -> Result<Param, LoadError>
         if let Some(name) = r.strip_prefix("#/parameters/") {
             let name = name.replace("~1", "/").replace("~0", "~");
             if let Some(Value::Object(g)) = cx.global_params.get(&name) {
-                if matches!(g.get("in").and_then(Value::as_str), Some("body") | Some("formData")) {
-                    return Ok(Param::Inline { map: g.clone(), ptr: join("/parameters", &name) });
+                if matches!(
+                    g.get("in").and_then(Value::as_str),
+                    Some("body") | Some("formData")
+                ) {
+                    return Ok(Param::Inline {
+                        map: g.clone(),
+                        ptr: join("/parameters", &name),
+                    });
                 }
             }
         }
         return Ok(Param::Ref(p.clone()));
     }
-    Ok(Param::Inline { map: map.clone(), ptr: ptr.to_string() })
+    Ok(Param::Inline {
+        map: map.clone(),
+        ptr: ptr.to_string(),
+    })
 }
 
 fn convert_operation(
@@ -360,11 +431,18 @@ fn convert_operation(
         None => {}
         Some(Value::Array(list)) => {
             for (i, p) in list.iter().enumerate() {
-                own.push(resolve_param(p, &join_index(&join(op_ptr, "parameters"), i), cx)?);
+                own.push(resolve_param(
+                    p,
+                    &join_index(&join(op_ptr, "parameters"), i),
+                    cx,
+                )?);
             }
         }
         Some(other) => {
-            return Err(cx.invalid(&join(op_ptr, "parameters"), format!("`parameters` must be an array, found {}", kind_name(other))))
+            return Err(cx.invalid(
+                &join(op_ptr, "parameters"),
+                format!("`parameters` must be an array, found {}", kind_name(other)),
+            ))
         }
     }
     // Path-level body/formData parameters apply unless the operation overrides them.
@@ -385,7 +463,13 @@ fn convert_operation(
         match (location.as_deref(), p) {
             (Some("body"), Param::Inline { map, ptr }) => {
                 if let Some((_, first)) = &body {
-                    cx.note(ptr.clone(), "second-body-dropped", format!("a second body parameter (first at {first}) is not allowed; ignored"));
+                    cx.note(
+                        ptr.clone(),
+                        "second-body-dropped",
+                        format!(
+                            "a second body parameter (first at {first}) is not allowed; ignored"
+                        ),
+                    );
                 } else {
                     body = Some((map, ptr));
                 }
@@ -401,7 +485,9 @@ fn convert_operation(
             "consumes" | "produces" => {}
             "parameters" => {}
             "responses" => {
-                let rs = cx.object(value, &join(op_ptr, "responses"), "`responses`")?.clone();
+                let rs = cx
+                    .object(value, &join(op_ptr, "responses"), "`responses`")?
+                    .clone();
                 let mut out_rs = Map::new();
                 for (code, r) in rs {
                     let rptr = join(&join(op_ptr, "responses"), &code);
@@ -425,7 +511,11 @@ fn convert_operation(
     insert_params_and_body(&mut out, &mut params, &mut body, &mut form, &consumes, cx);
     if !out.contains_key("responses") {
         out.insert("responses".into(), json!({"default": {"description": ""}}));
-        cx.note(join(op_ptr, "responses"), "responses-added", "operation had no `responses`: a `default` response without body was added");
+        cx.note(
+            join(op_ptr, "responses"),
+            "responses-added",
+            "operation had no `responses`: a `default` response without body was added",
+        );
     }
     Ok(Value::Object(out))
 }
@@ -456,13 +546,26 @@ fn insert_params_and_body(
     }
 }
 
-fn body_request(mut p: Map<String, Value>, ptr: &str, consumes: &[String], cx: &mut Ctx<'_>) -> Value {
+fn body_request(
+    mut p: Map<String, Value>,
+    ptr: &str,
+    consumes: &[String],
+    cx: &mut Ctx<'_>,
+) -> Value {
     let mut schema = p.shift_remove("schema").unwrap_or_else(|| {
-        cx.note(ptr, "body-without-schema", "body parameter without `schema`: any value accepted");
+        cx.note(
+            ptr,
+            "body-without-schema",
+            "body parameter without `schema`: any value accepted",
+        );
         json!({})
     });
     fix_schema(&mut schema, &join(ptr, "schema"), cx);
-    let media: Vec<String> = if consumes.is_empty() { vec![DEFAULT_MEDIA.to_string()] } else { consumes.to_vec() };
+    let media: Vec<String> = if consumes.is_empty() {
+        vec![DEFAULT_MEDIA.to_string()]
+    } else {
+        consumes.to_vec()
+    };
     let mut content = Map::new();
     for m in media {
         content.insert(m, json!({ "schema": schema.clone() }));
@@ -486,8 +589,14 @@ fn body_request(mut p: Map<String, Value>, ptr: &str, consumes: &[String], cx: &
     Value::Object(rb)
 }
 
-fn form_request(params: Vec<(Map<String, Value>, String)>, consumes: &[String], cx: &mut Ctx<'_>) -> Value {
-    let has_file = params.iter().any(|(p, _)| p.get("type").and_then(Value::as_str) == Some("file"));
+fn form_request(
+    params: Vec<(Map<String, Value>, String)>,
+    consumes: &[String],
+    cx: &mut Ctx<'_>,
+) -> Value {
+    let has_file = params
+        .iter()
+        .any(|(p, _)| p.get("type").and_then(Value::as_str) == Some("file"));
     let mut media: Vec<String> = consumes
         .iter()
         .filter(|m| m.starts_with(FORM_URLENCODED) || m.starts_with(MULTIPART))
@@ -500,7 +609,11 @@ fn form_request(params: Vec<(Map<String, Value>, String)>, consumes: &[String], 
     let mut required = Vec::new();
     let mut encoding = Map::new();
     for (p, ptr) in params {
-        let name = p.get("name").and_then(Value::as_str).unwrap_or("").to_string();
+        let name = p
+            .get("name")
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_string();
         let mut schema = schema_from_simple(&p, &ptr, cx);
         if let (Some(d), Some(s)) = (p.get("description"), schema.as_object_mut()) {
             s.insert("description".into(), d.clone());
@@ -553,7 +666,11 @@ fn schema_from_simple(p: &Map<String, Value>, ptr: &str, cx: &mut Ctx<'_>) -> Va
                     Some(im) => {
                         let iptr = join(ptr, "items");
                         if im.contains_key("collectionFormat") {
-                            cx.note(join(&iptr, "collectionFormat"), "nested-collection-format", "nested `collectionFormat` has no OpenAPI 3.0 form; dropped");
+                            cx.note(
+                                join(&iptr, "collectionFormat"),
+                                "nested-collection-format",
+                                "nested `collectionFormat` has no OpenAPI 3.0 form; dropped",
+                            );
                         }
                         schema_from_simple(im, &iptr, cx)
                     }
@@ -571,7 +688,11 @@ fn schema_from_simple(p: &Map<String, Value>, ptr: &str, cx: &mut Ctx<'_>) -> Va
 }
 
 fn convert_param(p: &Map<String, Value>, ptr: &str, cx: &mut Ctx<'_>) -> Map<String, Value> {
-    let location = p.get("in").and_then(Value::as_str).unwrap_or("").to_string();
+    let location = p
+        .get("in")
+        .and_then(Value::as_str)
+        .unwrap_or("")
+        .to_string();
     let mut out = Map::new();
     for (k, v) in p {
         if SCHEMA_KEYS.contains(&k.as_str()) || k == "collectionFormat" {
@@ -589,10 +710,17 @@ fn convert_param(p: &Map<String, Value>, ptr: &str, cx: &mut Ctx<'_>) -> Map<Str
     }
     if location == "path" && p.get("required").and_then(Value::as_bool) != Some(true) {
         out.insert("required".into(), Value::Bool(true));
-        cx.note(join(ptr, "required"), "path-param-required", "path parameter marked `required: true` (OpenAPI 3.0 requires it)");
+        cx.note(
+            join(ptr, "required"),
+            "path-param-required",
+            "path parameter marked `required: true` (OpenAPI 3.0 requires it)",
+        );
     }
     if p.get("type").and_then(Value::as_str) == Some("array") {
-        let cf = p.get("collectionFormat").and_then(Value::as_str).unwrap_or("csv");
+        let cf = p
+            .get("collectionFormat")
+            .and_then(Value::as_str)
+            .unwrap_or("csv");
         let style = match (location.as_str(), cf) {
             ("query", "csv") => Some(("form", false)),
             ("query", "multi") => Some(("form", true)),
@@ -616,16 +744,29 @@ fn convert_param(p: &Map<String, Value>, ptr: &str, cx: &mut Ctx<'_>) -> Map<Str
     out
 }
 
-fn convert_response(r: &Value, produces: &[String], ptr: &str, cx: &mut Ctx<'_>) -> Result<Value, LoadError> {
+fn convert_response(
+    r: &Value,
+    produces: &[String],
+    ptr: &str,
+    cx: &mut Ctx<'_>,
+) -> Result<Value, LoadError> {
     let rm = cx.object(r, ptr, "a response")?;
     if rm.contains_key("$ref") {
         return Ok(r.clone());
     }
-    let media: Vec<String> = if produces.is_empty() { vec![DEFAULT_MEDIA.to_string()] } else { produces.to_vec() };
+    let media: Vec<String> = if produces.is_empty() {
+        vec![DEFAULT_MEDIA.to_string()]
+    } else {
+        produces.to_vec()
+    };
     let mut out = Map::new();
     if !rm.contains_key("description") {
         out.insert("description".into(), Value::from(""));
-        cx.note(join(ptr, "description"), "response-description-added", "response had no `description`: an empty one was added");
+        cx.note(
+            join(ptr, "description"),
+            "response-description-added",
+            "response had no `description`: an empty one was added",
+        );
     }
     let mut content = Map::new();
     for (k, v) in rm {
@@ -653,7 +794,10 @@ fn convert_response(r: &Value, produces: &[String], ptr: &str, cx: &mut Ctx<'_>)
                     for (name, h) in hs {
                         let hptr = join(&join(ptr, "headers"), name);
                         let Some(hm) = h.as_object() else {
-                            return Err(cx.invalid(&hptr, format!("a header must be an object, found {}", kind_name(h))));
+                            return Err(cx.invalid(
+                                &hptr,
+                                format!("a header must be an object, found {}", kind_name(h)),
+                            ));
                         };
                         let mut nh = Map::new();
                         for (hk, hv) in hm {
@@ -680,7 +824,9 @@ fn convert_response(r: &Value, produces: &[String], ptr: &str, cx: &mut Ctx<'_>)
 
 /// Fix a Swagger 2.0 schema into its OpenAPI 3.0 form, recursively.
 fn fix_schema(schema: &mut Value, ptr: &str, cx: &mut Ctx<'_>) {
-    let Some(map) = schema.as_object_mut() else { return };
+    let Some(map) = schema.as_object_mut() else {
+        return;
+    };
     for k in ["items", "additionalProperties", "not"] {
         if let Some(s @ Value::Object(_)) = map.get_mut(k) {
             fix_schema(s, &join(ptr, k), cx);
@@ -701,11 +847,19 @@ fn fix_schema(schema: &mut Value, ptr: &str, cx: &mut Ctx<'_>) {
     let mut nullable = false;
     if let Some(v) = map.shift_remove("x-nullable") {
         nullable = v.as_bool() == Some(true);
-        cx.note(join(ptr, "x-nullable"), "x-nullable", format!("`x-nullable: {v}` written as `nullable`"));
+        cx.note(
+            join(ptr, "x-nullable"),
+            "x-nullable",
+            format!("`x-nullable: {v}` written as `nullable`"),
+        );
     }
     if map.get("x-looker-nullable").and_then(Value::as_bool) == Some(true) {
         nullable = true;
-        cx.note(join(ptr, "x-looker-nullable"), "x-looker-nullable", "`x-looker-nullable: true` written as `nullable: true` (extension kept)");
+        cx.note(
+            join(ptr, "x-looker-nullable"),
+            "x-looker-nullable",
+            "`x-looker-nullable: true` written as `nullable: true` (extension kept)",
+        );
     }
     if nullable {
         if let Some(r) = map.shift_remove("$ref") {
@@ -717,11 +871,19 @@ fn fix_schema(schema: &mut Value, ptr: &str, cx: &mut Ctx<'_>) {
     if map.get("type").and_then(Value::as_str) == Some("file") {
         map.insert("type".into(), Value::from("string"));
         map.insert("format".into(), Value::from("binary"));
-        cx.note(join(ptr, "type"), "type-file", "`type: file` written as `type: string, format: binary`");
+        cx.note(
+            join(ptr, "type"),
+            "type-file",
+            "`type: file` written as `type: string, format: binary`",
+        );
     }
     if let Some(Value::String(prop)) = map.get("discriminator").cloned() {
         map.insert("discriminator".into(), json!({ "propertyName": prop }));
-        cx.note(join(ptr, "discriminator"), "discriminator-object", "discriminator property name written as a 3.0 discriminator object");
+        cx.note(
+            join(ptr, "discriminator"),
+            "discriminator-object",
+            "discriminator property name written as a 3.0 discriminator object",
+        );
     }
 }
 
