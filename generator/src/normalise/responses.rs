@@ -34,8 +34,12 @@ struct Merger<'a> {
 }
 
 impl Merger<'_> {
-    fn name_for(&mut self, wanted: String, schema: &Value) -> String {
-        let key = schema.to_string();
+    fn name_for(&mut self, wanted: String, schema: &Value, shared: bool) -> String {
+        let key = if shared {
+            schema.to_string()
+        } else {
+            format!("{wanted}\u{0}{schema}")
+        };
         if let Some(n) = self.by_key.get(&key) {
             return n.clone();
         }
@@ -330,7 +334,7 @@ fn merge_class(
         }
         Class::Error => format!("{}Error", pascal(op_id)),
     };
-    let name = merger.name_for(wanted, &schema);
+    let name = merger.name_for(wanted, &schema, class == Class::Error);
     let reference = json!({"$ref": format!("#/components/schemas/{name}")});
     for s in &statuses {
         if let Some(Value::Object(r)) = responses.get_mut(s) {
