@@ -14,8 +14,8 @@ pub fn read_body(arg: &str) -> Result<serde_json::Value, Error> {
                 .map_err(|e| usage(format!("--body @-: cannot read stdin: {e}")))?;
             (text, "stdin".to_string())
         } else {
-            let text = std::fs::read_to_string(path)
-                .map_err(|e| usage(format!("--body @{path}: {e}")))?;
+            let text =
+                std::fs::read_to_string(path).map_err(|e| usage(format!("--body @{path}: {e}")))?;
             (text, path.to_string())
         }
     } else {

@@ -77,7 +77,10 @@ macro_rules! op_lookup {
         fn ids() -> Vec<&'static str> {
             ops::ALL.iter().map(|o| o.id).collect()
         }
-        (find as fn(&str) -> Option<crate::cli::dynamic::OpView>, ids as fn() -> Vec<&'static str>)
+        (
+            find as fn(&str) -> Option<crate::cli::dynamic::OpView>,
+            ids as fn() -> Vec<&'static str>,
+        )
     }};
 }
 
@@ -98,7 +101,11 @@ pub fn build_call(
             return Err(usage(format!(
                 "{}: no parameter {name:?} (parameters: {})",
                 op.id,
-                if known.is_empty() { "none".to_string() } else { known.join(", ") }
+                if known.is_empty() {
+                    "none".to_string()
+                } else {
+                    known.join(", ")
+                }
             )));
         }
     }
@@ -142,8 +149,12 @@ pub fn build_call(
             }
         }
     }
-    let method = Method::from_bytes(op.method.as_bytes())
-        .map_err(|_| Error::new(ErrorKind::Other, format!("{}: bad method {}", op.id, op.method)))?;
+    let method = Method::from_bytes(op.method.as_bytes()).map_err(|_| {
+        Error::new(
+            ErrorKind::Other,
+            format!("{}: bad method {}", op.id, op.method),
+        )
+    })?;
     let mut request = auth.request(method, &path).query(&query);
     for (name, value) in headers {
         request = request.header(name, value);
@@ -185,7 +196,14 @@ fn attach_body(
             .ok_or_else(|| usage("a form body must be a JSON object of fields"))?;
         let fields: Vec<(String, String)> = object
             .iter()
-            .map(|(k, v)| (k.clone(), v.as_str().map(str::to_string).unwrap_or_else(|| v.to_string())))
+            .map(|(k, v)| {
+                (
+                    k.clone(),
+                    v.as_str()
+                        .map(str::to_string)
+                        .unwrap_or_else(|| v.to_string()),
+                )
+            })
             .collect();
         return Ok(request.form(&fields));
     }
@@ -223,11 +241,17 @@ pub async fn response_json(
         return Ok(serde_json::json!({ "status": status }));
     }
     if content_type.contains("json") {
-        return serde_json::from_slice(&body)
-            .map_err(|e| Error::new(ErrorKind::Decode, format!("response is not valid JSON: {e}")));
+        return serde_json::from_slice(&body).map_err(|e| {
+            Error::new(
+                ErrorKind::Decode,
+                format!("response is not valid JSON: {e}"),
+            )
+        });
     }
     if content_type.starts_with("text/") || content_type.contains("xml") {
-        return Ok(serde_json::Value::String(String::from_utf8_lossy(&body).into_owned()));
+        return Ok(serde_json::Value::String(
+            String::from_utf8_lossy(&body).into_owned(),
+        ));
     }
     use base64::Engine as _;
     Ok(serde_json::json!({

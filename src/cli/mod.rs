@@ -50,7 +50,10 @@ pub enum Command {
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
     init_logging(cli.verbose);
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("bi-rest: cannot start the async runtime: {e}");
@@ -74,7 +77,12 @@ async fn run(cli: Cli) -> Result<Option<serde_json::Value>, Error> {
     match cli.command {
         Command::Mstr(args) => mstr::run(args).await.map(Some),
         Command::Completions { shell } => {
-            clap_complete::generate(shell, &mut Cli::command(), "bi-rest", &mut std::io::stdout());
+            clap_complete::generate(
+                shell,
+                &mut Cli::command(),
+                "bi-rest",
+                &mut std::io::stdout(),
+            );
             Ok(None)
         }
         Command::Man => {

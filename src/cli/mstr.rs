@@ -102,9 +102,8 @@ impl CliSession for MstrClient {
 pub fn client(args: &MstrArgs) -> Result<MstrClient, Error> {
     let base_url = match &args.base_url {
         Some(url) => url.clone(),
-        None => super::session_file_base_url(args.http.session_file.as_deref())?.ok_or_else(
-            || usage("no API root: pass --base-url URL or set MSTR_BASE_URL"),
-        )?,
+        None => super::session_file_base_url(args.http.session_file.as_deref())?
+            .ok_or_else(|| usage("no API root: pass --base-url URL or set MSTR_BASE_URL"))?,
     };
     let restoring = args.http.session_file.as_deref().is_some_and(Path::exists);
     let mut builder = MstrClient::builder(base_url).http(args.http.http_config());
@@ -130,7 +129,10 @@ fn login_mode(args: &MstrArgs, restoring: bool) -> Result<Option<LoginMode>, Err
         if restoring {
             Ok(None)
         } else {
-            Err(usage(format!("login mode {:?} needs {what}", args.login_mode)))
+            Err(usage(format!(
+                "login mode {:?} needs {what}",
+                args.login_mode
+            )))
         }
     };
     Ok(Some(match args.login_mode {
@@ -199,7 +201,9 @@ pub async fn run(args: MstrArgs) -> Result<serde_json::Value, Error> {
 /// Selects the project named on the command line, if any.
 async fn select(client: &MstrClient, args: &MstrArgs) -> Result<(), Error> {
     if let Some(name) = &args.project {
-        client.select_project(ProjectRef::name(name.clone())).await?;
+        client
+            .select_project(ProjectRef::name(name.clone()))
+            .await?;
     } else if let Some(id) = &args.project_id {
         client.select_project(ProjectRef::id(id.clone())).await?;
     }
@@ -208,6 +212,9 @@ async fn select(client: &MstrClient, args: &MstrArgs) -> Result<(), Error> {
 
 fn to_json(value: impl serde::Serialize) -> Result<serde_json::Value, Error> {
     serde_json::to_value(value).map_err(|e| {
-        Error::new(bi_rest::error::ErrorKind::Decode, format!("cannot render output: {e}"))
+        Error::new(
+            bi_rest::error::ErrorKind::Decode,
+            format!("cannot render output: {e}"),
+        )
     })
 }
