@@ -2,14 +2,18 @@
 //! client, on loopback against the MicroStrategy simulator, at concurrency 1 and 64.
 //!
 //! Both sides make the same call (`GET /sessions/userInfo` with the token header and the session
-//! cookies, reading the whole body) on their own logged-in session. Rounds alternate between the
-//! two sides so that noise from other processes hits both alike; the median round is reported.
-//! Prints per-call latency, calls/second, the auth/bare latency ratio and the overhead in percent.
+//! cookies, reading the whole body) on their own logged-in session. The measurement is paired:
+//! each round runs both sides back to back (alternating which goes first), and the overhead is
+//! the median of the per-round auth/bare ratios, so load from other processes that changes
+//! between rounds cancels out. Latency and calls/second are from the median round of each side,
+//! and "best" from its fastest (least disturbed) round. On Linux the CPU time the whole process
+//! (client and in-process simulator) spends per call is also reported (from
+//! `/proc/self/task/*/schedstat`): on a busy machine it is steadier than wall-clock time.
 //! No assertion on timings.
 //!
 //! Run: `cargo bench --features mstr,sim --bench auth_overhead`
-//! Options (environment): `BENCH_CALLS` calls per round and side (default 4000),
-//! `BENCH_ROUNDS` rounds (default 7).
+//! Options (environment): `BENCH_CALLS` calls per round and side (default 1280),
+//! `BENCH_ROUNDS` rounds (default 25).
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -63,6 +67,34 @@ impl Side {
             }
         }
     }
+}
+
+/// CPU time used so far by all live threads of this process (Linux; `None` elsewhere).
+fn process_cpu() -> Option<Duration> {
+    let mut total = 0u64;
+    for task in std::fs::read_dir("/proc/self/task").ok()? {
+        let path = task.ok()?.path().join("schedstat");
+        let text = std::fs::read_to_string(path).ok()?;
+        total += text.split_whitespace().next()?.parse::<u64>().ok()?;
+    }
+    Some(Duration::from_nanos(total))
+}
+
+/// A round of one side: wall time and CPU time.
+struct Round {
+    wall: Duration,
+    cpu: Option<Duration>,
+}
+
+/// Runs a round and measures its CPU time as well.
+async fn measured_round(side: &Side, calls: usize, concurrency: usize) -> Result<Round, String> {
+    let cpu0 = process_cpu();
+    let wall = round(side, calls, concurrency).await?;
+    let cpu = match (cpu0, process_cpu()) {
+        (Some(a), Some(b)) => Some(b.saturating_sub(a)),
+        _ => None,
+    };
+    Ok(Round { wall, cpu })
 }
 
 /// Wall time of `calls` calls spread over `concurrency` tasks.
@@ -149,8 +181,8 @@ async fn auth_side(base: &str) -> Result<Side, String> {
 }
 
 async fn run() -> Result<(), String> {
-    let calls = env_usize("BENCH_CALLS", 4000);
-    let rounds = env_usize("BENCH_ROUNDS", 7);
+    let calls = env_usize("BENCH_CALLS", 1280);
+    let rounds = env_usize("BENCH_ROUNDS", 25);
     let sim = start(MstrSimConfig::default().max_sessions_per_user(16))
         .await
         .map_err(|e| e.to_string())?;
@@ -159,48 +191,88 @@ async fn run() -> Result<(), String> {
     let auth = auth_side(&base).await?;
 
     println!("auth_overhead: GET {PATH} on {base}");
-    println!("{calls} calls per round and side, {rounds} rounds, median round reported\n");
+    println!("{calls} calls per round and side, {rounds} paired rounds\n");
     println!(
-        "{:<12} {:<13} {:>14} {:>12}",
-        "concurrency", "side", "latency/call", "calls/s"
+        "{:<12} {:<13} {:>14} {:>12} {:>14}",
+        "concurrency", "side", "latency/call", "calls/s", "best latency"
     );
     let mut summary = Vec::new();
     for concurrency in [1usize, 64] {
         // Warm up both sides (connections, allocator, JIT-free but cache-warm).
         round(&bare, calls / 4, concurrency).await?;
         round(&auth, calls / 4, concurrency).await?;
-        let (mut b, mut a) = (Vec::new(), Vec::new());
+        let (mut rb, mut ra) = (Vec::new(), Vec::new());
         for i in 0..rounds {
             // Alternate which side goes first.
             if i % 2 == 0 {
-                b.push(round(&bare, calls, concurrency).await?);
-                a.push(round(&auth, calls, concurrency).await?);
+                rb.push(measured_round(&bare, calls, concurrency).await?);
+                ra.push(measured_round(&auth, calls, concurrency).await?);
             } else {
-                a.push(round(&auth, calls, concurrency).await?);
-                b.push(round(&bare, calls, concurrency).await?);
+                ra.push(measured_round(&auth, calls, concurrency).await?);
+                rb.push(measured_round(&bare, calls, concurrency).await?);
             }
         }
+        let cpu_per_call = |rs: &[Round]| -> Option<f64> {
+            let total: Option<Duration> = rs.iter().map(|r| r.cpu).sum();
+            let done = (calls / concurrency * concurrency * rs.len()) as f64;
+            total.map(|t| t.as_secs_f64() * 1e6 / done)
+        };
+        let cpu = cpu_per_call(&rb).zip(cpu_per_call(&ra));
+        let b: Vec<Duration> = rb.iter().map(|r| r.wall).collect();
+        let a: Vec<Duration> = ra.iter().map(|r| r.wall).collect();
+        let mut ratios: Vec<f64> = a
+            .iter()
+            .zip(&b)
+            .map(|(a, b)| a.as_secs_f64() / b.as_secs_f64())
+            .collect();
+        ratios.sort_by(f64::total_cmp);
+        let ratio = ratios[ratios.len() / 2];
+        let (q1, q3) = (ratios[ratios.len() / 4], ratios[ratios.len() * 3 / 4]);
+        let best_b = measured(
+            *b.iter().min().unwrap_or(&Duration::ZERO),
+            calls,
+            concurrency,
+        );
+        let best_a = measured(
+            *a.iter().min().unwrap_or(&Duration::ZERO),
+            calls,
+            concurrency,
+        );
         let mb = measured(median(b), calls, concurrency);
         let ma = measured(median(a), calls, concurrency);
-        for (side, m) in [(&bare, &mb), (&auth, &ma)] {
+        for (side, m, best) in [(&bare, &mb, &best_b), (&auth, &ma, &best_a)] {
             println!(
-                "{:<12} {:<13} {:>11.1} µs {:>12.0}",
+                "{:<12} {:<13} {:>11.1} µs {:>12.0} {:>11.1} µs",
                 concurrency,
                 side.name(),
                 m.per_call.as_secs_f64() * 1e6,
-                m.calls_per_sec
+                m.calls_per_sec,
+                best.per_call.as_secs_f64() * 1e6,
             );
         }
-        let ratio = ma.per_call.as_secs_f64() / mb.per_call.as_secs_f64();
-        summary.push((concurrency, ratio, ma.calls_per_sec / mb.calls_per_sec));
+        let best_ratio = best_a.per_call.as_secs_f64() / best_b.per_call.as_secs_f64();
+        summary.push((concurrency, ratio, q1, q3, best_ratio, cpu));
     }
     println!();
-    for (concurrency, ratio, throughput) in summary {
+    for (concurrency, ratio, q1, q3, best, cpu) in summary {
         println!(
             "concurrency {concurrency:>2}: auth/bare latency ratio {ratio:.3} \
-             (overhead {:+.1}%, target < 5%), throughput ratio {throughput:.3}",
-            (ratio - 1.0) * 100.0
+             (overhead {:+.1}%, target < 5%; middle half of rounds {:+.1}% .. {:+.1}%; \
+             best rounds {:+.1}%)",
+            (ratio - 1.0) * 100.0,
+            (q1 - 1.0) * 100.0,
+            (q3 - 1.0) * 100.0,
+            (best - 1.0) * 100.0,
         );
+        if let Some((cb, ca)) = cpu {
+            println!(
+                "               CPU per call (client + simulator): bare {cb:.1} µs, auth {ca:.1} µs \
+                 -> ratio {:.3} (overhead {:+.1}%, {:+.1} µs per call)",
+                ca / cb,
+                (ca / cb - 1.0) * 100.0,
+                ca - cb
+            );
+        }
     }
     let k = sim.counters();
     println!(

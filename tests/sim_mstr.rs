@@ -1313,3 +1313,58 @@ async fn content_endpoints_follow_the_spec_shapes() {
         .unwrap();
     assert_eq!(v["iServerConnected"], true);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_thousand_concurrent_calls_are_counted_exactly() {
+    let s = sim(MstrSimConfig::default()).await;
+    let base = s.base_url();
+    let c = client();
+    let t = admin_login(&c, &base).await;
+    let mut tasks = Vec::new();
+    for _ in 0..1000 {
+        let (c, url, t) = (c.clone(), format!("{base}/sessions/userInfo"), t.clone());
+        tasks.push(tokio::spawn(async move {
+            c.get(url)
+                .header("X-MSTR-AuthToken", t)
+                .send()
+                .await
+                .map(|r| r.status())
+        }));
+    }
+    let mut ok = 0;
+    for task in tasks {
+        if task.await.expect("task").expect("call") == StatusCode::OK {
+            ok += 1;
+        }
+    }
+    assert_eq!(ok, 1000);
+    let k = s.counters();
+    assert_eq!(
+        (k.calls, k.rejected_calls, k.logins(), k.open_sessions),
+        (1000, 0, 1, 1)
+    );
+    // Expire everything: the same burst is now rejected, each call exactly once.
+    s.expire_all_sessions();
+    let mut tasks = Vec::new();
+    for _ in 0..200 {
+        let (c, url, t) = (c.clone(), format!("{base}/projects"), t.clone());
+        tasks.push(tokio::spawn(async move {
+            c.get(url)
+                .header("X-MSTR-AuthToken", t)
+                .send()
+                .await
+                .map(|r| r.status())
+        }));
+    }
+    for task in tasks {
+        assert_eq!(
+            task.await.expect("task").expect("call"),
+            StatusCode::UNAUTHORIZED
+        );
+    }
+    let k = s.counters();
+    assert_eq!(
+        (k.calls, k.rejected_calls, k.sessions_expired),
+        (1000, 200, 1)
+    );
+}

@@ -15,6 +15,34 @@
 //!   are repeatable (fault decisions, tokens, ticket ids).
 //! - [`Counter`]: a relaxed atomic counter for the vendor counters that tests assert on.
 //!
+//! - [`rfc3339`]: date-time fields in the vendors' format.
+//!
+//! Adding a vendor (`src/sim/<vendor>.rs`): keep its state in an `Arc`, build a `Router` with
+//! that state, create one `Arc<FaultInjector>` (share it with the state so handlers can look at
+//! [`faults::ExpireSessionFault`]), set [`ServeOptions::server_error`] to the vendor's 5xx body,
+//! call [`serve`] and wrap the [`RunningSim`] in the vendor's handle (base URL, counters,
+//! `expire_all_sessions`, `faults()`). The MicroStrategy simulator ([`mstr`]) is the model:
+//!
+//! ```
+//! use std::sync::Arc;
+//! use axum::{routing::get, Router};
+//! use bi_rest::sim::faults::{FaultInjector, FaultKind, Faults};
+//! use bi_rest::sim::{serve, ServeOptions};
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let injector = Arc::new(FaultInjector::new(Faults::none(), 42));
+//! let router = Router::new().route("/ping", get(|| async { "pong" }));
+//! let sim = serve(router, ServeOptions::new(injector.clone())).await?;
+//! let body = reqwest::get(format!("{}/ping", sim.origin())).await?.text().await?;
+//! assert_eq!(body, "pong");
+//! injector.set_rate(FaultKind::HtmlErrorPage, 1.0);
+//! let resp = reqwest::get(format!("{}/ping", sim.origin())).await?;
+//! assert_eq!(resp.status(), 502);
+//! sim.shutdown().await;
+//! # Ok(()) }
+//! ```
+//!
 //! Nothing here imports the client side of the crate (auth, generated clients, vendor layers).
 
 pub mod faults;
