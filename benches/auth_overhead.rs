@@ -145,8 +145,12 @@ fn env_usize(name: &str, default: usize) -> usize {
 }
 
 async fn bare_side(base: &str) -> Result<Side, String> {
+    // Same transport settings as the auth layer's default `HttpConfig` (10 s connect, 120 s
+    // request timeout), so the comparison isolates the auth layer itself.
     let client = reqwest::Client::builder()
         .cookie_store(true)
+        .connect_timeout(Duration::from_secs(10))
+        .timeout(Duration::from_secs(120))
         .build()
         .map_err(|e| e.to_string())?;
     let r = client
