@@ -1368,3 +1368,34 @@ async fn a_thousand_concurrent_calls_are_counted_exactly() {
         (1000, 200, 1)
     );
 }
+
+#[tokio::test]
+async fn identity_token_ttl_limits_delegation() {
+    // A TTL too large for the clock must not panic.
+    let s = sim(MstrSimConfig::default().identity_token_ttl(Duration::MAX)).await;
+    assert!(s.issue_identity_token("administrator").is_some());
+    assert!(s.issue_identity_token("nobody").is_none());
+    let s = sim(MstrSimConfig::default().identity_token_ttl(Duration::from_millis(100))).await;
+    let idt = s.issue_identity_token("administrator").unwrap();
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let r = client()
+        .post(format!("{}/auth/delegate", s.base_url()))
+        .json(&json!({"loginMode": -1, "identityToken": idt}))
+        .send()
+        .await
+        .unwrap();
+    assert_error(r, StatusCode::UNAUTHORIZED, "ERR003").await;
+    let k = s.counters();
+    assert_eq!((k.logins_delegated, k.logins_failed), (0, 1));
+    // Config validation.
+    assert!(start(MstrSimConfig::default().max_sessions_per_user(0))
+        .await
+        .is_err());
+    assert!(start(
+        MstrSimConfig::empty()
+            .user(SimUser::standard("a", "1"))
+            .user(SimUser::ldap("A", "2"))
+    )
+    .await
+    .is_ok());
+}

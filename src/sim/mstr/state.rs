@@ -536,10 +536,22 @@ impl MstrState {
 
     fn insert_identity_token(&self, inner: &mut Inner, user: usize) -> String {
         let token = inner.rng.string(ALNUM_LOWER, 40);
+        // A configured TTL too large for the clock means "never expires" (no overflow panic).
+        let far = Duration::from_secs(100 * 365 * 24 * 3600);
+        let now = Instant::now();
+        let expires_at = now
+            .checked_add(self.identity_token_ttl)
+            .or_else(|| now.checked_add(far))
+            .unwrap_or(now);
+        let wall = SystemTime::now();
+        let expires = wall
+            .checked_add(self.identity_token_ttl)
+            .or_else(|| wall.checked_add(far))
+            .unwrap_or(wall);
         let rec = IdentityTokenRec {
             user,
-            expires_at: Instant::now() + self.identity_token_ttl,
-            expires: SystemTime::now() + self.identity_token_ttl,
+            expires_at,
+            expires,
         };
         inner.identity_tokens.insert(token.clone(), rec);
         self.counters.identity_tokens_created.incr();
