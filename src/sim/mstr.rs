@@ -26,10 +26,13 @@
 //! Counters ([`MstrCounters`]) and switches ([`RunningMstrSim::expire_all_sessions`], fault
 //! rates via [`RunningMstrSim::faults`]) let tests assert exact behaviour.
 //!
-//! ```no_run
-//! # async fn demo() -> Result<(), bi_rest::sim::SimError> {
+//! ```
+//! use bi_rest::sim::faults::FaultKind;
 //! use bi_rest::sim::mstr::{start, MstrSimConfig, SimUser};
 //! use std::time::Duration;
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
 //! let sim = start(
 //!     MstrSimConfig::default()
 //!         .idle_timeout(Duration::from_secs(60))
@@ -37,8 +40,19 @@
 //!         .user(SimUser::standard("alice", "secret")),
 //! )
 //! .await?;
-//! println!("API root: {}", sim.base_url());
-//! assert_eq!(sim.counters().open_sessions, 0);
+//! // Point a client at the API root; here a plain reqwest client with a cookie jar.
+//! let http = reqwest::Client::builder().cookie_store(true).build()?;
+//! let login = http
+//!     .post(format!("{}/auth/login", sim.base_url()))
+//!     .json(&serde_json::json!({"username": "alice", "password": "secret", "loginMode": 1}))
+//!     .send()
+//!     .await?;
+//! assert_eq!(login.status(), 204);
+//! assert_eq!(sim.counters().open_sessions, 1);
+//!
+//! sim.faults().set_rate(FaultKind::ServerError, 0.5); // half the calls now fail with a 500
+//! sim.expire_all_sessions(); // the next call gets 401 ERR009
+//! sim.shutdown().await;
 //! # Ok(()) }
 //! ```
 

@@ -1,0 +1,310 @@
+//! Overhead of the auth layer (`MstrClient` over `bi_rest::auth::Auth`) against a bare reqwest
+//! client, on loopback against the MicroStrategy simulator, at concurrency 1 and 64.
+//!
+//! Both sides make the same call (`GET /sessions/userInfo` with the token header and the session
+//! cookies, reading the whole body) on their own logged-in session. The measurement is paired:
+//! each round runs both sides back to back (alternating which goes first), and the overhead is
+//! the median of the per-round auth/bare ratios, so load from other processes that changes
+//! between rounds cancels out. Latency and calls/second are from the median round of each side,
+//! and "best" from its fastest (least disturbed) round. On Linux the CPU time the whole process
+//! (client and in-process simulator) spends per call is also reported (from
+//! `/proc/self/task/*/schedstat`): on a busy machine it is steadier than wall-clock time.
+//! No assertion on timings.
+//!
+//! Run: `cargo bench --features mstr,sim --bench auth_overhead`
+//! Options (environment): `BENCH_CALLS` calls per round and side (default 1280),
+//! `BENCH_ROUNDS` rounds (default 25).
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use bi_rest::credentials::Credential;
+use bi_rest::mstr::MstrClient;
+use bi_rest::sim::mstr::{start, MstrSimConfig};
+use reqwest::Method;
+
+const PATH: &str = "/sessions/userInfo";
+
+/// One side of the comparison: something that performs one call.
+#[derive(Clone)]
+enum Side {
+    Bare {
+        client: reqwest::Client,
+        url: Arc<str>,
+        token: Arc<str>,
+    },
+    Auth(MstrClient),
+}
+
+impl Side {
+    fn name(&self) -> &'static str {
+        match self {
+            Side::Bare { .. } => "bare reqwest",
+            Side::Auth(_) => "auth layer",
+        }
+    }
+
+    async fn call(&self) -> Result<usize, String> {
+        match self {
+            Side::Bare { client, url, token } => {
+                let r = client
+                    .get(&**url)
+                    .header("X-MSTR-AuthToken", &**token)
+                    .send()
+                    .await
+                    .map_err(|e| e.to_string())?;
+                if !r.status().is_success() {
+                    return Err(format!("bare call: HTTP {}", r.status()));
+                }
+                r.bytes().await.map(|b| b.len()).map_err(|e| e.to_string())
+            }
+            Side::Auth(c) => {
+                let r = c
+                    .send(c.request(Method::GET, PATH))
+                    .await
+                    .map_err(|e| e.to_string())?;
+                r.bytes().await.map(|b| b.len()).map_err(|e| e.to_string())
+            }
+        }
+    }
+}
+
+/// CPU time used so far by all live threads of this process (Linux; `None` elsewhere).
+fn process_cpu() -> Option<Duration> {
+    let mut total = 0u64;
+    for task in std::fs::read_dir("/proc/self/task").ok()? {
+        let path = task.ok()?.path().join("schedstat");
+        let text = std::fs::read_to_string(path).ok()?;
+        total += text.split_whitespace().next()?.parse::<u64>().ok()?;
+    }
+    Some(Duration::from_nanos(total))
+}
+
+/// A round of one side: wall time and CPU time.
+struct Round {
+    wall: Duration,
+    cpu: Option<Duration>,
+}
+
+/// Runs a round and measures its CPU time as well.
+async fn measured_round(side: &Side, calls: usize, concurrency: usize) -> Result<Round, String> {
+    let cpu0 = process_cpu();
+    let wall = round(side, calls, concurrency).await?;
+    let cpu = match (cpu0, process_cpu()) {
+        (Some(a), Some(b)) => Some(b.saturating_sub(a)),
+        _ => None,
+    };
+    Ok(Round { wall, cpu })
+}
+
+/// Wall time of `calls` calls spread over `concurrency` tasks.
+async fn round(side: &Side, calls: usize, concurrency: usize) -> Result<Duration, String> {
+    let per_task = calls / concurrency;
+    let started = Instant::now();
+    let mut tasks = Vec::with_capacity(concurrency);
+    for _ in 0..concurrency {
+        let side = side.clone();
+        tasks.push(tokio::spawn(async move {
+            for _ in 0..per_task {
+                side.call().await?;
+            }
+            Ok::<(), String>(())
+        }));
+    }
+    for t in tasks {
+        t.await.map_err(|e| e.to_string())??;
+    }
+    Ok(started.elapsed())
+}
+
+fn median(mut xs: Vec<Duration>) -> Duration {
+    xs.sort();
+    xs[xs.len() / 2]
+}
+
+struct Measured {
+    per_call: Duration,
+    calls_per_sec: f64,
+}
+
+fn measured(wall: Duration, calls: usize, concurrency: usize) -> Measured {
+    let calls = (calls / concurrency * concurrency) as f64;
+    Measured {
+        // Latency of one call as its caller sees it: each task makes calls back to back.
+        per_call: wall.mul_f64(concurrency as f64 / calls),
+        calls_per_sec: calls / wall.as_secs_f64(),
+    }
+}
+
+fn env_usize(name: &str, default: usize) -> usize {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .filter(|v| *v > 0)
+        .unwrap_or(default)
+}
+
+async fn bare_side(base: &str) -> Result<Side, String> {
+    // Same transport settings as the auth layer's default `HttpConfig` (10 s connect, 120 s
+    // request timeout), so the comparison isolates the auth layer itself.
+    let client = reqwest::Client::builder()
+        .cookie_store(true)
+        .connect_timeout(Duration::from_secs(10))
+        .timeout(Duration::from_secs(120))
+        .build()
+        .map_err(|e| e.to_string())?;
+    let r = client
+        .post(format!("{base}/auth/login"))
+        .json(&serde_json::json!({
+            "username": "administrator", "password": "admin-pass",
+            "loginMode": 1, "applicationType": 35
+        }))
+        .send()
+        .await
+        .map_err(|e| e.to_string())?;
+    let token = r
+        .headers()
+        .get("X-MSTR-AuthToken")
+        .and_then(|v| v.to_str().ok())
+        .ok_or("bare login: no X-MSTR-AuthToken")?
+        .to_string();
+    Ok(Side::Bare {
+        client,
+        url: format!("{base}{PATH}").into(),
+        token: token.into(),
+    })
+}
+
+async fn auth_side(base: &str) -> Result<Side, String> {
+    let client = MstrClient::builder(base)
+        .standard("administrator", Credential::value("admin-pass"))
+        .build()
+        .map_err(|e| e.to_string())?;
+    client.login().await.map_err(|e| e.to_string())?;
+    Ok(Side::Auth(client))
+}
+
+async fn run() -> Result<(), String> {
+    let calls = env_usize("BENCH_CALLS", 1280);
+    let rounds = env_usize("BENCH_ROUNDS", 25);
+    let sim = start(MstrSimConfig::default().max_sessions_per_user(16))
+        .await
+        .map_err(|e| e.to_string())?;
+    let base = sim.base_url();
+    let bare = bare_side(&base).await?;
+    let auth = auth_side(&base).await?;
+
+    println!("auth_overhead: GET {PATH} on {base}");
+    println!("{calls} calls per round and side, {rounds} paired rounds\n");
+    println!(
+        "{:<12} {:<13} {:>14} {:>12} {:>14}",
+        "concurrency", "side", "latency/call", "calls/s", "best latency"
+    );
+    let mut summary = Vec::new();
+    for concurrency in [1usize, 64] {
+        // Warm up both sides (connections, allocator, JIT-free but cache-warm).
+        round(&bare, calls / 4, concurrency).await?;
+        round(&auth, calls / 4, concurrency).await?;
+        let (mut rb, mut ra) = (Vec::new(), Vec::new());
+        for i in 0..rounds {
+            // Alternate which side goes first.
+            if i % 2 == 0 {
+                rb.push(measured_round(&bare, calls, concurrency).await?);
+                ra.push(measured_round(&auth, calls, concurrency).await?);
+            } else {
+                ra.push(measured_round(&auth, calls, concurrency).await?);
+                rb.push(measured_round(&bare, calls, concurrency).await?);
+            }
+        }
+        let cpu_per_call = |rs: &[Round]| -> Option<f64> {
+            let total: Option<Duration> = rs.iter().map(|r| r.cpu).sum();
+            let done = (calls / concurrency * concurrency * rs.len()) as f64;
+            total.map(|t| t.as_secs_f64() * 1e6 / done)
+        };
+        let cpu = cpu_per_call(&rb).zip(cpu_per_call(&ra));
+        let b: Vec<Duration> = rb.iter().map(|r| r.wall).collect();
+        let a: Vec<Duration> = ra.iter().map(|r| r.wall).collect();
+        let mut ratios: Vec<f64> = a
+            .iter()
+            .zip(&b)
+            .map(|(a, b)| a.as_secs_f64() / b.as_secs_f64())
+            .collect();
+        ratios.sort_by(f64::total_cmp);
+        let ratio = ratios[ratios.len() / 2];
+        let (q1, q3) = (ratios[ratios.len() / 4], ratios[ratios.len() * 3 / 4]);
+        let best_b = measured(
+            *b.iter().min().unwrap_or(&Duration::ZERO),
+            calls,
+            concurrency,
+        );
+        let best_a = measured(
+            *a.iter().min().unwrap_or(&Duration::ZERO),
+            calls,
+            concurrency,
+        );
+        let mb = measured(median(b), calls, concurrency);
+        let ma = measured(median(a), calls, concurrency);
+        for (side, m, best) in [(&bare, &mb, &best_b), (&auth, &ma, &best_a)] {
+            println!(
+                "{:<12} {:<13} {:>11.1} µs {:>12.0} {:>11.1} µs",
+                concurrency,
+                side.name(),
+                m.per_call.as_secs_f64() * 1e6,
+                m.calls_per_sec,
+                best.per_call.as_secs_f64() * 1e6,
+            );
+        }
+        let best_ratio = best_a.per_call.as_secs_f64() / best_b.per_call.as_secs_f64();
+        summary.push((concurrency, ratio, q1, q3, best_ratio, cpu));
+    }
+    println!();
+    for (concurrency, ratio, q1, q3, best, cpu) in summary {
+        println!(
+            "concurrency {concurrency:>2}: auth/bare latency ratio {ratio:.3} \
+             (overhead {:+.1}%, target < 5%; middle half of rounds {:+.1}% .. {:+.1}%; \
+             best rounds {:+.1}%)",
+            (ratio - 1.0) * 100.0,
+            (q1 - 1.0) * 100.0,
+            (q3 - 1.0) * 100.0,
+            (best - 1.0) * 100.0,
+        );
+        if let Some((cb, ca)) = cpu {
+            println!(
+                "               CPU per call (client + simulator): bare {cb:.1} µs, auth {ca:.1} µs \
+                 -> ratio {:.3} (overhead {:+.1}%, {:+.1} µs per call)",
+                ca / cb,
+                (ca / cb - 1.0) * 100.0,
+                ca - cb
+            );
+        }
+    }
+    let k = sim.counters();
+    println!(
+        "\nsimulator counters: logins {}, calls {}, rejected {}, open sessions {}",
+        k.logins(),
+        k.calls,
+        k.rejected_calls,
+        k.open_sessions
+    );
+    if let Side::Auth(c) = &auth {
+        c.close().await.map_err(|e| e.to_string())?;
+    }
+    Ok(())
+}
+
+fn main() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("auth_overhead: cannot start the runtime: {e}");
+            std::process::exit(1);
+        }
+    };
+    if let Err(e) = runtime.block_on(run()) {
+        eprintln!("auth_overhead: {e}");
+        std::process::exit(1);
+    }
+}
