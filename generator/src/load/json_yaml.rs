@@ -68,6 +68,15 @@ fn parse_yaml(text: &str, origin: &str) -> Result<Value, LoadError> {
     options.strict_booleans = true;
     options.leading_zero_numbers_as_strings = true;
     options.with_snippet = false;
+    // The default budget (250k nodes, 1M events) is sized for config files; a big API spec
+    // has more. Scale it with the input (without aliases a node takes at least one byte) and
+    // keep alias replay tight, so an alias bomb is still refused quickly.
+    if let Some(budget) = options.budget.as_mut() {
+        budget.max_nodes = budget.max_nodes.max(text.len());
+        budget.max_events = budget.max_events.max(text.len().saturating_mul(2));
+        budget.max_depth = 128;
+    }
+    options.alias_limits.max_total_replayed_events = 100_000;
     serde_saphyr::from_str_with_options::<Value>(text, options).map_err(|e| {
         let loc = e.location();
         let (line, column) = match loc {
