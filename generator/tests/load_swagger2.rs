@@ -354,3 +354,59 @@ fn structural_errors_name_the_pointer() {
     .unwrap_err();
     assert_eq!(e.pointer(), Some("/definitions"));
 }
+
+#[test]
+fn path_level_body_is_inherited_unless_overridden_and_extra_bodies_are_noted() {
+    let text = r#"{"swagger":"2.0","info":{"title":"t","version":"1"},
+      "paths":{"/a":{
+        "parameters":[{"name":"b","in":"body","schema":{"type":"string"}}],
+        "post":{"responses":{"200":{"description":"ok"}}},
+        "put":{"parameters":[{"name":"b","in":"body","schema":{"type":"integer"}}],
+               "responses":{"200":{"description":"ok"}}},
+        "patch":{"parameters":[{"name":"c","in":"body","schema":{"type":"boolean"}}],
+               "responses":{"200":{"description":"ok"}}},
+        "delete":{"parameters":[{"name":"f","in":"formData","type":"string"}],
+               "responses":{"200":{"description":"ok"}}}}}}"#;
+    let s = load_str(text, "t.json").unwrap();
+    let a = &s.document["paths"]["/a"];
+    let schema = |m: &str| a[m]["requestBody"]["content"]["application/json"]["schema"].clone();
+    assert_eq!(
+        schema("post"),
+        json!({"type": "string"}),
+        "inherited from the path item"
+    );
+    assert_eq!(
+        schema("put"),
+        json!({"type": "integer"}),
+        "overridden by name"
+    );
+    // patch has its own body `c` plus the inherited `b`: the first one wins, the other is noted.
+    assert_eq!(schema("patch"), json!({"type": "string"}));
+    assert!(has_note(
+        &s,
+        "second-body-dropped",
+        "/paths/~1a/patch/parameters/0"
+    ));
+    // delete has formData and the inherited body: the body wins, the form is noted.
+    assert_eq!(schema("delete"), json!({"type": "string"}));
+    assert!(has_note(&s, "form-with-body", "/paths/~1a/parameters/0"));
+    assert!(
+        a.get("parameters").is_none(),
+        "no body parameter left at path level"
+    );
+}
+
+#[test]
+fn external_refs_keep_their_file_part() {
+    use bi_rest_generator::load::swagger2::rewrite_ref;
+    assert_eq!(
+        rewrite_ref("common.yaml#/definitions/Err").as_deref(),
+        Some("common.yaml#/components/schemas/Err")
+    );
+    assert_eq!(
+        rewrite_ref("#/responses/R").as_deref(),
+        Some("#/components/responses/R")
+    );
+    assert_eq!(rewrite_ref("#/components/schemas/X"), None);
+    assert_eq!(rewrite_ref("no-fragment.yaml"), None);
+}

@@ -120,22 +120,31 @@ pub fn convert(doc: Value, origin: &str, notes: &mut Vec<LoadNote>) -> Result<Va
     let mut out = Map::new();
     out.insert("openapi".into(), Value::from(TARGET_OPENAPI_VERSION));
     let mut components = Map::new();
-    let mut servers_done = false;
-    for (key, value) in &src {
+    let servers_value = servers(&src, &mut cx);
+    let mut servers_value = Some(servers_value);
+    // Owned iteration: definitions and other large sections move instead of being copied.
+    for (key, value) in src {
         match key.as_str() {
             "swagger" | "consumes" | "produces" => {}
             "host" | "basePath" | "schemes" => {
-                if !servers_done {
-                    out.insert("servers".into(), servers(&src, &mut cx));
-                    servers_done = true;
+                if let Some(v) = servers_value.take() {
+                    out.insert("servers".into(), v);
                 }
             }
             "paths" => {
-                let paths = convert_paths(value, &mut cx)?;
+                let paths = convert_paths(&value, &mut cx)?;
                 out.insert("paths".into(), paths);
             }
             "definitions" => {
-                let defs = cx.object(value, "/definitions", "`definitions`")?.clone();
+                let Value::Object(defs) = value else {
+                    return Err(cx.invalid(
+                        "/definitions",
+                        format!(
+                            "`definitions` must be an object, found {}",
+                            kind_name(&value)
+                        ),
+                    ));
+                };
                 let mut schemas = Map::new();
                 for (name, mut schema) in defs {
                     fix_schema(&mut schema, &join("/definitions", &name), &mut cx);
@@ -165,7 +174,7 @@ pub fn convert(doc: Value, origin: &str, notes: &mut Vec<LoadNote>) -> Result<Va
                 }
             }
             "responses" => {
-                let rs = cx.object(value, "/responses", "`responses`")?.clone();
+                let rs = cx.object(&value, "/responses", "`responses`")?.clone();
                 let mut out_rs = Map::new();
                 let produces = cx.produces.clone();
                 for (name, r) in rs {
@@ -176,7 +185,7 @@ pub fn convert(doc: Value, origin: &str, notes: &mut Vec<LoadNote>) -> Result<Va
             }
             "securityDefinitions" => {
                 let defs = cx
-                    .object(value, "/securityDefinitions", "`securityDefinitions`")?
+                    .object(&value, "/securityDefinitions", "`securityDefinitions`")?
                     .clone();
                 let mut schemes = Map::new();
                 for (name, d) in defs {
@@ -187,12 +196,12 @@ pub fn convert(doc: Value, origin: &str, notes: &mut Vec<LoadNote>) -> Result<Va
                 components.insert("securitySchemes".into(), Value::Object(schemes));
             }
             _ => {
-                out.insert(key.clone(), value.clone());
+                out.insert(key, value);
             }
         }
     }
-    if !servers_done {
-        out.insert("servers".into(), servers(&src, &mut cx));
+    if let Some(v) = servers_value {
+        out.insert("servers".into(), v);
     }
     if !out.contains_key("paths") {
         out.insert("paths".into(), Value::Object(Map::new()));
