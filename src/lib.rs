@@ -2,3 +2,4 @@
 //! (MicroStrategy / Strategy One, Looker, AgileApps).
 
 pub mod credentials;
+pub mod generated;
