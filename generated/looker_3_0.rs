@@ -245,7 +245,7 @@ pub mod types {
         pub id: ::std::option::Option<::std::string::String>,
         ///Type of permission: "view" or "edit" Valid values are: "view", "edit".
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub permission_type: ::std::option::Option<::std::string::String>,
+        pub permission_type: ::std::option::Option<ContentMetaGroupUserPermissionType>,
         ///ID of associated user
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub user_id: ::std::option::Option<i64>,
@@ -253,6 +253,62 @@ pub mod types {
     impl ContentMetaGroupUser {
         pub fn builder() -> builder::ContentMetaGroupUser {
             Default::default()
+        }
+    }
+    ///Type of permission: "view" or "edit" Valid values are: "view", "edit".
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Copy,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd
+    )]
+    pub enum ContentMetaGroupUserPermissionType {
+        #[serde(rename = "view")]
+        View,
+        #[serde(rename = "edit")]
+        Edit,
+    }
+    impl ::std::fmt::Display for ContentMetaGroupUserPermissionType {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match *self {
+                Self::View => f.write_str("view"),
+                Self::Edit => f.write_str("edit"),
+            }
+        }
+    }
+    impl ::std::str::FromStr for ContentMetaGroupUserPermissionType {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            match value {
+                "view" => Ok(Self::View),
+                "edit" => Ok(Self::Edit),
+                _ => Err("invalid value".into()),
+            }
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for ContentMetaGroupUserPermissionType {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for ContentMetaGroupUserPermissionType {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
         }
     }
     ///`ContentView`
@@ -341,7 +397,7 @@ pub mod types {
         pub query_id: ::std::option::Option<i64>,
         ///Desired async query result format. Valid values are: "inline_json", "json", "json_detail", "json_fe", "csv", "html", "md", "txt", "xlsx", "gsxml".
         #[serde(deserialize_with = "::std::option::Option::deserialize")]
-        pub result_format: ::std::option::Option<::std::string::String>,
+        pub result_format: ::std::option::Option<CreateQueryTaskResultFormat>,
         ///Source of query task
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub source: ::std::option::Option<::std::string::String>,
@@ -349,6 +405,93 @@ pub mod types {
     impl CreateQueryTask {
         pub fn builder() -> builder::CreateQueryTask {
             Default::default()
+        }
+    }
+    ///Desired async query result format. Valid values are: "inline_json", "json", "json_detail", "json_fe", "csv", "html", "md", "txt", "xlsx", "gsxml".
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Copy,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd
+    )]
+    pub enum CreateQueryTaskResultFormat {
+        #[serde(rename = "inline_json")]
+        InlineJson,
+        #[serde(rename = "json")]
+        Json,
+        #[serde(rename = "json_detail")]
+        JsonDetail,
+        #[serde(rename = "json_fe")]
+        JsonFe,
+        #[serde(rename = "csv")]
+        Csv,
+        #[serde(rename = "html")]
+        Html,
+        #[serde(rename = "md")]
+        Md,
+        #[serde(rename = "txt")]
+        Txt,
+        #[serde(rename = "xlsx")]
+        Xlsx,
+        #[serde(rename = "gsxml")]
+        Gsxml,
+    }
+    impl ::std::fmt::Display for CreateQueryTaskResultFormat {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match *self {
+                Self::InlineJson => f.write_str("inline_json"),
+                Self::Json => f.write_str("json"),
+                Self::JsonDetail => f.write_str("json_detail"),
+                Self::JsonFe => f.write_str("json_fe"),
+                Self::Csv => f.write_str("csv"),
+                Self::Html => f.write_str("html"),
+                Self::Md => f.write_str("md"),
+                Self::Txt => f.write_str("txt"),
+                Self::Xlsx => f.write_str("xlsx"),
+                Self::Gsxml => f.write_str("gsxml"),
+            }
+        }
+    }
+    impl ::std::str::FromStr for CreateQueryTaskResultFormat {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            match value {
+                "inline_json" => Ok(Self::InlineJson),
+                "json" => Ok(Self::Json),
+                "json_detail" => Ok(Self::JsonDetail),
+                "json_fe" => Ok(Self::JsonFe),
+                "csv" => Ok(Self::Csv),
+                "html" => Ok(Self::Html),
+                "md" => Ok(Self::Md),
+                "txt" => Ok(Self::Txt),
+                "xlsx" => Ok(Self::Xlsx),
+                "gsxml" => Ok(Self::Gsxml),
+                _ => Err("invalid value".into()),
+            }
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for CreateQueryTaskResultFormat {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for CreateQueryTaskResultFormat {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
         }
     }
     ///`CreateSpace`
@@ -2207,19 +2350,23 @@ pub mod types {
         pub required_fields: ::std::vec::Vec<IntegrationRequiredField>,
         ///A list of action types the integration supports. Valid values are: "cell", "query", "dashboard".
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
-        pub supported_action_types: ::std::vec::Vec<::std::string::String>,
+        pub supported_action_types: ::std::vec::Vec<IntegrationSupportedActionTypesItem>,
         ///A list of all the download mechanisms the integration supports. The order of values is not significant: Looker will select the most appropriate supported download mechanism for a given query. The integration must ensure it can handle any of the mechanisms it claims to support. If unspecified, this defaults to all download setting values. Valid values are: "push", "url".
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
-        pub supported_download_settings: ::std::vec::Vec<::std::string::String>,
+        pub supported_download_settings: ::std::vec::Vec<
+            IntegrationSupportedDownloadSettingsItem,
+        >,
         ///A list of data formats the integration supports. If unspecified, the default is all data formats. Valid values are: "txt", "csv", "inline_json", "json", "json_label", "json_detail", "json_detail_lite_stream", "xlsx", "html", "wysiwyg_pdf", "assembled_pdf", "wysiwyg_png", "csv_zip".
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
-        pub supported_formats: ::std::vec::Vec<::std::string::String>,
+        pub supported_formats: ::std::vec::Vec<IntegrationSupportedFormatsItem>,
         ///A list of formatting options the integration supports. If unspecified, defaults to all formats. Valid values are: "formatted", "unformatted".
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
-        pub supported_formattings: ::std::vec::Vec<::std::string::String>,
+        pub supported_formattings: ::std::vec::Vec<IntegrationSupportedFormattingsItem>,
         ///A list of visualization formatting options the integration supports. If unspecified, defaults to all formats. Valid values are: "apply", "noapply".
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
-        pub supported_visualization_formattings: ::std::vec::Vec<::std::string::String>,
+        pub supported_visualization_formattings: ::std::vec::Vec<
+            IntegrationSupportedVisualizationFormattingsItem,
+        >,
         ///Whether the integration uses oauth.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub uses_oauth: ::std::option::Option<bool>,
@@ -2326,6 +2473,335 @@ pub mod types {
     impl IntegrationRequiredField {
         pub fn builder() -> builder::IntegrationRequiredField {
             Default::default()
+        }
+    }
+    ///`IntegrationSupportedActionTypesItem`
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Copy,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd
+    )]
+    pub enum IntegrationSupportedActionTypesItem {
+        #[serde(rename = "cell")]
+        Cell,
+        #[serde(rename = "query")]
+        Query,
+        #[serde(rename = "dashboard")]
+        Dashboard,
+    }
+    impl ::std::fmt::Display for IntegrationSupportedActionTypesItem {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match *self {
+                Self::Cell => f.write_str("cell"),
+                Self::Query => f.write_str("query"),
+                Self::Dashboard => f.write_str("dashboard"),
+            }
+        }
+    }
+    impl ::std::str::FromStr for IntegrationSupportedActionTypesItem {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            match value {
+                "cell" => Ok(Self::Cell),
+                "query" => Ok(Self::Query),
+                "dashboard" => Ok(Self::Dashboard),
+                _ => Err("invalid value".into()),
+            }
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for IntegrationSupportedActionTypesItem {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for IntegrationSupportedActionTypesItem {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    ///`IntegrationSupportedDownloadSettingsItem`
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Copy,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd
+    )]
+    pub enum IntegrationSupportedDownloadSettingsItem {
+        #[serde(rename = "push")]
+        Push,
+        #[serde(rename = "url")]
+        Url,
+    }
+    impl ::std::fmt::Display for IntegrationSupportedDownloadSettingsItem {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match *self {
+                Self::Push => f.write_str("push"),
+                Self::Url => f.write_str("url"),
+            }
+        }
+    }
+    impl ::std::str::FromStr for IntegrationSupportedDownloadSettingsItem {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            match value {
+                "push" => Ok(Self::Push),
+                "url" => Ok(Self::Url),
+                _ => Err("invalid value".into()),
+            }
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for IntegrationSupportedDownloadSettingsItem {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for IntegrationSupportedDownloadSettingsItem {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    ///`IntegrationSupportedFormatsItem`
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Copy,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd
+    )]
+    pub enum IntegrationSupportedFormatsItem {
+        #[serde(rename = "txt")]
+        Txt,
+        #[serde(rename = "csv")]
+        Csv,
+        #[serde(rename = "inline_json")]
+        InlineJson,
+        #[serde(rename = "json")]
+        Json,
+        #[serde(rename = "json_label")]
+        JsonLabel,
+        #[serde(rename = "json_detail")]
+        JsonDetail,
+        #[serde(rename = "json_detail_lite_stream")]
+        JsonDetailLiteStream,
+        #[serde(rename = "xlsx")]
+        Xlsx,
+        #[serde(rename = "html")]
+        Html,
+        #[serde(rename = "wysiwyg_pdf")]
+        WysiwygPdf,
+        #[serde(rename = "assembled_pdf")]
+        AssembledPdf,
+        #[serde(rename = "wysiwyg_png")]
+        WysiwygPng,
+        #[serde(rename = "csv_zip")]
+        CsvZip,
+    }
+    impl ::std::fmt::Display for IntegrationSupportedFormatsItem {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match *self {
+                Self::Txt => f.write_str("txt"),
+                Self::Csv => f.write_str("csv"),
+                Self::InlineJson => f.write_str("inline_json"),
+                Self::Json => f.write_str("json"),
+                Self::JsonLabel => f.write_str("json_label"),
+                Self::JsonDetail => f.write_str("json_detail"),
+                Self::JsonDetailLiteStream => f.write_str("json_detail_lite_stream"),
+                Self::Xlsx => f.write_str("xlsx"),
+                Self::Html => f.write_str("html"),
+                Self::WysiwygPdf => f.write_str("wysiwyg_pdf"),
+                Self::AssembledPdf => f.write_str("assembled_pdf"),
+                Self::WysiwygPng => f.write_str("wysiwyg_png"),
+                Self::CsvZip => f.write_str("csv_zip"),
+            }
+        }
+    }
+    impl ::std::str::FromStr for IntegrationSupportedFormatsItem {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            match value {
+                "txt" => Ok(Self::Txt),
+                "csv" => Ok(Self::Csv),
+                "inline_json" => Ok(Self::InlineJson),
+                "json" => Ok(Self::Json),
+                "json_label" => Ok(Self::JsonLabel),
+                "json_detail" => Ok(Self::JsonDetail),
+                "json_detail_lite_stream" => Ok(Self::JsonDetailLiteStream),
+                "xlsx" => Ok(Self::Xlsx),
+                "html" => Ok(Self::Html),
+                "wysiwyg_pdf" => Ok(Self::WysiwygPdf),
+                "assembled_pdf" => Ok(Self::AssembledPdf),
+                "wysiwyg_png" => Ok(Self::WysiwygPng),
+                "csv_zip" => Ok(Self::CsvZip),
+                _ => Err("invalid value".into()),
+            }
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for IntegrationSupportedFormatsItem {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for IntegrationSupportedFormatsItem {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    ///`IntegrationSupportedFormattingsItem`
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Copy,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd
+    )]
+    pub enum IntegrationSupportedFormattingsItem {
+        #[serde(rename = "formatted")]
+        Formatted,
+        #[serde(rename = "unformatted")]
+        Unformatted,
+    }
+    impl ::std::fmt::Display for IntegrationSupportedFormattingsItem {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match *self {
+                Self::Formatted => f.write_str("formatted"),
+                Self::Unformatted => f.write_str("unformatted"),
+            }
+        }
+    }
+    impl ::std::str::FromStr for IntegrationSupportedFormattingsItem {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            match value {
+                "formatted" => Ok(Self::Formatted),
+                "unformatted" => Ok(Self::Unformatted),
+                _ => Err("invalid value".into()),
+            }
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for IntegrationSupportedFormattingsItem {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for IntegrationSupportedFormattingsItem {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    ///`IntegrationSupportedVisualizationFormattingsItem`
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Copy,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd
+    )]
+    pub enum IntegrationSupportedVisualizationFormattingsItem {
+        #[serde(rename = "apply")]
+        Apply,
+        #[serde(rename = "noapply")]
+        Noapply,
+    }
+    impl ::std::fmt::Display for IntegrationSupportedVisualizationFormattingsItem {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match *self {
+                Self::Apply => f.write_str("apply"),
+                Self::Noapply => f.write_str("noapply"),
+            }
+        }
+    }
+    impl ::std::str::FromStr for IntegrationSupportedVisualizationFormattingsItem {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            match value {
+                "apply" => Ok(Self::Apply),
+                "noapply" => Ok(Self::Noapply),
+                _ => Err("invalid value".into()),
+            }
+        }
+    }
+    impl ::std::convert::TryFrom<&str>
+    for IntegrationSupportedVisualizationFormattingsItem {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for IntegrationSupportedVisualizationFormattingsItem {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
         }
     }
     ///`IntegrationTestResult`
@@ -3383,7 +3859,7 @@ pub mod types {
     pub struct LookmlModelExploreField {
         ///The appropriate horizontal text alignment the values of this field should be displayed in. Valid values are: "left", "right".
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub align: ::std::option::Option<::std::string::String>,
+        pub align: ::std::option::Option<LookmlModelExploreFieldAlign>,
         ///Whether it's possible to filter on this field.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub can_filter: ::std::option::Option<bool>,
@@ -3392,7 +3868,7 @@ pub mod types {
         pub can_time_filter: ::std::option::Option<bool>,
         ///Field category Valid values are: "parameter", "filter", "measure", "dimension".
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub category: ::std::option::Option<::std::string::String>,
+        pub category: ::std::option::Option<LookmlModelExploreFieldCategory>,
         ///The default value that this field uses when filtering. Null if there is no default value.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub default_filter_value: ::std::option::Option<::std::string::String>,
@@ -3421,7 +3897,7 @@ pub mod types {
         pub field_group_variant: ::std::option::Option<::std::string::String>,
         ///The style of dimension fill that is possible for this field. Null if no dimension fill is possible. Valid values are: "enumeration", "range".
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub fill_style: ::std::option::Option<::std::string::String>,
+        pub fill_style: ::std::option::Option<LookmlModelExploreFieldFillStyle>,
         ///Array of filter conditions defined for the measure in LookML.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub filters: ::std::option::Option<
@@ -3530,7 +4006,9 @@ pub mod types {
         pub type_: ::std::option::Option<::std::string::String>,
         ///An array of user attribute types that are allowed to be used in filters on this field. Valid values are: "advanced_filter_string", "advanced_filter_number", "advanced_filter_datetime", "string", "number", "datetime", "relative_url", "yesno", "zipcode".
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
-        pub user_attribute_filter_types: ::std::vec::Vec<::std::string::String>,
+        pub user_attribute_filter_types: ::std::vec::Vec<
+            LookmlModelExploreFieldUserAttributeFilterTypesItem,
+        >,
         ///If specified, the LookML value format string for formatting values of this field.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub value_format: ::std::option::Option<::std::string::String>,
@@ -3542,11 +4020,131 @@ pub mod types {
         pub view_label: ::std::option::Option<::std::string::String>,
         ///The name of the starting day of the week. Valid values are: "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday".
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub week_start_day: ::std::option::Option<::std::string::String>,
+        pub week_start_day: ::std::option::Option<LookmlModelExploreFieldWeekStartDay>,
     }
     impl LookmlModelExploreField {
         pub fn builder() -> builder::LookmlModelExploreField {
             Default::default()
+        }
+    }
+    ///The appropriate horizontal text alignment the values of this field should be displayed in. Valid values are: "left", "right".
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Copy,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd
+    )]
+    pub enum LookmlModelExploreFieldAlign {
+        #[serde(rename = "left")]
+        Left,
+        #[serde(rename = "right")]
+        Right,
+    }
+    impl ::std::fmt::Display for LookmlModelExploreFieldAlign {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match *self {
+                Self::Left => f.write_str("left"),
+                Self::Right => f.write_str("right"),
+            }
+        }
+    }
+    impl ::std::str::FromStr for LookmlModelExploreFieldAlign {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            match value {
+                "left" => Ok(Self::Left),
+                "right" => Ok(Self::Right),
+                _ => Err("invalid value".into()),
+            }
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for LookmlModelExploreFieldAlign {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for LookmlModelExploreFieldAlign {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    ///Field category Valid values are: "parameter", "filter", "measure", "dimension".
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Copy,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd
+    )]
+    pub enum LookmlModelExploreFieldCategory {
+        #[serde(rename = "parameter")]
+        Parameter,
+        #[serde(rename = "filter")]
+        Filter,
+        #[serde(rename = "measure")]
+        Measure,
+        #[serde(rename = "dimension")]
+        Dimension,
+    }
+    impl ::std::fmt::Display for LookmlModelExploreFieldCategory {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match *self {
+                Self::Parameter => f.write_str("parameter"),
+                Self::Filter => f.write_str("filter"),
+                Self::Measure => f.write_str("measure"),
+                Self::Dimension => f.write_str("dimension"),
+            }
+        }
+    }
+    impl ::std::str::FromStr for LookmlModelExploreFieldCategory {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            match value {
+                "parameter" => Ok(Self::Parameter),
+                "filter" => Ok(Self::Filter),
+                "measure" => Ok(Self::Measure),
+                "dimension" => Ok(Self::Dimension),
+                _ => Err("invalid value".into()),
+            }
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for LookmlModelExploreFieldCategory {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for LookmlModelExploreFieldCategory {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
         }
     }
     ///`LookmlModelExploreFieldEnumeration`
@@ -3564,6 +4162,62 @@ pub mod types {
             Default::default()
         }
     }
+    ///The style of dimension fill that is possible for this field. Null if no dimension fill is possible. Valid values are: "enumeration", "range".
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Copy,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd
+    )]
+    pub enum LookmlModelExploreFieldFillStyle {
+        #[serde(rename = "enumeration")]
+        Enumeration,
+        #[serde(rename = "range")]
+        Range,
+    }
+    impl ::std::fmt::Display for LookmlModelExploreFieldFillStyle {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match *self {
+                Self::Enumeration => f.write_str("enumeration"),
+                Self::Range => f.write_str("range"),
+            }
+        }
+    }
+    impl ::std::str::FromStr for LookmlModelExploreFieldFillStyle {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            match value {
+                "enumeration" => Ok(Self::Enumeration),
+                "range" => Ok(Self::Range),
+                _ => Err("invalid value".into()),
+            }
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for LookmlModelExploreFieldFillStyle {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for LookmlModelExploreFieldFillStyle {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
     ///`LookmlModelExploreFieldMapLayer`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
     pub struct LookmlModelExploreFieldMapLayer {
@@ -3575,7 +4229,7 @@ pub mod types {
         pub feature_key: ::std::option::Option<::std::string::String>,
         ///Specifies the data format of the region information. Valid values are: "topojson", "vector_tile_region".
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub format: ::std::option::Option<::std::string::String>,
+        pub format: ::std::option::Option<LookmlModelExploreFieldMapLayerFormat>,
         ///The minimum zoom level that the map layer may be displayed at, for visualizations that support zooming.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub max_zoom_level: ::std::option::Option<i64>,
@@ -3601,6 +4255,62 @@ pub mod types {
     impl LookmlModelExploreFieldMapLayer {
         pub fn builder() -> builder::LookmlModelExploreFieldMapLayer {
             Default::default()
+        }
+    }
+    ///Specifies the data format of the region information. Valid values are: "topojson", "vector_tile_region".
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Copy,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd
+    )]
+    pub enum LookmlModelExploreFieldMapLayerFormat {
+        #[serde(rename = "topojson")]
+        Topojson,
+        #[serde(rename = "vector_tile_region")]
+        VectorTileRegion,
+    }
+    impl ::std::fmt::Display for LookmlModelExploreFieldMapLayerFormat {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match *self {
+                Self::Topojson => f.write_str("topojson"),
+                Self::VectorTileRegion => f.write_str("vector_tile_region"),
+            }
+        }
+    }
+    impl ::std::str::FromStr for LookmlModelExploreFieldMapLayerFormat {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            match value {
+                "topojson" => Ok(Self::Topojson),
+                "vector_tile_region" => Ok(Self::VectorTileRegion),
+                _ => Err("invalid value".into()),
+            }
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for LookmlModelExploreFieldMapLayerFormat {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for LookmlModelExploreFieldMapLayerFormat {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
         }
     }
     ///`LookmlModelExploreFieldMeasureFilters`
@@ -3641,11 +4351,260 @@ pub mod types {
         pub count: ::std::option::Option<i64>,
         ///The type of time interval this field represents a grouping of. Valid values are: "day", "hour", "minute", "second", "millisecond", "microsecond", "week", "month", "quarter", "year".
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub name: ::std::option::Option<::std::string::String>,
+        pub name: ::std::option::Option<LookmlModelExploreFieldTimeIntervalName>,
     }
     impl LookmlModelExploreFieldTimeInterval {
         pub fn builder() -> builder::LookmlModelExploreFieldTimeInterval {
             Default::default()
+        }
+    }
+    ///The type of time interval this field represents a grouping of. Valid values are: "day", "hour", "minute", "second", "millisecond", "microsecond", "week", "month", "quarter", "year".
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Copy,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd
+    )]
+    pub enum LookmlModelExploreFieldTimeIntervalName {
+        #[serde(rename = "day")]
+        Day,
+        #[serde(rename = "hour")]
+        Hour,
+        #[serde(rename = "minute")]
+        Minute,
+        #[serde(rename = "second")]
+        Second,
+        #[serde(rename = "millisecond")]
+        Millisecond,
+        #[serde(rename = "microsecond")]
+        Microsecond,
+        #[serde(rename = "week")]
+        Week,
+        #[serde(rename = "month")]
+        Month,
+        #[serde(rename = "quarter")]
+        Quarter,
+        #[serde(rename = "year")]
+        Year,
+    }
+    impl ::std::fmt::Display for LookmlModelExploreFieldTimeIntervalName {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match *self {
+                Self::Day => f.write_str("day"),
+                Self::Hour => f.write_str("hour"),
+                Self::Minute => f.write_str("minute"),
+                Self::Second => f.write_str("second"),
+                Self::Millisecond => f.write_str("millisecond"),
+                Self::Microsecond => f.write_str("microsecond"),
+                Self::Week => f.write_str("week"),
+                Self::Month => f.write_str("month"),
+                Self::Quarter => f.write_str("quarter"),
+                Self::Year => f.write_str("year"),
+            }
+        }
+    }
+    impl ::std::str::FromStr for LookmlModelExploreFieldTimeIntervalName {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            match value {
+                "day" => Ok(Self::Day),
+                "hour" => Ok(Self::Hour),
+                "minute" => Ok(Self::Minute),
+                "second" => Ok(Self::Second),
+                "millisecond" => Ok(Self::Millisecond),
+                "microsecond" => Ok(Self::Microsecond),
+                "week" => Ok(Self::Week),
+                "month" => Ok(Self::Month),
+                "quarter" => Ok(Self::Quarter),
+                "year" => Ok(Self::Year),
+                _ => Err("invalid value".into()),
+            }
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for LookmlModelExploreFieldTimeIntervalName {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for LookmlModelExploreFieldTimeIntervalName {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    ///`LookmlModelExploreFieldUserAttributeFilterTypesItem`
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Copy,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd
+    )]
+    pub enum LookmlModelExploreFieldUserAttributeFilterTypesItem {
+        #[serde(rename = "advanced_filter_string")]
+        AdvancedFilterString,
+        #[serde(rename = "advanced_filter_number")]
+        AdvancedFilterNumber,
+        #[serde(rename = "advanced_filter_datetime")]
+        AdvancedFilterDatetime,
+        #[serde(rename = "string")]
+        String,
+        #[serde(rename = "number")]
+        Number,
+        #[serde(rename = "datetime")]
+        Datetime,
+        #[serde(rename = "relative_url")]
+        RelativeUrl,
+        #[serde(rename = "yesno")]
+        Yesno,
+        #[serde(rename = "zipcode")]
+        Zipcode,
+    }
+    impl ::std::fmt::Display for LookmlModelExploreFieldUserAttributeFilterTypesItem {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match *self {
+                Self::AdvancedFilterString => f.write_str("advanced_filter_string"),
+                Self::AdvancedFilterNumber => f.write_str("advanced_filter_number"),
+                Self::AdvancedFilterDatetime => f.write_str("advanced_filter_datetime"),
+                Self::String => f.write_str("string"),
+                Self::Number => f.write_str("number"),
+                Self::Datetime => f.write_str("datetime"),
+                Self::RelativeUrl => f.write_str("relative_url"),
+                Self::Yesno => f.write_str("yesno"),
+                Self::Zipcode => f.write_str("zipcode"),
+            }
+        }
+    }
+    impl ::std::str::FromStr for LookmlModelExploreFieldUserAttributeFilterTypesItem {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            match value {
+                "advanced_filter_string" => Ok(Self::AdvancedFilterString),
+                "advanced_filter_number" => Ok(Self::AdvancedFilterNumber),
+                "advanced_filter_datetime" => Ok(Self::AdvancedFilterDatetime),
+                "string" => Ok(Self::String),
+                "number" => Ok(Self::Number),
+                "datetime" => Ok(Self::Datetime),
+                "relative_url" => Ok(Self::RelativeUrl),
+                "yesno" => Ok(Self::Yesno),
+                "zipcode" => Ok(Self::Zipcode),
+                _ => Err("invalid value".into()),
+            }
+        }
+    }
+    impl ::std::convert::TryFrom<&str>
+    for LookmlModelExploreFieldUserAttributeFilterTypesItem {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for LookmlModelExploreFieldUserAttributeFilterTypesItem {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    ///The name of the starting day of the week. Valid values are: "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday".
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Copy,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd
+    )]
+    pub enum LookmlModelExploreFieldWeekStartDay {
+        #[serde(rename = "monday")]
+        Monday,
+        #[serde(rename = "tuesday")]
+        Tuesday,
+        #[serde(rename = "wednesday")]
+        Wednesday,
+        #[serde(rename = "thursday")]
+        Thursday,
+        #[serde(rename = "friday")]
+        Friday,
+        #[serde(rename = "saturday")]
+        Saturday,
+        #[serde(rename = "sunday")]
+        Sunday,
+    }
+    impl ::std::fmt::Display for LookmlModelExploreFieldWeekStartDay {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match *self {
+                Self::Monday => f.write_str("monday"),
+                Self::Tuesday => f.write_str("tuesday"),
+                Self::Wednesday => f.write_str("wednesday"),
+                Self::Thursday => f.write_str("thursday"),
+                Self::Friday => f.write_str("friday"),
+                Self::Saturday => f.write_str("saturday"),
+                Self::Sunday => f.write_str("sunday"),
+            }
+        }
+    }
+    impl ::std::str::FromStr for LookmlModelExploreFieldWeekStartDay {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            match value {
+                "monday" => Ok(Self::Monday),
+                "tuesday" => Ok(Self::Tuesday),
+                "wednesday" => Ok(Self::Wednesday),
+                "thursday" => Ok(Self::Thursday),
+                "friday" => Ok(Self::Friday),
+                "saturday" => Ok(Self::Saturday),
+                "sunday" => Ok(Self::Sunday),
+                _ => Err("invalid value".into()),
+            }
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for LookmlModelExploreFieldWeekStartDay {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for LookmlModelExploreFieldWeekStartDay {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
         }
     }
     ///`LookmlModelExploreFieldset`
@@ -4245,7 +5204,7 @@ pub mod types {
         ///Scheme that is running on application server (for PRs, file browsing, etc.) Valid values are: "http", "https".
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub git_application_server_http_scheme: ::std::option::Option<
-            ::std::string::String,
+            ProjectGitApplicationServerHttpScheme,
         >,
         ///Git http cookie file path.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -4285,7 +5244,7 @@ pub mod types {
         pub name: ::std::option::Option<::std::string::String>,
         ///The git pull request policy for this project. Valid values are: "off", "links", "recommended", "required".
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub pull_request_mode: ::std::option::Option<::std::string::String>,
+        pub pull_request_mode: ::std::option::Option<ProjectPullRequestMode>,
         ///(Write-Only) When true, unsets the deploy secret to allow unauthenticated access to the webhook deploy endpoint.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub unset_deploy_secret: ::std::option::Option<bool>,
@@ -4387,6 +5346,125 @@ pub mod types {
             Default::default()
         }
     }
+    ///Scheme that is running on application server (for PRs, file browsing, etc.) Valid values are: "http", "https".
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Copy,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd
+    )]
+    pub enum ProjectGitApplicationServerHttpScheme {
+        #[serde(rename = "http")]
+        Http,
+        #[serde(rename = "https")]
+        Https,
+    }
+    impl ::std::fmt::Display for ProjectGitApplicationServerHttpScheme {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match *self {
+                Self::Http => f.write_str("http"),
+                Self::Https => f.write_str("https"),
+            }
+        }
+    }
+    impl ::std::str::FromStr for ProjectGitApplicationServerHttpScheme {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            match value {
+                "http" => Ok(Self::Http),
+                "https" => Ok(Self::Https),
+                _ => Err("invalid value".into()),
+            }
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for ProjectGitApplicationServerHttpScheme {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for ProjectGitApplicationServerHttpScheme {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    ///The git pull request policy for this project. Valid values are: "off", "links", "recommended", "required".
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Copy,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd
+    )]
+    pub enum ProjectPullRequestMode {
+        #[serde(rename = "off")]
+        Off,
+        #[serde(rename = "links")]
+        Links,
+        #[serde(rename = "recommended")]
+        Recommended,
+        #[serde(rename = "required")]
+        Required,
+    }
+    impl ::std::fmt::Display for ProjectPullRequestMode {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match *self {
+                Self::Off => f.write_str("off"),
+                Self::Links => f.write_str("links"),
+                Self::Recommended => f.write_str("recommended"),
+                Self::Required => f.write_str("required"),
+            }
+        }
+    }
+    impl ::std::str::FromStr for ProjectPullRequestMode {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            match value {
+                "off" => Ok(Self::Off),
+                "links" => Ok(Self::Links),
+                "recommended" => Ok(Self::Recommended),
+                "required" => Ok(Self::Required),
+                _ => Err("invalid value".into()),
+            }
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for ProjectPullRequestMode {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for ProjectPullRequestMode {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
     ///`ProjectValidation`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
     pub struct ProjectValidation {
@@ -4471,7 +5549,7 @@ pub mod types {
         pub can: ::std::collections::HashMap<::std::string::String, bool>,
         ///Status of the dependencies in your project. Valid values are: "lock_optional", "lock_required", "lock_error", "install_none".
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub dependency_status: ::std::option::Option<::std::string::String>,
+        pub dependency_status: ::std::option::Option<ProjectWorkspaceDependencyStatus>,
         ///GitBranch
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub git_branch: ::std::option::Option<GitBranch>,
@@ -4494,6 +5572,70 @@ pub mod types {
     impl ProjectWorkspace {
         pub fn builder() -> builder::ProjectWorkspace {
             Default::default()
+        }
+    }
+    ///Status of the dependencies in your project. Valid values are: "lock_optional", "lock_required", "lock_error", "install_none".
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Copy,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd
+    )]
+    pub enum ProjectWorkspaceDependencyStatus {
+        #[serde(rename = "lock_optional")]
+        LockOptional,
+        #[serde(rename = "lock_required")]
+        LockRequired,
+        #[serde(rename = "lock_error")]
+        LockError,
+        #[serde(rename = "install_none")]
+        InstallNone,
+    }
+    impl ::std::fmt::Display for ProjectWorkspaceDependencyStatus {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match *self {
+                Self::LockOptional => f.write_str("lock_optional"),
+                Self::LockRequired => f.write_str("lock_required"),
+                Self::LockError => f.write_str("lock_error"),
+                Self::InstallNone => f.write_str("install_none"),
+            }
+        }
+    }
+    impl ::std::str::FromStr for ProjectWorkspaceDependencyStatus {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            match value {
+                "lock_optional" => Ok(Self::LockOptional),
+                "lock_required" => Ok(Self::LockRequired),
+                "lock_error" => Ok(Self::LockError),
+                "install_none" => Ok(Self::InstallNone),
+                _ => Err("invalid value".into()),
+            }
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for ProjectWorkspaceDependencyStatus {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for ProjectWorkspaceDependencyStatus {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
         }
     }
     ///`Query`
@@ -7207,7 +8349,7 @@ pub mod types {
                 ::std::string::String,
             >,
             permission_type: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<super::ContentMetaGroupUserPermissionType>,
                 ::std::string::String,
             >,
             user_id: ::std::result::Result<
@@ -7280,7 +8422,9 @@ pub mod types {
             }
             pub fn permission_type<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::ContentMetaGroupUserPermissionType>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.permission_type = value
@@ -7685,7 +8829,7 @@ pub mod types {
                 ::std::string::String,
             >,
             result_format: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<super::CreateQueryTaskResultFormat>,
                 ::std::string::String,
             >,
             source: ::std::result::Result<
@@ -7773,7 +8917,9 @@ pub mod types {
             }
             pub fn result_format<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::CreateQueryTaskResultFormat>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.result_format = value
@@ -17548,23 +18694,23 @@ pub mod types {
                 ::std::string::String,
             >,
             supported_action_types: ::std::result::Result<
-                ::std::vec::Vec<::std::string::String>,
+                ::std::vec::Vec<super::IntegrationSupportedActionTypesItem>,
                 ::std::string::String,
             >,
             supported_download_settings: ::std::result::Result<
-                ::std::vec::Vec<::std::string::String>,
+                ::std::vec::Vec<super::IntegrationSupportedDownloadSettingsItem>,
                 ::std::string::String,
             >,
             supported_formats: ::std::result::Result<
-                ::std::vec::Vec<::std::string::String>,
+                ::std::vec::Vec<super::IntegrationSupportedFormatsItem>,
                 ::std::string::String,
             >,
             supported_formattings: ::std::result::Result<
-                ::std::vec::Vec<::std::string::String>,
+                ::std::vec::Vec<super::IntegrationSupportedFormattingsItem>,
                 ::std::string::String,
             >,
             supported_visualization_formattings: ::std::result::Result<
-                ::std::vec::Vec<::std::string::String>,
+                ::std::vec::Vec<super::IntegrationSupportedVisualizationFormattingsItem>,
                 ::std::string::String,
             >,
             uses_oauth: ::std::result::Result<
@@ -17710,7 +18856,9 @@ pub mod types {
             }
             pub fn supported_action_types<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::vec::Vec<::std::string::String>>,
+                T: ::std::convert::TryInto<
+                    ::std::vec::Vec<super::IntegrationSupportedActionTypesItem>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.supported_action_types = value
@@ -17724,7 +18872,9 @@ pub mod types {
             }
             pub fn supported_download_settings<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::vec::Vec<::std::string::String>>,
+                T: ::std::convert::TryInto<
+                    ::std::vec::Vec<super::IntegrationSupportedDownloadSettingsItem>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.supported_download_settings = value
@@ -17738,7 +18888,9 @@ pub mod types {
             }
             pub fn supported_formats<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::vec::Vec<::std::string::String>>,
+                T: ::std::convert::TryInto<
+                    ::std::vec::Vec<super::IntegrationSupportedFormatsItem>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.supported_formats = value
@@ -17752,7 +18904,9 @@ pub mod types {
             }
             pub fn supported_formattings<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::vec::Vec<::std::string::String>>,
+                T: ::std::convert::TryInto<
+                    ::std::vec::Vec<super::IntegrationSupportedFormattingsItem>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.supported_formattings = value
@@ -17766,7 +18920,11 @@ pub mod types {
             }
             pub fn supported_visualization_formattings<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::vec::Vec<::std::string::String>>,
+                T: ::std::convert::TryInto<
+                    ::std::vec::Vec<
+                        super::IntegrationSupportedVisualizationFormattingsItem,
+                    >,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.supported_visualization_formattings = value
@@ -24223,7 +25381,7 @@ pub mod types {
         #[derive(Clone, Debug)]
         pub struct LookmlModelExploreField {
             align: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<super::LookmlModelExploreFieldAlign>,
                 ::std::string::String,
             >,
             can_filter: ::std::result::Result<
@@ -24235,7 +25393,7 @@ pub mod types {
                 ::std::string::String,
             >,
             category: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<super::LookmlModelExploreFieldCategory>,
                 ::std::string::String,
             >,
             default_filter_value: ::std::result::Result<
@@ -24273,7 +25431,7 @@ pub mod types {
                 ::std::string::String,
             >,
             fill_style: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<super::LookmlModelExploreFieldFillStyle>,
                 ::std::string::String,
             >,
             filters: ::std::result::Result<
@@ -24417,7 +25575,9 @@ pub mod types {
                 ::std::string::String,
             >,
             user_attribute_filter_types: ::std::result::Result<
-                ::std::vec::Vec<::std::string::String>,
+                ::std::vec::Vec<
+                    super::LookmlModelExploreFieldUserAttributeFilterTypesItem,
+                >,
                 ::std::string::String,
             >,
             value_format: ::std::result::Result<
@@ -24433,7 +25593,7 @@ pub mod types {
                 ::std::string::String,
             >,
             week_start_day: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<super::LookmlModelExploreFieldWeekStartDay>,
                 ::std::string::String,
             >,
         }
@@ -24498,7 +25658,9 @@ pub mod types {
         impl LookmlModelExploreField {
             pub fn align<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::LookmlModelExploreFieldAlign>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.align = value
@@ -24536,7 +25698,9 @@ pub mod types {
             }
             pub fn category<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::LookmlModelExploreFieldCategory>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.category = value
@@ -24656,7 +25820,9 @@ pub mod types {
             }
             pub fn fill_style<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::LookmlModelExploreFieldFillStyle>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.fill_style = value
@@ -25106,7 +26272,11 @@ pub mod types {
             }
             pub fn user_attribute_filter_types<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::vec::Vec<::std::string::String>>,
+                T: ::std::convert::TryInto<
+                    ::std::vec::Vec<
+                        super::LookmlModelExploreFieldUserAttributeFilterTypesItem,
+                    >,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.user_attribute_filter_types = value
@@ -25156,7 +26326,9 @@ pub mod types {
             }
             pub fn week_start_day<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::LookmlModelExploreFieldWeekStartDay>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.week_start_day = value
@@ -25367,7 +26539,7 @@ pub mod types {
                 ::std::string::String,
             >,
             format: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<super::LookmlModelExploreFieldMapLayerFormat>,
                 ::std::string::String,
             >,
             max_zoom_level: ::std::result::Result<
@@ -25444,7 +26616,9 @@ pub mod types {
             }
             pub fn format<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::LookmlModelExploreFieldMapLayerFormat>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.format = value
@@ -25721,7 +26895,7 @@ pub mod types {
                 ::std::string::String,
             >,
             name: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<super::LookmlModelExploreFieldTimeIntervalName>,
                 ::std::string::String,
             >,
         }
@@ -25748,7 +26922,9 @@ pub mod types {
             }
             pub fn name<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::LookmlModelExploreFieldTimeIntervalName>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.name = value
@@ -28797,7 +29973,7 @@ pub mod types {
                 ::std::string::String,
             >,
             git_application_server_http_scheme: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<super::ProjectGitApplicationServerHttpScheme>,
                 ::std::string::String,
             >,
             git_auth_cookie: ::std::result::Result<
@@ -28849,7 +30025,7 @@ pub mod types {
                 ::std::string::String,
             >,
             pull_request_mode: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<super::ProjectPullRequestMode>,
                 ::std::string::String,
             >,
             unset_deploy_secret: ::std::result::Result<
@@ -28949,7 +30125,9 @@ pub mod types {
             }
             pub fn git_application_server_http_scheme<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::ProjectGitApplicationServerHttpScheme>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.git_application_server_http_scheme = value
@@ -29119,7 +30297,9 @@ pub mod types {
             }
             pub fn pull_request_mode<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::ProjectPullRequestMode>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.pull_request_mode = value
@@ -29952,7 +31132,7 @@ pub mod types {
                 ::std::string::String,
             >,
             dependency_status: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<super::ProjectWorkspaceDependencyStatus>,
                 ::std::string::String,
             >,
             git_branch: ::std::result::Result<
@@ -30011,7 +31191,9 @@ pub mod types {
             }
             pub fn dependency_status<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::ProjectWorkspaceDependencyStatus>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.dependency_status = value
@@ -50202,7 +51384,10 @@ pub mod builder {
     pub struct DashboardPrefetch<'a> {
         client: &'a super::Client,
         dashboard_id: Result<::std::string::String, String>,
-        dashboard_filters: Result<Option<::std::vec::Vec<::serde_json::Value>>, String>,
+        dashboard_filters: Result<
+            Option<::std::vec::Vec<types::PrefetchDashboardFilterValue>>,
+            String,
+        >,
     }
     impl<'a> DashboardPrefetch<'a> {
         pub fn new(client: &'a super::Client) -> Self {
@@ -50226,13 +51411,15 @@ pub mod builder {
         }
         pub fn dashboard_filters<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<::std::vec::Vec<::serde_json::Value>>,
+            V: std::convert::TryInto<
+                ::std::vec::Vec<types::PrefetchDashboardFilterValue>,
+            >,
         {
             self.dashboard_filters = value
                 .try_into()
                 .map(Some)
                 .map_err(|_| {
-                    "conversion to `:: std :: vec :: Vec < :: serde_json :: Value >` for dashboard_filters failed"
+                    "conversion to `:: std :: vec :: Vec < PrefetchDashboardFilterValue >` for dashboard_filters failed"
                         .to_string()
                 });
             self
@@ -76056,7 +77243,7 @@ pub mod operations {
                     name: "dashboard_filters",
                     location: Location::Query,
                     required: false,
-                    type_hint: "array<any>",
+                    type_hint: "array<PrefetchDashboardFilterValue>",
                 },
             ],
             body_media_type: None,
