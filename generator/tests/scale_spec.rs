@@ -21,13 +21,13 @@ fn scale_spec(paths: usize) -> Value {
         );
         let r = |s: &str| json!({"description": "", "content": {"application/json": {"schema": {"$ref": format!("#/components/schemas/{s}")}}}});
         let err = r("ErrorBody");
-        let vis = |n: usize| json!({"visibility": if n % 3 == 0 { "internal" } else if n % 7 == 0 { "deprecated" } else { "public" }});
+        let vis = |n: usize| json!({"visibility": if n.is_multiple_of(3) { "internal" } else if n.is_multiple_of(7) { "deprecated" } else { "public" }});
         let tag = format!("Area{}", i % 40);
         let mut item = Map::new();
         let id_param = json!([{"name": "id", "in": "path", "required": true, "schema": {"type": "string"}},
                               {"name": "X-MSTR-ProjectID", "in": "header", "schema": {"type": "string"}}]);
         item.insert("get".into(), json!({
-            "operationId": if i % 5 == 0 { "getSettings".to_string() } else { format!("get{schema}_{}", i % 3) },
+            "operationId": if i.is_multiple_of(5) { "getSettings".to_string() } else { format!("get{schema}_{}", i % 3) },
             "tags": [tag], "x-microstrategy": vis(i), "parameters": id_param,
             "responses": {"200": r(&schema), "401": err, "500": err}
         }));
@@ -37,7 +37,7 @@ fn scale_spec(paths: usize) -> Value {
             "requestBody": {"content": {"application/json": {"schema": {"$ref": format!("#/components/schemas/{schema}")}}}},
             "responses": {"200": r(&schema), "204": {"description": ""}, "400": err}
         }));
-        if i % 2 == 0 {
+        if i.is_multiple_of(2) {
             item.insert("delete".into(), json!({
                 "operationId": format!("delete_{}", i % 4), "tags": [tag], "x-microstrategy": vis(i + 2),
                 "parameters": id_param, "responses": {"204": {"description": ""}, "404": err}
