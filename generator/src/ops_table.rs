@@ -250,9 +250,9 @@ pub fn render(rows: &[OpRow]) -> String {
                 format!("Parameter {{ name: {n:?}, location: Location::{loc}, required: {req}, type_hint: {t:?} }}")
             })
             .collect();
-        let _ = write!(
+        let _ = writeln!(
             s,
-            "Operation {{ id: {:?}, original_id: {:?}, method: {:?}, path: {:?}, parameters: &[{}], body_media_type: {}, raw_body: {}, tags: &[{}], empty_success_is_null: {}, empty_error_is_null: {}, raw_success: {} }},\n",
+            "Operation {{ id: {:?}, original_id: {:?}, method: {:?}, path: {:?}, parameters: &[{}], body_media_type: {}, raw_body: {}, tags: &[{}], empty_success_is_null: {}, empty_error_is_null: {}, raw_success: {} }},",
             r.id,
             r.original_id,
             r.method,

@@ -154,3 +154,172 @@ fn looker_4_0_loads_fast_enough_to_not_matter() {
     eprintln!("Looker 4.0 load: oas.json {oas:?}, swagger conversion {sw:?}");
     assert!(spec.notes.is_empty());
 }
+
+/// A schema with what differs only in form removed: `$ref` siblings (3.0 ignores them; the
+/// vendor drops them, the loader keeps them), the allOf wrapper of a nullable `$ref`,
+/// `nullable`, and `x-looker-*` extensions (the loader keeps them, the vendor drops them).
+fn essential(v: &Value) -> Value {
+    match v {
+        Value::Object(m) => {
+            if let Some(r) = m.get("$ref") {
+                return serde_json::json!({ "$ref": r });
+            }
+            if let Some(Value::Array(all)) = m.get("allOf") {
+                if all.len() == 1 && all[0].get("$ref").is_some() && m.get("nullable").is_some() {
+                    return serde_json::json!({ "$ref": all[0]["$ref"] });
+                }
+            }
+            Value::Object(
+                m.iter()
+                    .filter(|(k, _)| *k != "nullable" && !k.starts_with("x-looker-"))
+                    .map(|(k, v)| (k.clone(), essential(v)))
+                    .collect(),
+            )
+        }
+        Value::Array(a) => Value::Array(a.iter().map(essential).collect()),
+        other => other.clone(),
+    }
+}
+
+/// Differences between two JSON values as pointers (at most `limit`).
+fn differences(a: &Value, b: &Value, at: &str, out: &mut Vec<String>) {
+    match (a, b) {
+        (Value::Object(x), Value::Object(y)) => {
+            for k in x.keys().chain(y.keys().filter(|k| !x.contains_key(*k))) {
+                match (x.get(k), y.get(k)) {
+                    (Some(p), Some(q)) => differences(p, q, &format!("{at}/{k}"), out),
+                    _ => out.push(format!("{at}/{k}")),
+                }
+            }
+        }
+        (Value::Array(x), Value::Array(y)) if x.len() == y.len() => {
+            for (i, (p, q)) in x.iter().zip(y).enumerate() {
+                differences(p, q, &format!("{at}/{i}"), out);
+            }
+        }
+        _ if a != b => out.push(at.to_string()),
+        _ => {}
+    }
+}
+
+fn resolve<'a>(doc: &'a Value, v: &'a Value) -> &'a Value {
+    match v.get("$ref").and_then(Value::as_str) {
+        Some(r) => doc.pointer(r.trim_start_matches('#')).unwrap_or(v),
+        None => v,
+    }
+}
+
+/// Per operation: parameters (name, in, required, style-less schema), request body media
+/// types and schema, response codes with their media types and schemas.
+fn operation_shape(doc: &Value, op: &Value) -> Value {
+    let params: Vec<Value> = op["parameters"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|p| {
+            let p = resolve(doc, p);
+            serde_json::json!([
+                p["name"],
+                p["in"],
+                p["required"].as_bool().unwrap_or(false),
+                p["deprecated"].as_bool().unwrap_or(false),
+                essential(&p["schema"])
+            ])
+        })
+        .collect();
+    let body = resolve(doc, &op["requestBody"]);
+    let body: Value = body["content"]
+        .as_object()
+        .into_iter()
+        .flatten()
+        .map(|(m, c)| (m.clone(), essential(&c["schema"])))
+        .collect::<serde_json::Map<_, _>>()
+        .into();
+    let responses: Value = op["responses"]
+        .as_object()
+        .into_iter()
+        .flatten()
+        .map(|(code, r)| {
+            let content: serde_json::Map<_, _> = resolve(doc, r)["content"]
+                .as_object()
+                .into_iter()
+                .flatten()
+                .map(|(m, c)| (m.clone(), essential(&c["schema"])))
+                .collect();
+            (code.clone(), Value::Object(content))
+        })
+        .collect::<serde_json::Map<_, _>>()
+        .into();
+    serde_json::json!({"parameters": params, "body": body, "responses": responses})
+}
+
+fn check_shapes(version: &str, allowed_ops: &[&str], allowed_schema_diffs: &[&str]) {
+    let Some(dir) = looker_dir() else {
+        eprintln!("Looker specs not found: skipped");
+        return;
+    };
+    let sw = load_path(&dir.join(format!("Looker.{version}.json"))).expect("loads");
+    let oas = load_path(&dir.join(format!("Looker.{version}.oas.json"))).expect("loads");
+    let (a, b) = (&sw.document, &oas.document);
+
+    let mut out = Vec::new();
+    differences(
+        &essential(&a["components"]["schemas"]),
+        &essential(&b["components"]["schemas"]),
+        "/components/schemas",
+        &mut out,
+    );
+    out.retain(|p| {
+        !allowed_schema_diffs
+            .iter()
+            .any(|suffix| p.ends_with(suffix))
+    });
+    assert!(
+        out.is_empty(),
+        "Looker {version} schema differences: {out:?}"
+    );
+
+    let mut differing = Vec::new();
+    for (path, item) in b["paths"].as_object().into_iter().flatten() {
+        for (method, op) in item.as_object().into_iter().flatten() {
+            if !METHODS.contains(&method.as_str()) {
+                continue;
+            }
+            let mine = operation_shape(a, &a["paths"][path][method]);
+            let theirs = operation_shape(b, op);
+            if mine != theirs {
+                let id = op["operationId"].as_str().unwrap_or("").to_string();
+                let mut d = Vec::new();
+                differences(&mine, &theirs, "", &mut d);
+                differing.push((id, d));
+            }
+        }
+    }
+    let unexpected: Vec<_> = differing
+        .iter()
+        .filter(|(id, _)| !allowed_ops.contains(&id.as_str()))
+        .collect();
+    assert!(
+        unexpected.is_empty(),
+        "Looker {version} operation differences: {unexpected:?}"
+    );
+}
+
+#[test]
+fn looker_3_0_converted_shapes_match_shipped() {
+    // The vendor's 3.0 OAS form (an older converter) leaves schema-level
+    // `x-looker-deprecated` as is; its 3.1 and 4.0 forms write `deprecated` like the loader.
+    check_shapes("3.0", &[], &["/deprecated"]);
+}
+
+#[test]
+fn looker_3_1_converted_shapes_match_shipped() {
+    check_shapes("3.1", &[], &[]);
+}
+
+#[test]
+fn looker_4_0_converted_shapes_match_shipped() {
+    // The vendor's OAS form invents an empty form-urlencoded body for `login` (its Swagger
+    // form only lists `consumes`); the loader does not invent bodies.
+    check_shapes("4.0", &["login"], &[]);
+}

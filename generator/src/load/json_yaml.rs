@@ -38,9 +38,12 @@ pub fn parse(text: &str, origin: &str) -> Result<(Value, Syntax), LoadError> {
         Syntax::Json => match serde_json::from_str::<Value>(text) {
             Ok(v) => Ok((v, Syntax::Json)),
             Err(json_err) => {
-                // A YAML flow mapping also starts with `{`: accept it if YAML reads it.
-                if let Ok(v) = parse_yaml(text, origin) {
-                    return Ok((v, Syntax::Yaml));
+                // A YAML flow mapping also starts with `{`: accept it if YAML reads it, unless
+                // the file says it is JSON (YAML would accept broken JSON such as `"a": }`).
+                if !origin.to_ascii_lowercase().ends_with(".json") {
+                    if let Ok(v) = parse_yaml(text, origin) {
+                        return Ok((v, Syntax::Yaml));
+                    }
                 }
                 let line = json_err.line() as u64;
                 let column = json_err.column() as u64;
@@ -59,7 +62,22 @@ pub fn parse(text: &str, origin: &str) -> Result<(Value, Syntax), LoadError> {
 }
 
 fn parse_yaml(text: &str, origin: &str) -> Result<Value, LoadError> {
-    serde_saphyr::from_str::<Value>(text).map_err(|e| {
+    // YAML 1.2 core scalars: `y`/`yes`/`on`/`no` stay strings (an enum `[yes, no]` is text),
+    // and `0755`-style values stay strings instead of becoming numbers.
+    let mut options = serde_saphyr::Options::default();
+    options.strict_booleans = true;
+    options.leading_zero_numbers_as_strings = true;
+    options.with_snippet = false;
+    // The default budget (250k nodes, 1M events) is sized for config files; a big API spec
+    // has more. Scale it with the input (without aliases a node takes at least one byte) and
+    // keep alias replay tight, so an alias bomb is still refused quickly.
+    if let Some(budget) = options.budget.as_mut() {
+        budget.max_nodes = budget.max_nodes.max(text.len());
+        budget.max_events = budget.max_events.max(text.len().saturating_mul(2));
+        budget.max_depth = 128;
+    }
+    options.alias_limits.max_total_replayed_events = 100_000;
+    serde_saphyr::from_str_with_options::<Value>(text, options).map_err(|e| {
         let loc = e.location();
         let (line, column) = match loc {
             Some(l) if l.line() > 0 => (Some(l.line()), Some(l.column())),
@@ -139,7 +157,8 @@ fn byte_offset(text: &str, line: usize, column: usize) -> Option<usize> {
     let mut offset = 0usize;
     for (n, l) in text.split_inclusive('\n').enumerate() {
         if n + 1 == line {
-            return Some(offset + column.min(l.len()));
+            // serde_json's column is 1-based and points at the offending character.
+            return Some(offset + column.saturating_sub(1).min(l.len()));
         }
         offset += l.len();
     }
@@ -170,6 +189,25 @@ mod tests {
         let (v, s) = parse("{a: 1, b: [x, y]}", "t.yaml").unwrap();
         assert_eq!(s, Syntax::Yaml);
         assert_eq!(v["b"][1], "y");
+        // ... but not when the file is named .json: then the JSON error is reported.
+        let e = parse("{a: 1}", "t.json").unwrap_err();
+        assert_eq!(e.kind(), LoadErrorKind::Parse);
+        assert!(e.message().starts_with("invalid JSON"));
+    }
+
+    #[test]
+    fn yaml_uses_core_schema_scalars() {
+        let (v, _) = parse(
+            "e: [yes, no, y, n, on, off, true]\nz: 0755\nv: 1.0\n",
+            "t.yaml",
+        )
+        .unwrap();
+        assert_eq!(
+            v["e"],
+            serde_json::json!(["yes", "no", "y", "n", "on", "off", true])
+        );
+        assert_eq!(v["z"], "0755");
+        assert_eq!(v["v"], 1.0);
     }
 
     #[test]

@@ -120,22 +120,31 @@ pub fn convert(doc: Value, origin: &str, notes: &mut Vec<LoadNote>) -> Result<Va
     let mut out = Map::new();
     out.insert("openapi".into(), Value::from(TARGET_OPENAPI_VERSION));
     let mut components = Map::new();
-    let mut servers_done = false;
-    for (key, value) in &src {
+    let servers_value = servers(&src, &mut cx);
+    let mut servers_value = Some(servers_value);
+    // Owned iteration: definitions and other large sections move instead of being copied.
+    for (key, value) in src {
         match key.as_str() {
             "swagger" | "consumes" | "produces" => {}
             "host" | "basePath" | "schemes" => {
-                if !servers_done {
-                    out.insert("servers".into(), servers(&src, &mut cx));
-                    servers_done = true;
+                if let Some(v) = servers_value.take() {
+                    out.insert("servers".into(), v);
                 }
             }
             "paths" => {
-                let paths = convert_paths(value, &mut cx)?;
+                let paths = convert_paths(&value, &mut cx)?;
                 out.insert("paths".into(), paths);
             }
             "definitions" => {
-                let defs = cx.object(value, "/definitions", "`definitions`")?.clone();
+                let Value::Object(defs) = value else {
+                    return Err(cx.invalid(
+                        "/definitions",
+                        format!(
+                            "`definitions` must be an object, found {}",
+                            kind_name(&value)
+                        ),
+                    ));
+                };
                 let mut schemas = Map::new();
                 for (name, mut schema) in defs {
                     fix_schema(&mut schema, &join("/definitions", &name), &mut cx);
@@ -165,7 +174,7 @@ pub fn convert(doc: Value, origin: &str, notes: &mut Vec<LoadNote>) -> Result<Va
                 }
             }
             "responses" => {
-                let rs = cx.object(value, "/responses", "`responses`")?.clone();
+                let rs = cx.object(&value, "/responses", "`responses`")?.clone();
                 let mut out_rs = Map::new();
                 let produces = cx.produces.clone();
                 for (name, r) in rs {
@@ -176,7 +185,7 @@ pub fn convert(doc: Value, origin: &str, notes: &mut Vec<LoadNote>) -> Result<Va
             }
             "securityDefinitions" => {
                 let defs = cx
-                    .object(value, "/securityDefinitions", "`securityDefinitions`")?
+                    .object(&value, "/securityDefinitions", "`securityDefinitions`")?
                     .clone();
                 let mut schemes = Map::new();
                 for (name, d) in defs {
@@ -187,12 +196,12 @@ pub fn convert(doc: Value, origin: &str, notes: &mut Vec<LoadNote>) -> Result<Va
                 components.insert("securitySchemes".into(), Value::Object(schemes));
             }
             _ => {
-                out.insert(key.clone(), value.clone());
+                out.insert(key, value);
             }
         }
     }
-    if !servers_done {
-        out.insert("servers".into(), servers(&src, &mut cx));
+    if let Some(v) = servers_value {
+        out.insert("servers".into(), v);
     }
     if !out.contains_key("paths") {
         out.insert("paths".into(), Value::Object(Map::new()));
@@ -663,17 +672,7 @@ fn schema_from_simple(p: &Map<String, Value>, ptr: &str, cx: &mut Ctx<'_>) -> Va
         if let Some(v) = p.get(k) {
             if k == "items" {
                 let items = match v.as_object() {
-                    Some(im) => {
-                        let iptr = join(ptr, "items");
-                        if im.contains_key("collectionFormat") {
-                            cx.note(
-                                join(&iptr, "collectionFormat"),
-                                "nested-collection-format",
-                                "nested `collectionFormat` has no OpenAPI 3.0 form; dropped",
-                            );
-                        }
-                        schema_from_simple(im, &iptr, cx)
-                    }
+                    Some(im) => items_schema(im, &join(ptr, "items"), cx),
                     None => v.clone(),
                 };
                 s.insert("items".into(), items);
@@ -685,6 +684,31 @@ fn schema_from_simple(p: &Map<String, Value>, ptr: &str, cx: &mut Ctx<'_>) -> Va
     let mut v = Value::Object(s);
     fix_schema(&mut v, ptr, cx);
     v
+}
+
+/// A Swagger 2.0 items object as a schema: every key kept (real specs put `$ref`s here)
+/// except `collectionFormat`, which has no 3.0 form below the parameter level.
+fn items_schema(im: &Map<String, Value>, ptr: &str, cx: &mut Ctx<'_>) -> Value {
+    if im.contains_key("collectionFormat") {
+        cx.note(
+            join(ptr, "collectionFormat"),
+            "nested-collection-format",
+            "nested `collectionFormat` has no OpenAPI 3.0 form; dropped",
+        );
+    }
+    let mut out = Map::new();
+    for (k, v) in im {
+        match (k.as_str(), v) {
+            ("collectionFormat", _) => {}
+            ("items", Value::Object(inner)) => {
+                out.insert(k.clone(), items_schema(inner, &join(ptr, "items"), cx));
+            }
+            _ => {
+                out.insert(k.clone(), v.clone());
+            }
+        }
+    }
+    Value::Object(out)
 }
 
 fn convert_param(p: &Map<String, Value>, ptr: &str, cx: &mut Ctx<'_>) -> Map<String, Value> {
@@ -707,6 +731,16 @@ fn convert_param(p: &Map<String, Value>, ptr: &str, cx: &mut Ctx<'_>) -> Map<Str
         }
     } else {
         out.insert("schema".into(), schema_from_simple(p, ptr, cx));
+    }
+    if p.get("x-looker-deprecated").and_then(Value::as_bool) == Some(true)
+        && !out.contains_key("deprecated")
+    {
+        out.insert("deprecated".into(), Value::Bool(true));
+        cx.note(
+            join(ptr, "x-looker-deprecated"),
+            "x-looker-deprecated",
+            "`x-looker-deprecated: true` written as `deprecated: true` (extension kept)",
+        );
     }
     if location == "path" && p.get("required").and_then(Value::as_bool) != Some(true) {
         out.insert("required".into(), Value::Bool(true));
@@ -867,6 +901,28 @@ fn fix_schema(schema: &mut Value, ptr: &str, cx: &mut Ctx<'_>) {
             map.insert("allOf".into(), json!([{ "$ref": r }]));
         }
         map.insert("nullable".into(), Value::Bool(true));
+    }
+    // Looker's own Swagger -> OAS conversion turns these two extensions into their standard
+    // keywords; doing the same keeps the Swagger and shipped OAS forms in step (extensions kept).
+    if let Some(Value::Array(values)) = map.get("x-looker-values").cloned() {
+        if !map.contains_key("enum") {
+            map.insert("enum".into(), Value::Array(values));
+            cx.note(
+                join(ptr, "x-looker-values"),
+                "x-looker-values",
+                "`x-looker-values` written as `enum` (extension kept)",
+            );
+        }
+    }
+    if map.get("x-looker-deprecated").and_then(Value::as_bool) == Some(true)
+        && !map.contains_key("deprecated")
+    {
+        map.insert("deprecated".into(), Value::Bool(true));
+        cx.note(
+            join(ptr, "x-looker-deprecated"),
+            "x-looker-deprecated",
+            "`x-looker-deprecated: true` written as `deprecated: true` (extension kept)",
+        );
     }
     if map.get("type").and_then(Value::as_str) == Some("file") {
         map.insert("type".into(), Value::from("string"));
