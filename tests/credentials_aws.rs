@@ -189,32 +189,57 @@ async fn secrets_manager_and_ssm_through_the_sdk_with_rotation_and_errors() {
     }
 
     // Error cases, each classified.
-    let e = Credential::parse("aws-sm:bi/missing").unwrap().resolve().await.unwrap_err();
-    assert!(matches!(e.kind, CredentialErrorKind::NotFound(_)), "{e}");
-    assert!(e.to_string().starts_with("credential source aws-sm:bi/missing: not found"), "{e}");
-    assert_eq!(
-        kind_of(Credential::parse("aws-sm:bi/prod#api_token").unwrap().resolve().await),
-        CredentialErrorKind::NoSuchField("api_token".into())
-    );
-    let e = Credential::source(SsmParameterSource::with_config("/bi/missing", config.clone()))
+    let e = Credential::parse("aws-sm:bi/missing")
+        .unwrap()
         .resolve()
         .await
         .unwrap_err();
+    assert!(matches!(e.kind, CredentialErrorKind::NotFound(_)), "{e}");
+    assert!(
+        e.to_string()
+            .starts_with("credential source aws-sm:bi/missing: not found"),
+        "{e}"
+    );
+    assert_eq!(
+        kind_of(
+            Credential::parse("aws-sm:bi/prod#api_token")
+                .unwrap()
+                .resolve()
+                .await
+        ),
+        CredentialErrorKind::NoSuchField("api_token".into())
+    );
+    let e = Credential::source(SsmParameterSource::with_config(
+        "/bi/missing",
+        config.clone(),
+    ))
+    .resolve()
+    .await
+    .unwrap_err();
     assert!(matches!(e.kind, CredentialErrorKind::NotFound(_)), "{e}");
 
     // Access denied: a second moto with IAM access control on, unknown access key.
     let strict = start_moto(&[("INITIAL_NO_AUTH_ACTION_COUNT", "0")]).expect("moto present");
     let denied_cfg = config_for(&strict.url, "AKIAUNKNOWNKEY000000").await;
-    let e = Credential::source(SecretsManagerSource::with_config("bi/prod", denied_cfg.clone()))
-        .resolve()
-        .await
-        .unwrap_err();
-    assert!(matches!(e.kind, CredentialErrorKind::AccessDenied(_)), "{e}");
+    let e = Credential::source(SecretsManagerSource::with_config(
+        "bi/prod",
+        denied_cfg.clone(),
+    ))
+    .resolve()
+    .await
+    .unwrap_err();
+    assert!(
+        matches!(e.kind, CredentialErrorKind::AccessDenied(_)),
+        "{e}"
+    );
     let e2 = Credential::source(SsmParameterSource::with_config("/bi/api-token", denied_cfg))
         .resolve()
         .await
         .unwrap_err();
-    assert!(matches!(e2.kind, CredentialErrorKind::AccessDenied(_)), "{e2}");
+    assert!(
+        matches!(e2.kind, CredentialErrorKind::AccessDenied(_)),
+        "{e2}"
+    );
 
     // Unreachable: nothing listens on a just-freed port.
     let dead = format!("http://127.0.0.1:{}", free_port());
@@ -223,7 +248,10 @@ async fn secrets_manager_and_ssm_through_the_sdk_with_rotation_and_errors() {
         .resolve()
         .await
         .unwrap_err();
-    assert!(matches!(e3.kind, CredentialErrorKind::Unreachable(_)), "{e3}");
+    assert!(
+        matches!(e3.kind, CredentialErrorKind::Unreachable(_)),
+        "{e3}"
+    );
 
     // No secret in any error (Display and Debug) or in anything logged (TRACE, SDK included).
     for err in [&e, &e2, &e3] {
@@ -234,5 +262,8 @@ async fn secrets_manager_and_ssm_through_the_sdk_with_rotation_and_errors() {
         }
     }
     log_capture::assert_no_secret_logged(SECRETS);
-    assert!(log_capture::captured().contains("aws-sm:bi/prod#password"), "resolves are logged by name");
+    assert!(
+        log_capture::captured().contains("aws-sm:bi/prod#password"),
+        "resolves are logged by name"
+    );
 }

@@ -123,7 +123,11 @@ impl KeyVaultSource {
     }
 
     /// A source for secret `name` (optionally a fixed `version`) in the vault at `vault_url`.
-    pub fn new(vault_url: impl Into<String>, name: impl Into<String>, version: Option<String>) -> Self {
+    pub fn new(
+        vault_url: impl Into<String>,
+        name: impl Into<String>,
+        version: Option<String>,
+    ) -> Self {
         KeyVaultSource {
             vault_url: vault_url.into(),
             name: name.into(),
@@ -171,7 +175,9 @@ impl KeyVaultSource {
             .await
             .map_err(classify)?
             .into_model()
-            .map_err(|e| CredentialErrorKind::Other(format!("unreadable Key Vault response: {}", e.kind())))?;
+            .map_err(|e| {
+                CredentialErrorKind::Other(format!("unreadable Key Vault response: {}", e.kind()))
+            })?;
         secret
             .value
             .map(SecretString::from)

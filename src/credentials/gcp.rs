@@ -9,11 +9,11 @@
 
 use std::fmt;
 
+use futures::future::BoxFuture;
+use futures::FutureExt;
 use google_cloud_auth::credentials::Credentials;
 use google_cloud_gax::error::rpc::Code;
 use google_cloud_secretmanager_v1::client::SecretManagerService;
-use futures::future::BoxFuture;
-use futures::FutureExt;
 use secrecy::SecretString;
 use tokio::sync::OnceCell;
 
@@ -109,7 +109,9 @@ impl SecretManagerSource {
                     builder = builder.with_retry_policy(google_cloud_gax::retry_policy::NeverRetry);
                 }
                 builder.build().await.map_err(|e| {
-                    CredentialErrorKind::AccessDenied(format!("cannot build Secret Manager client: {e}"))
+                    CredentialErrorKind::AccessDenied(format!(
+                        "cannot build Secret Manager client: {e}"
+                    ))
                 })
             })
             .await
@@ -147,7 +149,12 @@ fn classify(e: google_cloud_gax::error::Error) -> CredentialErrorKind {
     }
     match e.http_status_code() {
         Some(404) => return CredentialErrorKind::NotFound("HTTP 404".into()),
-        Some(401 | 403) => return CredentialErrorKind::AccessDenied(format!("HTTP {}", e.http_status_code().unwrap_or(0))),
+        Some(401 | 403) => {
+            return CredentialErrorKind::AccessDenied(format!(
+                "HTTP {}",
+                e.http_status_code().unwrap_or(0)
+            ))
+        }
         _ => {}
     }
     if e.is_connect() || e.is_timeout() || e.is_io() || e.is_transport() {
