@@ -1,6 +1,6 @@
 //! AWS Secrets Manager and SSM Parameter Store through the official SDK, against moto's server.
 //!
-//! Needs `moto_server` on PATH (`pip install 'moto[server]'`). Without it the moto test is
+//! Needs `moto_server` (`pip install 'moto[server]'`), on PATH or named by `BI_REST_MOTO_SERVER`. Without it the moto test is
 //! skipped with a loud message, unless `BI_REST_REQUIRE_MOTO` is set (CI), where it fails.
 #![cfg(feature = "aws")]
 
@@ -44,7 +44,9 @@ fn free_port() -> u16 {
 /// Starts `moto_server` on 127.0.0.1, or returns None (skip) when it is not installed.
 fn start_moto(extra_env: &[(&str, &str)]) -> Option<Moto> {
     let port = free_port();
-    let mut cmd = Command::new("moto_server");
+    // CI (scripts/test.sh) installs moto into a venv and names the binary here.
+    let program = std::env::var("BI_REST_MOTO_SERVER").unwrap_or_else(|_| "moto_server".into());
+    let mut cmd = Command::new(&program);
     cmd.args(["-H", "127.0.0.1", "-p", &port.to_string()])
         .stdout(Stdio::null())
         .stderr(Stdio::null());
@@ -55,15 +57,15 @@ fn start_moto(extra_env: &[(&str, &str)]) -> Option<Moto> {
         Ok(c) => c,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
             if std::env::var_os("BI_REST_REQUIRE_MOTO").is_some() {
-                panic!("moto_server not found but BI_REST_REQUIRE_MOTO is set: pip install 'moto[server]'");
+                panic!("{program} not found but BI_REST_REQUIRE_MOTO is set: pip install 'moto[server]'");
             }
             eprintln!(
-                "\n!!!!!!!!!! SKIPPED: moto_server not found on PATH; the AWS store tests did NOT run.\n\
+                "\n!!!!!!!!!! SKIPPED: {program} not found; the AWS store tests did NOT run.\n\
                  !!!!!!!!!! Install with: pip install 'moto[server]' (set BI_REST_REQUIRE_MOTO=1 to make this fatal)\n"
             );
             return None;
         }
-        Err(e) => panic!("cannot start moto_server: {e}"),
+        Err(e) => panic!("cannot start {program}: {e}"),
     };
     let moto = Moto {
         child,

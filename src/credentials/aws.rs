@@ -11,6 +11,7 @@ use std::error::Error as _;
 use std::fmt;
 
 use aws_config::{BehaviorVersion, SdkConfig};
+use aws_sdk_secretsmanager::config::http::HttpResponse;
 use aws_sdk_secretsmanager::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
 use futures::future::BoxFuture;
 use futures::FutureExt;
@@ -51,22 +52,22 @@ const DENIED_CODES: &[&str] = &[
 ];
 
 /// Classifies an SDK error without quoting anything but AWS's code and message.
-fn classify<E, R>(err: SdkError<E, R>) -> CredentialErrorKind
+fn classify<E>(err: SdkError<E, HttpResponse>) -> CredentialErrorKind
 where
     E: ProvideErrorMetadata + std::error::Error + 'static,
-    R: fmt::Debug,
 {
     match &err {
         SdkError::ServiceError(se) => {
             let e = se.err();
+            let status = se.raw().status().as_u16();
             let code = e.code().unwrap_or("unknown error");
             let detail = match e.message() {
-                Some(m) => format!("{code}: {m}"),
-                None => code.to_string(),
+                Some(m) => format!("HTTP {status} {code}: {m}"),
+                None => format!("HTTP {status} {code}"),
             };
-            if NOT_FOUND_CODES.contains(&code) {
+            if NOT_FOUND_CODES.contains(&code) || (e.code().is_none() && status == 404) {
                 CredentialErrorKind::NotFound(detail)
-            } else if DENIED_CODES.contains(&code) {
+            } else if DENIED_CODES.contains(&code) || matches!(status, 401 | 403) {
                 CredentialErrorKind::AccessDenied(detail)
             } else {
                 CredentialErrorKind::Other(detail)

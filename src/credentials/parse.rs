@@ -112,6 +112,10 @@ fn shared_for(spec: &str, scheme: &str, store: &str) -> Result<Arc<SharedSecret>
     Ok(shared)
 }
 
+#[cfg_attr(
+    all(feature = "aws", feature = "azure", feature = "gcp"),
+    allow(dead_code)
+)]
 fn missing_feature(spec: &str, scheme: &str, feature: &str) -> CredentialError {
     invalid(
         spec,
