@@ -2,3 +2,5 @@
 //! (MicroStrategy / Strategy One, Looker, AgileApps).
 
 pub mod credentials;
+#[cfg(feature = "sim")]
+pub mod sim;
