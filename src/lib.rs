@@ -4,3 +4,4 @@
 pub mod credentials;
 #[cfg(feature = "sim")]
 pub mod sim;
+pub mod looker;

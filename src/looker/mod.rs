@@ -1,0 +1,8 @@
+//! Looker: settings compatible with the official SDKs, the auth layer on the shared core, typed
+//! errors, and the glue for the generated 3.0 / 3.1 / 4.0 clients.
+
+pub mod errors;
+pub mod settings;
+
+pub use errors::{ErrorBody, LookerErrorBody, ValidationErrorBody, ValidationErrorDetail};
+pub use settings::{ApiVersion, LookerSettings, SettingsError};
