@@ -2,6 +2,6 @@
 //! (MicroStrategy / Strategy One, Looker, AgileApps).
 
 pub mod credentials;
+pub mod looker;
 #[cfg(feature = "sim")]
 pub mod sim;
-pub mod looker;

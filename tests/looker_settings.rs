@@ -53,7 +53,10 @@ async fn first_section_by_default_with_sdk_quirks() {
     assert_eq!(s.api_root(), "https://first.example.com:19999/api/4.0");
     assert!(!s.verify_ssl);
     assert_eq!(s.timeout, Duration::from_secs(31));
-    assert_eq!(s.client_id.resolve().await.unwrap().expose_secret(), "first-id");
+    assert_eq!(
+        s.client_id.resolve().await.unwrap().expose_secret(),
+        "first-id"
+    );
     // quotes are stripped like _clean_input does
     assert_eq!(
         s.client_secret.resolve().await.unwrap().expose_secret(),
@@ -70,7 +73,10 @@ async fn named_section_colon_delimiter_case_insensitive_keys() {
     assert_eq!(s.base_url, "https://other.example.com");
     assert!(s.verify_ssl);
     assert_eq!(s.timeout, Duration::from_secs(120));
-    assert_eq!(s.client_id.resolve().await.unwrap().expose_secret(), "other-id");
+    assert_eq!(
+        s.client_id.resolve().await.unwrap().expose_secret(),
+        "other-id"
+    );
     // section names are case-sensitive, as in configparser
     let e = LookerSettings::load_with_env(Some(&p), Some("other"), env(&[])).unwrap_err();
     assert!(matches!(e, SettingsError::NoSection { .. }), "{e:?}");
@@ -91,7 +97,10 @@ async fn env_overrides_ini_only_when_non_empty() {
     assert_eq!(s.base_url, "https://env.example.com");
     assert!(s.verify_ssl);
     assert_eq!(s.timeout, Duration::from_secs(5));
-    assert_eq!(s.client_id.resolve().await.unwrap().expose_secret(), "env-id");
+    assert_eq!(
+        s.client_id.resolve().await.unwrap().expose_secret(),
+        "env-id"
+    );
     // empty env value does not override the file
     assert_eq!(
         s.client_secret.resolve().await.unwrap().expose_secret(),
@@ -127,8 +136,14 @@ fn explicit_missing_file_and_missing_keys_are_errors() {
     let d = tmpdir("missing");
     let p = write_ini(&d, "[L]\nbase_url=https://h\nclient_id=x\n");
     let e = LookerSettings::load_with_env(Some(&p), None, env(&[])).unwrap_err();
-    assert!(matches!(e, SettingsError::Missing(ref k) if k == "client_secret"), "{e:?}");
-    let p = write_ini(&d, "[L]\nbase_url=https://h\nclient_id=x\nclient_secret=y\nverify_ssl=perhaps\n");
+    assert!(
+        matches!(e, SettingsError::Missing(ref k) if k == "client_secret"),
+        "{e:?}"
+    );
+    let p = write_ini(
+        &d,
+        "[L]\nbase_url=https://h\nclient_id=x\nclient_secret=y\nverify_ssl=perhaps\n",
+    );
     let e = LookerSettings::load_with_env(Some(&p), None, env(&[])).unwrap_err();
     assert!(matches!(e, SettingsError::Invalid { ref key, .. } if key == "verify_ssl"));
 }
@@ -136,11 +151,23 @@ fn explicit_missing_file_and_missing_keys_are_errors() {
 #[tokio::test]
 async fn rotated_secret_in_file_is_read_again() {
     let d = tmpdir("rotate");
-    let p = write_ini(&d, "[L]\nbase_url=https://h\nclient_id=x\nclient_secret=old\n");
+    let p = write_ini(
+        &d,
+        "[L]\nbase_url=https://h\nclient_id=x\nclient_secret=old\n",
+    );
     let s = LookerSettings::load_with_env(Some(&p), None, env(&[])).unwrap();
-    assert_eq!(s.client_secret.resolve().await.unwrap().expose_secret(), "old");
-    write_ini(&d, "[L]\nbase_url=https://h\nclient_id=x\nclient_secret=new\n");
-    assert_eq!(s.client_secret.resolve().await.unwrap().expose_secret(), "new");
+    assert_eq!(
+        s.client_secret.resolve().await.unwrap().expose_secret(),
+        "old"
+    );
+    write_ini(
+        &d,
+        "[L]\nbase_url=https://h\nclient_id=x\nclient_secret=new\n",
+    );
+    assert_eq!(
+        s.client_secret.resolve().await.unwrap().expose_secret(),
+        "new"
+    );
     // Debug never shows the secret
     let dbg = format!("{s:?}");
     assert!(!dbg.contains("new") || !dbg.contains("client_secret=new"));

@@ -6,3 +6,8 @@ pub mod settings;
 
 pub use errors::{ErrorBody, LookerErrorBody, ValidationErrorBody, ValidationErrorDetail};
 pub use settings::{ApiVersion, LookerSettings, SettingsError};
+pub mod error;
+pub mod session;
+
+pub use error::{LookerError, LookerErrorKind};
+pub use session::{LookerClient, LookerClientBuilder, RetryPolicy};

@@ -324,11 +324,10 @@ impl ConfigReader {
             enabled_indented_mutiline_value: true,
             enabled_preserve_key_leading_whitespace: false,
         };
-        let parsed =
-            ini::Ini::load_from_str_opt(text, opt).map_err(|e| SettingsError::Parse {
-                path: self.path.clone(),
-                detail: e.to_string(),
-            })?;
+        let parsed = ini::Ini::load_from_str_opt(text, opt).map_err(|e| SettingsError::Parse {
+            path: self.path.clone(),
+            detail: e.to_string(),
+        })?;
         let named: Vec<&str> = parsed
             .sections()
             .flatten()
