@@ -45,35 +45,51 @@ pub enum LookerErrorKind {
 
 /// A Looker error: kind, HTTP status, the vendor body (message, documentation URL, per-field
 /// errors) and where it happened. Never carries tokens or secrets.
-#[derive(Debug, thiserror::Error)]
-#[error("{}", self.render())]
-pub struct LookerError {
+#[derive(Debug)]
+pub struct LookerError(Box<Repr>);
+
+#[derive(Debug)]
+struct Repr {
     kind: LookerErrorKind,
     status: Option<StatusCode>,
     body: Option<LookerErrorBody>,
     retry_after: Option<Duration>,
     context: String,
-    #[source]
     source: Option<Box<dyn std::error::Error + Send + Sync>>,
+}
+
+impl std::fmt::Display for LookerError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.render())
+    }
+}
+
+impl std::error::Error for LookerError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.0
+            .source
+            .as_deref()
+            .map(|e| e as &(dyn std::error::Error + 'static))
+    }
 }
 
 impl LookerError {
     pub(crate) fn new(kind: LookerErrorKind, context: impl Into<String>) -> Self {
-        Self {
+        Self(Box::new(Repr {
             kind,
             status: None,
             body: None,
             retry_after: None,
             context: context.into(),
             source: None,
-        }
+        }))
     }
 
     pub(crate) fn with_source(
         mut self,
         source: impl std::error::Error + Send + Sync + 'static,
     ) -> Self {
-        self.source = Some(Box::new(source));
+        self.0.source = Some(Box::new(source));
         self
     }
 
@@ -96,19 +112,19 @@ impl LookerError {
             500..=599 => LookerErrorKind::Server,
             _ => LookerErrorKind::Http,
         };
-        Self {
+        Self(Box::new(Repr {
             kind,
             status: Some(status),
             body: Some(parsed),
             retry_after,
             context: context.into(),
             source: None,
-        }
+        }))
     }
 
     pub(crate) fn login_failed(status: StatusCode, body: &[u8], context: &str) -> Self {
         let mut e = Self::from_response(status, None, body, context);
-        e.kind = LookerErrorKind::LoginFailed;
+        e.0.kind = LookerErrorKind::LoginFailed;
         e
     }
 
@@ -123,32 +139,32 @@ impl LookerError {
 
     /// The kind, to match on.
     pub fn kind(&self) -> LookerErrorKind {
-        self.kind
+        self.0.kind
     }
 
     /// The HTTP status, when the error came from a response.
     pub fn status(&self) -> Option<StatusCode> {
-        self.status
+        self.0.status
     }
 
     /// The parsed vendor body, when there was one.
     pub fn body(&self) -> Option<&LookerErrorBody> {
-        self.body.as_ref()
+        self.0.body.as_ref()
     }
 
     /// The vendor message (`Error.message` / `ValidationError.message`).
     pub fn message(&self) -> Option<&str> {
-        self.body.as_ref().map(|b| b.message())
+        self.0.body.as_ref().map(|b| b.message())
     }
 
     /// The vendor documentation URL.
     pub fn documentation_url(&self) -> Option<&str> {
-        self.body.as_ref().and_then(|b| b.documentation_url())
+        self.0.body.as_ref().and_then(|b| b.documentation_url())
     }
 
     /// Per-field errors of a 422 `ValidationError` (empty otherwise).
     pub fn validation_errors(&self) -> &[ValidationErrorDetail] {
-        match &self.body {
+        match &self.0.body {
             Some(LookerErrorBody::Validation(v)) => &v.errors,
             _ => &[],
         }
@@ -156,21 +172,21 @@ impl LookerError {
 
     /// The server's `Retry-After`, for 429s.
     pub fn retry_after(&self) -> Option<Duration> {
-        self.retry_after
+        self.0.retry_after
     }
 
     /// Where it happened (method and path template, or the phase).
     pub fn context(&self) -> &str {
-        &self.context
+        &self.0.context
     }
 
     fn render(&self) -> String {
-        let mut s = format!("looker {:?}", self.kind);
-        if let Some(st) = self.status {
+        let mut s = format!("looker {:?}", self.0.kind);
+        if let Some(st) = self.0.status {
             s.push_str(&format!(" (HTTP {})", st.as_u16()));
         }
-        if !self.context.is_empty() {
-            s.push_str(&format!(" at {}", self.context));
+        if !self.0.context.is_empty() {
+            s.push_str(&format!(" at {}", self.0.context));
         }
         if let Some(m) = self.message().filter(|m| !m.is_empty()) {
             s.push_str(&format!(": {m}"));
@@ -183,10 +199,10 @@ impl LookerError {
                 d.code.as_deref().unwrap_or("")
             ));
         }
-        if let Some(ra) = self.retry_after {
+        if let Some(ra) = self.0.retry_after {
             s.push_str(&format!("; retry after {}s", ra.as_secs()));
         }
-        if let Some(src) = &self.source {
+        if let Some(src) = &self.0.source {
             s.push_str(&format!(": {src}"));
         }
         s

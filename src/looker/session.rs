@@ -138,9 +138,17 @@ pub struct LookerClientBuilder {
     http: Option<reqwest::Client>,
     refresh_lag: Duration,
     retry: RetryPolicy,
+    api_root: Option<String>,
 }
 
 impl LookerClientBuilder {
+    /// Overrides the API root (default `{base_url}/api/{version}`), e.g. for a mock server
+    /// that serves the spec's paths at its root, or a proxy with another prefix.
+    pub fn api_root(mut self, root: &str) -> Self {
+        self.api_root = Some(root.trim_end_matches('/').to_string());
+        self
+    }
+
     /// Uses this reqwest client (its TLS/timeout settings then replace the settings' ones).
     pub fn http_client(mut self, http: reqwest::Client) -> Self {
         self.http = Some(http);
@@ -176,7 +184,7 @@ impl LookerClientBuilder {
                     .map_err(|e| LookerError::network("building HTTP client", e))?
             }
         };
-        let api_root = self.settings.api_root();
+        let api_root = self.api_root.unwrap_or_else(|| self.settings.api_root());
         url::Url::parse(&api_root).map_err(|e| {
             LookerError::new(LookerErrorKind::Usage, format!("base_url {api_root:?}"))
                 .with_source(e)
@@ -236,6 +244,7 @@ impl LookerClient {
             http: None,
             refresh_lag: DEFAULT_REFRESH_LAG,
             retry: RetryPolicy::default(),
+            api_root: None,
         }
     }
 

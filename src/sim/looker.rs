@@ -12,6 +12,8 @@
 //!
 //! Counters ([`LookerSimStats`]) let tests assert exact numbers of logins, logouts and live tokens.
 
+#![allow(clippy::result_large_err)] // axum handlers return `Response` as their error
+
 use std::collections::{HashMap, VecDeque};
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
