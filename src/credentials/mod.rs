@@ -10,8 +10,31 @@ use std::sync::Arc;
 use futures::future::BoxFuture;
 use secrecy::SecretString;
 
+#[cfg(feature = "aws")]
+pub mod aws;
+#[cfg(feature = "azure")]
+pub mod azure;
+pub mod command;
+pub mod env;
+pub mod file;
+pub mod func;
+#[cfg(feature = "gcp")]
+pub mod gcp;
+pub mod json_field;
+pub mod parse;
+pub mod prompt;
+pub mod stdin;
+
+pub use command::CommandSource;
+pub use env::EnvSource;
+pub use file::FileSource;
+pub use func::FnSource;
+pub use json_field::{resolution_round, JsonField, SharedSecret};
+pub use prompt::{PromptSource, Prompter, TerminalPrompter};
+pub use stdin::StdinSource;
+
 /// Why a credential could not be resolved. Never contains the secret itself.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("credential source {source_name}: {kind}")]
 pub struct CredentialError {
     /// The source, as the user named it (for example `env:MSTR_PASSWORD`), never its value.
@@ -21,7 +44,7 @@ pub struct CredentialError {
 }
 
 /// The kinds of credential failure.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum CredentialErrorKind {
     /// The secret, variable, file or parameter does not exist.
@@ -42,6 +65,16 @@ pub enum CredentialErrorKind {
     /// Any other failure (I/O, a command that exited non-zero, ...).
     #[error("{0}")]
     Other(String),
+}
+
+impl CredentialError {
+    /// An error for the source named `source_name`.
+    pub fn new(source_name: impl Into<String>, kind: CredentialErrorKind) -> Self {
+        CredentialError {
+            source_name: source_name.into(),
+            kind,
+        }
+    }
 }
 
 fn detail_suffix(detail: &str) -> String {
@@ -89,11 +122,45 @@ impl Credential {
         Credential::Source(Arc::new(source))
     }
 
+    /// A lazy source from a synchronous closure, resolved at every login. `name` is used in
+    /// messages and must not contain the secret.
+    pub fn from_fn<F>(name: impl Into<String>, f: F) -> Self
+    where
+        F: Fn() -> Result<SecretString, CredentialErrorKind> + Send + Sync + 'static,
+    {
+        Credential::source(FnSource::sync(name, f))
+    }
+
+    /// A lazy source from an asynchronous closure, resolved at every login.
+    pub fn from_async_fn<F, Fut>(name: impl Into<String>, f: F) -> Self
+    where
+        F: Fn() -> Fut + Send + Sync + 'static,
+        Fut: std::future::Future<Output = Result<SecretString, CredentialErrorKind>>
+            + Send
+            + 'static,
+    {
+        Credential::source(FnSource::asynchronous(name, f))
+    }
+
+    /// Parses a CLI SOURCE spec (`env:NAME`, `file:PATH`, `cmd:COMMAND`, `prompt`, `-`,
+    /// `aws-sm:ID[#FIELD]`, `aws-ssm:NAME`, `azure-kv:URL[#FIELD]`, `gcp-sm:NAME[#FIELD]`); see
+    /// [`parse`] for the grammar and the sharing of JSON secrets between fields.
+    pub fn parse(spec: &str) -> Result<Self, CredentialError> {
+        parse::parse(spec)
+    }
+
     /// Resolves the credential now: the value itself, or a fresh read of the source.
     pub async fn resolve(&self) -> Result<SecretString, CredentialError> {
         match self {
             Credential::Value(v) => Ok(v.clone()),
-            Credential::Source(s) => s.resolve().await,
+            Credential::Source(s) => {
+                tracing::debug!(source = %s.describe(), "resolving credential");
+                let result = s.resolve().await;
+                if let Err(e) = &result {
+                    tracing::warn!(error = %e, "credential resolution failed");
+                }
+                result
+            }
         }
     }
 

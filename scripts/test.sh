@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# The README's test command: installs the test peers (Prism from npm, moto from PyPI) into
+# target/, then runs formatting, lint and every test with every feature enabled.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+PRISM_DIR=target/prism
+if [ ! -x "$PRISM_DIR/node_modules/.bin/prism" ]; then
+  echo "==> installing Prism (@stoplight/prism-cli@5.14.2) into $PRISM_DIR"
+  npm install --silent --no-audit --no-fund --prefix "$PRISM_DIR" @stoplight/prism-cli@5.14.2
+fi
+export BI_REST_PRISM="$PWD/$PRISM_DIR/node_modules/.bin/prism"
+
+VENV=target/venv
+if [ ! -x "$VENV/bin/moto_server" ]; then
+  echo "==> installing moto[server] into $VENV"
+  python3 -m venv "$VENV"
+  "$VENV/bin/pip" install --quiet --disable-pip-version-check 'moto[server]'
+fi
+export BI_REST_MOTO_SERVER="$PWD/$VENV/bin/moto_server"
+export BI_REST_REQUIRE_PRISM=1 BI_REST_REQUIRE_MOTO=1
+
+echo "==> cargo fmt --check"
+cargo fmt --all -- --check
+echo "==> cargo clippy"
+cargo clippy --workspace --all-targets --all-features -- -D warnings
+echo "==> cargo test"
+cargo test --workspace --all-features

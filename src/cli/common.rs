@@ -1,0 +1,190 @@
+//! Options and commands every vendor shares: TLS/timeouts, the session file, `call`, `api`,
+//! and the session lifecycle (log in, run, log out; or reuse a saved session).
+
+use std::future::Future;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use bi_rest::auth::{Auth, HttpConfig};
+use bi_rest::credentials::Credential;
+use bi_rest::error::Error;
+use clap::Args;
+
+use super::body::{parse_param, read_body, usage};
+use super::dynamic::{build_call, response_json, OpView};
+
+/// HTTP options shared by every vendor command.
+#[derive(Debug, Clone, Args)]
+pub struct HttpArgs {
+    /// PEM file of extra CA certificates to trust.
+    #[arg(long, value_name = "PATH")]
+    pub ca_cert: Option<PathBuf>,
+    /// Turn TLS certificate verification OFF (logged as a warning; for test servers only).
+    #[arg(long)]
+    pub insecure: bool,
+    /// Request timeout in seconds.
+    #[arg(long, value_name = "SECS")]
+    pub timeout: Option<u64>,
+    /// HTTP(S) proxy URL.
+    #[arg(long, value_name = "URL")]
+    pub proxy: Option<String>,
+    /// Keep the session in this file (mode 0600) and reuse it across invocations; `logout`
+    /// ends it and removes the file. Without it, each command logs in and out.
+    #[arg(long, value_name = "PATH")]
+    pub session_file: Option<PathBuf>,
+}
+
+impl HttpArgs {
+    /// The auth core's HTTP configuration.
+    pub fn http_config(&self) -> HttpConfig {
+        let mut http = HttpConfig::new();
+        if let Some(ca) = &self.ca_cert {
+            http = http.ca_bundle(ca.clone());
+        }
+        if self.insecure {
+            http = http.danger_accept_invalid_certs(true);
+        }
+        if let Some(secs) = self.timeout {
+            http = http.request_timeout(Some(Duration::from_secs(secs)));
+        }
+        if let Some(proxy) = &self.proxy {
+            http = http.proxy(proxy.clone());
+        }
+        http
+    }
+}
+
+/// `call OPERATION_ID [--param NAME=VALUE]... [--body JSON|@FILE]`.
+#[derive(Debug, Clone, Args)]
+pub struct CallArgs {
+    /// The operation id (as generated, or as the spec spells it); `list` prints them all.
+    pub operation_id: String,
+    /// A parameter, `NAME=VALUE` (path, query or header; repeat for arrays).
+    #[arg(long = "param", short = 'p', value_name = "NAME=VALUE", value_parser = parse_param)]
+    pub params: Vec<(String, String)>,
+    /// The request body: inline JSON, `@FILE`, or `@-` for stdin.
+    #[arg(long, value_name = "JSON|@FILE")]
+    pub body: Option<String>,
+}
+
+/// `api METHOD PATH [--body JSON|@FILE]`.
+#[derive(Debug, Clone, Args)]
+pub struct ApiArgs {
+    /// HTTP method (GET, POST, PUT, PATCH, DELETE, ...).
+    pub method: String,
+    /// Path under the API root, e.g. `/sessions/userInfo` (a query string may follow).
+    pub path: String,
+    /// A JSON request body: inline, `@FILE`, or `@-` for stdin.
+    #[arg(long, value_name = "JSON|@FILE")]
+    pub body: Option<String>,
+}
+
+/// A secret from `--x SOURCE` or, failing that, the value of an environment variable.
+pub fn secret_arg(
+    source: Option<&str>,
+    env_value_var: Option<&str>,
+) -> Result<Option<Credential>, Error> {
+    if let Some(spec) = source {
+        return Credential::parse(spec).map(Some).map_err(Error::from);
+    }
+    if let Some(var) = env_value_var {
+        if let Ok(value) = std::env::var(var) {
+            return Ok(Some(Credential::value(value)));
+        }
+    }
+    Ok(None)
+}
+
+/// `call`: runs any generated operation through the session.
+pub async fn run_call(
+    auth: &Auth,
+    find: fn(&str) -> Option<OpView>,
+    ids: fn() -> Vec<&'static str>,
+    args: &CallArgs,
+) -> Result<serde_json::Value, Error> {
+    if args.operation_id == "list" {
+        return Ok(serde_json::Value::from(ids()));
+    }
+    let op = find(&args.operation_id).ok_or_else(|| {
+        usage(format!(
+            "no operation {:?} in this client (`call list` prints them)",
+            args.operation_id
+        ))
+    })?;
+    let body = args.body.as_deref().map(read_body).transpose()?;
+    let request = build_call(auth, &op, &args.params, body)?;
+    let response = auth.send(request).await?;
+    response_json(auth, response).await
+}
+
+/// `api`: a raw authenticated request.
+pub async fn run_api(auth: &Auth, args: &ApiArgs) -> Result<serde_json::Value, Error> {
+    let method = reqwest::Method::from_bytes(args.method.to_ascii_uppercase().as_bytes())
+        .map_err(|_| usage(format!("not an HTTP method: {:?}", args.method)))?;
+    let mut request = auth.request(method, &args.path);
+    if let Some(body) = &args.body {
+        request = request.json(&read_body(body)?);
+    }
+    let response = auth.send(request).await?;
+    response_json(auth, response).await
+}
+
+/// What the lifecycle needs from a vendor client.
+pub trait CliSession {
+    /// The auth core handle.
+    fn auth(&self) -> &Auth;
+    /// Restores a saved session (no login).
+    fn restore(&self, path: &Path) -> Result<(), Error>;
+    /// Saves the session (logging in first if needed).
+    fn save(&self, path: &Path) -> impl Future<Output = Result<(), Error>>;
+    /// Logs out.
+    fn close(&self) -> impl Future<Output = Result<(), Error>>;
+}
+
+/// Runs one command with the session lifecycle the CLI promises: without a session file, the
+/// command logs in, runs and logs out; with one, a saved session is reused (and renewed) and
+/// saved again afterwards; `logout` ends it and removes the file.
+pub async fn with_session<C, F, Fut>(
+    client: &C,
+    session_file: Option<&Path>,
+    is_logout: bool,
+    run: F,
+) -> Result<serde_json::Value, Error>
+where
+    C: CliSession,
+    F: FnOnce() -> Fut,
+    Fut: Future<Output = Result<serde_json::Value, Error>>,
+{
+    if let Some(path) = session_file {
+        if path.exists() {
+            client.restore(path)?;
+        }
+    }
+    if is_logout {
+        let result = run().await;
+        let closed = client.close().await;
+        if let Some(path) = session_file {
+            if path.exists() {
+                std::fs::remove_file(path)
+                    .map_err(|e| usage(format!("cannot remove {}: {e}", path.display())))?;
+            }
+        }
+        closed?;
+        return result;
+    }
+    let result = run().await;
+    match session_file {
+        Some(path) => {
+            if result.is_ok() || client.auth().session_info().is_some() {
+                client.save(path).await?;
+            }
+            result
+        }
+        None => {
+            let closed = client.close().await;
+            let value = result?;
+            closed?;
+            Ok(value)
+        }
+    }
+}

@@ -1,0 +1,123 @@
+//! The `bi-rest` command line: one contract for every vendor (`mstr`, `looker`, `agileapps`),
+//! plus `sim`, `demo`, `completions` and `man`.
+//!
+//! Output is JSON on stdout. An error is one line on stderr, `bi-rest: <vendor code> <message>
+//! [ticket <id>]`, and the exit code says what happened: 0 ok, 2 usage, 3 authentication
+//! failed, 4 session expired and not renewable, 5 not found, 6 insufficient privileges,
+//! 7 invalid request, 8 server error, 9 network or TLS, 1 other.
+
+pub mod body;
+pub mod common;
+#[macro_use]
+pub mod dynamic;
+pub mod mstr;
+pub mod output;
+
+use std::path::Path;
+use std::process::ExitCode;
+
+use bi_rest::error::Error;
+use clap::{CommandFactory, Parser, Subcommand};
+
+use self::body::usage;
+
+/// Typed, authenticated clients for MicroStrategy / Strategy One, Looker and AgileApps.
+#[derive(Debug, Parser)]
+#[command(name = "bi-rest", version, about, long_about = None)]
+pub struct Cli {
+    /// Log to stderr: -v info, -vv debug (secrets are never logged).
+    #[arg(short, long, action = clap::ArgAction::Count, global = true)]
+    pub verbose: u8,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The top-level commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// MicroStrategy / Strategy One.
+    Mstr(mstr::MstrArgs),
+    /// Shell completions for bi-rest.
+    Completions {
+        /// The shell.
+        shell: clap_complete::Shell,
+    },
+    /// The man page (roff) for bi-rest.
+    Man,
+}
+
+/// Parses the command line, runs it and returns the exit code.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_logging(cli.verbose);
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("bi-rest: cannot start the async runtime: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    let outcome = runtime.block_on(run(cli));
+    // Give spawned logouts (drop paths) a moment to finish before the runtime goes.
+    runtime.shutdown_timeout(std::time::Duration::from_secs(2));
+    match outcome {
+        Ok(Some(value)) => {
+            output::print_json(&value);
+            ExitCode::SUCCESS
+        }
+        Ok(None) => ExitCode::SUCCESS,
+        Err(err) => ExitCode::from(output::report(&err)),
+    }
+}
+
+async fn run(cli: Cli) -> Result<Option<serde_json::Value>, Error> {
+    match cli.command {
+        Command::Mstr(args) => mstr::run(args).await.map(Some),
+        Command::Completions { shell } => {
+            clap_complete::generate(shell, &mut Cli::command(), "bi-rest", &mut std::io::stdout());
+            Ok(None)
+        }
+        Command::Man => {
+            clap_mangen::Man::new(Cli::command())
+                .render(&mut std::io::stdout())
+                .map_err(|e| usage(format!("cannot write the man page: {e}")))?;
+            Ok(None)
+        }
+    }
+}
+
+fn init_logging(verbose: u8) {
+    let level = match verbose {
+        0 => tracing::Level::WARN,
+        1 => tracing::Level::INFO,
+        _ => tracing::Level::DEBUG,
+    };
+    let _ = tracing_subscriber::fmt()
+        .with_max_level(level)
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .try_init();
+}
+
+/// The API root stored in a session file, if the file exists.
+pub fn session_file_base_url(path: Option<&Path>) -> Result<Option<String>, Error> {
+    let Some(path) = path.filter(|p| p.exists()) else {
+        return Ok(None);
+    };
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| usage(format!("session file {}: {e}", path.display())))?;
+    let value: serde_json::Value = serde_json::from_str(&text)
+        .map_err(|e| usage(format!("session file {}: not JSON: {e}", path.display())))?;
+    Ok(value
+        .get("base_url")
+        .and_then(|v| v.as_str())
+        .map(str::to_string))
+}
+
+/// The generated MicroStrategy operations, for `call`.
+pub fn mstr_operations() -> (
+    fn(&str) -> Option<dynamic::OpView>,
+    fn() -> Vec<&'static str>,
+) {
+    op_lookup!(bi_rest::generated::mstr::operations)
+}
