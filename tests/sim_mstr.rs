@@ -4,8 +4,8 @@ use std::time::{Duration, Instant};
 
 use bi_rest::sim::faults::{FaultKind, Faults};
 use bi_rest::sim::mstr::data::{
-    BROKEN_REPORT_ID, EXECUTIVE_PROJECT_ID, REVENUE_REPORT_ID, SALARY_REPORT_ID, SALES_CUBE_ID,
-    SALES_TABLE_ID, TUTORIAL_PROJECT_ID,
+    BROKEN_REPORT_ID, EXECUTIVE_PROJECT_ID, REVENUE_METRIC_ID, REVENUE_REPORT_ID, SALARY_REPORT_ID,
+    SALES_CUBE_ID, TUTORIAL_PROJECT_ID,
 };
 use bi_rest::sim::mstr::{privileges, start, MstrSimConfig, RunningMstrSim, SimUser};
 use reqwest::{Client, Response, StatusCode};
@@ -666,9 +666,8 @@ async fn server_error_template_and_modeling_errors() {
     assert!(body["additionalProperties"].is_object());
 
     let r = c
-        .get(format!("{base}/model/tables/{SALES_TABLE_ID}"))
+        .get(format!("{base}/model/metrics/{REVENUE_METRIC_ID}"))
         .header("X-MSTR-AuthToken", &t)
-        .header("X-MSTR-ProjectID", TUTORIAL_PROJECT_ID)
         .header("X-MSTR-MS-Changeset", "bogus")
         .send()
         .await
@@ -693,15 +692,71 @@ async fn server_error_template_and_modeling_errors() {
         .to_str()
         .unwrap()
         .to_string();
+    let v: Value = r.json().await.unwrap();
+    assert_eq!(v["id"], cs.as_str());
+    assert_eq!(v["status"], "Ready");
+    assert_eq!(v["mstrProjectId"], TUTORIAL_PROJECT_ID);
     let r = c
-        .get(format!("{base}/model/tables/{SALES_TABLE_ID}"))
+        .get(format!("{base}/model/metrics/{REVENUE_METRIC_ID}"))
         .header("X-MSTR-AuthToken", &t)
-        .header("X-MSTR-ProjectID", TUTORIAL_PROJECT_ID)
         .header("X-MSTR-MS-Changeset", &cs)
         .send()
         .await
         .unwrap();
     assert_eq!(r.status(), StatusCode::OK);
+    let v: Value = r.json().await.unwrap();
+    assert_eq!(v["information"]["objectId"], REVENUE_METRIC_ID);
+    // Unknown metric: modeling-service 404.
+    let r = get_in_project(
+        &c,
+        format!("{base}/model/metrics/FFFF"),
+        &t,
+        TUTORIAL_PROJECT_ID,
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
+    let v: Value = r.json().await.unwrap();
+    assert!(v["errors"][0]["code"].is_string());
+    // Commit needs the changeset header; a second commit conflicts.
+    let commit = format!("{base}/model/changesets/{cs}/commit");
+    let r = c
+        .post(&commit)
+        .header("X-MSTR-AuthToken", &t)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    let r = c
+        .post(&commit)
+        .header("X-MSTR-AuthToken", &t)
+        .header("X-MSTR-MS-Changeset", &cs)
+        .json(&json!({"comment": "sim"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let v: Value = r.json().await.unwrap();
+    assert_eq!(v["status"], "Committed");
+    let r = c
+        .post(&commit)
+        .header("X-MSTR-AuthToken", &t)
+        .header("X-MSTR-MS-Changeset", &cs)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::CONFLICT);
+    let r = c
+        .delete(format!("{base}/model/changesets/{cs}"))
+        .header("X-MSTR-AuthToken", &t)
+        .header("X-MSTR-MS-Changeset", &cs)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::NO_CONTENT);
+    let r = get(&c, format!("{base}/model/changesets/{cs}"), &t).await;
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
+    let v: Value = r.json().await.unwrap();
+    assert!(v["errors"].is_array());
 }
 
 #[tokio::test]
@@ -944,4 +999,317 @@ async fn same_seed_same_tokens_and_api_alias() {
         .send()
         .await;
     assert!(r.is_err());
+}
+
+#[tokio::test]
+async fn form_encoded_login_and_cookie_token_lookup() {
+    let s = sim(MstrSimConfig::default()).await;
+    let base = s.base_url();
+    let c = client();
+    let r = c
+        .post(format!("{base}/auth/login"))
+        .form(&[
+            ("username", "administrator"),
+            ("password", "admin-pass"),
+            ("loginMode", "1"),
+            ("applicationType", "76"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::NO_CONTENT);
+    let t = token_of(&r);
+    let info: Value = get(&c, format!("{base}/sessions"), &t)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(info["applicationType"], 76);
+    let r = c
+        .post(format!("{base}/auth/login"))
+        .form(&[("loginMode", "x")])
+        .send()
+        .await
+        .unwrap();
+    assert_error(r, StatusCode::BAD_REQUEST, "ERR006").await;
+    // GET /auth/token: the cookie alone recovers the session's token.
+    let r = c.get(format!("{base}/auth/token")).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::NO_CONTENT);
+    assert_eq!(token_of(&r), t);
+    let r = bare_client()
+        .get(format!("{base}/auth/token"))
+        .send()
+        .await
+        .unwrap();
+    assert_error(r, StatusCode::UNAUTHORIZED, "ERR009").await;
+}
+
+#[tokio::test]
+async fn token_endpoints_follow_the_spec_shapes() {
+    let s = sim(MstrSimConfig::default()).await;
+    let base = s.base_url();
+    let c = client();
+    let t = admin_login(&c, &base).await;
+    let r = c
+        .post(format!("{base}/auth/identityToken"))
+        .header("X-MSTR-AuthToken", &t)
+        .send()
+        .await
+        .unwrap();
+    let idt = r.headers()["X-MSTR-IdentityToken"]
+        .to_str()
+        .unwrap()
+        .to_string();
+    let v: Value = c
+        .get(format!("{base}/auth/identityToken"))
+        .header("X-MSTR-AuthToken", &t)
+        .header("X-MSTR-IdentityToken", &idt)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(v["valid"], true);
+    assert_eq!(v["username"], "administrator");
+    assert_eq!(v["userId"].as_str().unwrap().len(), 32);
+    assert!(v["expiration"].as_str().unwrap().ends_with('Z'));
+
+    // API tokens: the configured one plus a new one, then revoke all.
+    let r = c
+        .post(format!("{base}/auth/apiTokens"))
+        .header("X-MSTR-AuthToken", &t)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let v: Value = r.json().await.unwrap();
+    assert!(v["apiToken"].is_string() && v["expiration"].is_string());
+    let v: Value = get(&c, format!("{base}/auth/apiTokens"), &t)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(v["apiTokens"].as_array().unwrap().len(), 2);
+    assert!(v["apiTokens"][0]["dateCreated"].is_string());
+    let r = c
+        .delete(format!("{base}/auth/apiTokens"))
+        .header("X-MSTR-AuthToken", &t)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::NO_CONTENT);
+    let r = login_body(
+        &client(),
+        &base,
+        json!({"loginMode": 4096, "username": MstrSimConfig::DEFAULT_API_TOKEN}),
+    )
+    .await;
+    assert_error(r, StatusCode::UNAUTHORIZED, "ERR003").await;
+    // The analyst may not manage the administrator's tokens.
+    let a = client();
+    let at = token_of(
+        &login_body(
+            &a,
+            &base,
+            json!({"username": "analyst", "password": "analyst-pass", "loginMode": 1}),
+        )
+        .await,
+    );
+    let admin_id = v_user_id(&c, &base, &t).await;
+    let r = get(&a, format!("{base}/auth/apiTokens?userId={admin_id}"), &at).await;
+    let body = assert_error(r, StatusCode::FORBIDDEN, "ERR014").await;
+    assert!(body["message"]
+        .as_str()
+        .unwrap()
+        .contains(privileges::ADMINISTER_USERS));
+
+    // Privileges in the spec shape; one privilege by id.
+    let v: Value = get(&c, format!("{base}/sessions/privileges"), &t)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(v.as_array().unwrap().len(), privileges::ALL.len());
+    assert_eq!(v[0]["projects"][0]["source"][0]["type"], "user");
+    let r = get(&c, format!("{base}/sessions/privileges/3"), &t).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let r = get(&a, format!("{base}/sessions/privileges/202"), &at).await;
+    assert_error(r, StatusCode::NOT_FOUND, "ERR004").await;
+}
+
+async fn v_user_id(c: &Client, base: &str, t: &str) -> String {
+    let v: Value = get(c, format!("{base}/sessions/userInfo"), t)
+        .await
+        .json()
+        .await
+        .unwrap();
+    v["id"].as_str().unwrap().to_string()
+}
+
+#[tokio::test]
+async fn content_endpoints_follow_the_spec_shapes() {
+    let s = sim(MstrSimConfig::default()).await;
+    let base = s.base_url();
+    let c = client();
+    let t = admin_login(&c, &base).await;
+    // Project by name; project selection.
+    let r = get(&c, format!("{base}/projects/MicroStrategy%20Tutorial"), &t).await;
+    let v: Value = r.json().await.unwrap();
+    assert_eq!(v["id"], TUTORIAL_PROJECT_ID);
+    let r = c
+        .put(format!("{base}/sessions/projectId"))
+        .header("X-MSTR-AuthToken", &t)
+        .header("X-MSTR-ProjectID", TUTORIAL_PROJECT_ID)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::NO_CONTENT);
+    // Repeated `type`, limit -1, pattern 2 (exactly).
+    let v: Value = get_in_project(
+        &c,
+        format!("{base}/searches/results?type=3&type=55&limit=-1"),
+        &t,
+        TUTORIAL_PROJECT_ID,
+    )
+    .await
+    .json()
+    .await
+    .unwrap();
+    assert_eq!(v["totalItems"], 5);
+    let v: Value = get_in_project(
+        &c,
+        format!("{base}/searches/results?name=Sales%20Cube&pattern=2"),
+        &t,
+        TUTORIAL_PROJECT_ID,
+    )
+    .await
+    .json()
+    .await
+    .unwrap();
+    assert_eq!(v["totalItems"], 1);
+    // Definitions (v1 and v2), cube status, cube info.
+    for url in [
+        format!("{base}/v2/reports/{REVENUE_REPORT_ID}"),
+        format!("{base}/reports/{REVENUE_REPORT_ID}"),
+    ] {
+        let v: Value = get_in_project(&c, url, &t, TUTORIAL_PROJECT_ID)
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(v["sourceType"], "report");
+        assert_eq!(
+            v["definition"]["availableObjects"]["attributes"][1]["name"],
+            "Year"
+        );
+    }
+    let v: Value = get_in_project(
+        &c,
+        format!("{base}/v2/cubes/{SALES_CUBE_ID}"),
+        &t,
+        TUTORIAL_PROJECT_ID,
+    )
+    .await
+    .json()
+    .await
+    .unwrap();
+    assert_eq!(v["sourceType"], "cube");
+    let r = c
+        .head(format!("{base}/cubes/{SALES_CUBE_ID}"))
+        .header("X-MSTR-AuthToken", &t)
+        .header("X-MSTR-ProjectID", TUTORIAL_PROJECT_ID)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(r.headers()["X-MSTR-CubeStatus"], "6");
+    let v: Value = get_in_project(
+        &c,
+        format!("{base}/cubes?id={SALES_CUBE_ID}"),
+        &t,
+        TUTORIAL_PROJECT_ID,
+    )
+    .await
+    .json()
+    .await
+    .unwrap();
+    assert_eq!(v["cubesInfos"][0]["cubeName"], "Sales Cube");
+    let r = c
+        .post(format!("{base}/v2/cubes/{SALES_CUBE_ID}"))
+        .header("X-MSTR-AuthToken", &t)
+        .header("X-MSTR-ProjectID", TUTORIAL_PROJECT_ID)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::ACCEPTED);
+    // A report instance with a requestedObjects body; a garbled body is ERR006.
+    let r = c
+        .post(format!(
+            "{base}/v2/reports/{REVENUE_REPORT_ID}/instances?limit=5"
+        ))
+        .header("X-MSTR-AuthToken", &t)
+        .header("X-MSTR-ProjectID", TUTORIAL_PROJECT_ID)
+        .json(&json!({"requestedObjects": {"attributes": [], "metrics": []}}))
+        .send()
+        .await
+        .unwrap();
+    let v: Value = r.json().await.unwrap();
+    assert_eq!(v["data"]["paging"]["current"], 5);
+    let r = c
+        .post(format!("{base}/v2/reports/{REVENUE_REPORT_ID}/instances"))
+        .header("X-MSTR-AuthToken", &t)
+        .header("X-MSTR-ProjectID", TUTORIAL_PROJECT_ID)
+        .body("{")
+        .send()
+        .await
+        .unwrap();
+    assert_error(r, StatusCode::BAD_REQUEST, "ERR006").await;
+    // One-request dataset, then its definition.
+    let r = c
+        .post(format!("{base}/datasets"))
+        .header("X-MSTR-AuthToken", &t)
+        .header("X-MSTR-ProjectID", TUTORIAL_PROJECT_ID)
+        .json(&json!({"name": "One shot", "tables": [{"name": "t1",
+            "columnHeaders": [{"name": "a", "dataType": "String"}, {"name": "b", "dataType": "BigDecimal"}],
+            "data": "W1sieCIsMV1d"}]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let v: Value = r.json().await.unwrap();
+    let id = v["datasetId"].as_str().unwrap().to_string();
+    assert_eq!(v["tables"][0]["name"], "t1");
+    let v: Value = get_in_project(&c, format!("{base}/datasets/{id}"), &t, TUTORIAL_PROJECT_ID)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        v["result"]["definition"]["availableObjects"]["columns"][1]["dataType"],
+        "BigDecimal"
+    );
+    // Settings.
+    let v: Value = get(&c, format!("{base}/v2/iserver/settings"), &t)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(v["userSessionIdleTime"]["value"], 600);
+    let r = get(
+        &c,
+        format!("{base}/v2/projects/{TUTORIAL_PROJECT_ID}/settings"),
+        &t,
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let v: Value = bare_client()
+        .get(format!("{base}/status"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(v["iServerConnected"], true);
 }

@@ -129,8 +129,9 @@ impl SimUser {
 /// Simulator configuration (builder style). The default has the users
 /// `administrator`/`admin-pass` (standard, API token [`MstrSimConfig::DEFAULT_API_TOKEN`]),
 /// `ldapuser`/`ldap-pass` (LDAP) and `analyst`/`analyst-pass` (standard, without
-/// "Web import data" and "Configure server basic"), guest login allowed, idle timeout 600 s,
-/// 10 sessions per user, identity tokens valid 300 s, no faults, seed 0, any free port.
+/// "Web import data", "Configure server basic" and "Create and edit users and groups"),
+/// guest login allowed, idle timeout 600 s, 10 sessions per user, identity tokens valid
+/// 300 s, no faults, seed 0, any free port.
 #[derive(Debug, Clone)]
 pub struct MstrSimConfig {
     pub(crate) users: Vec<SimUser>,
@@ -154,7 +155,8 @@ impl Default for MstrSimConfig {
                 SimUser::standard("analyst", "analyst-pass")
                     .full_name("Analyst")
                     .without_privilege(privileges::CREATE_DATASET)
-                    .without_privilege(privileges::CONFIGURE_SERVER),
+                    .without_privilege(privileges::CONFIGURE_SERVER)
+                    .without_privilege(privileges::ADMINISTER_USERS),
             ],
             allow_guest: true,
             idle_timeout: Duration::from_secs(600),

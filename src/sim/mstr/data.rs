@@ -1,7 +1,8 @@
 //! The simulated content: projects, objects, a report and a cube with data, the dataset push
 //! API, modeling-service changesets and settings. Ids are public so tests can use them.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
+use std::time::SystemTime;
 
 use axum::body::{Body, Bytes};
 use axum::extract::{Path, State};
@@ -13,7 +14,7 @@ use super::errors::{self, json_response, MstrError};
 use super::routes::{caller, finish, no_content, ok_json, parse_json, Ctx, Reply, St};
 use super::state::{MstrState, UserRec};
 use crate::sim::faults::lock;
-use crate::sim::{SeededRng, HEX_UPPER};
+use crate::sim::{rfc3339, SeededRng, HEX_UPPER};
 
 /// A simulated project.
 #[derive(Debug)]
@@ -64,7 +65,7 @@ pub struct SimObject {
     pub id: &'static str,
     /// Name.
     pub name: &'static str,
-    /// EnumDSSObjectType (3 report/cube, 8 folder, 55 document, 15 table).
+    /// EnumDSSObjectType (3 report/cube, 4 metric, 8 folder, 55 document, 15 table).
     pub object_type: i64,
     /// EnumDSSSubTypes (768 grid report, 776 cube, 2048 folder, 14081 dashboard).
     pub subtype: i64,
@@ -88,8 +89,10 @@ pub const PUBLIC_FOLDER_ID: &str = "98FE182C2A10427EACE0CD30B6768258";
 pub const DASHBOARD_ID: &str = "27D332AC6D43352E0928B9A1FCAF4AB0";
 /// "Headcount by Department" in the HR project.
 pub const HEADCOUNT_REPORT_ID: &str = "3F7A9C1E5B2D4F6A8C0E2B4D6F8A0C2E";
-/// "FACT_SALES", a logical table served by the modeling service.
+/// "FACT_SALES", a logical table.
 pub const SALES_TABLE_ID: &str = "6A5F0E4C2B3D4E1F8A7B9C0D1E2F3A4B";
+/// "Revenue", a metric served by the modeling service (`GET /model/metrics/{id}`).
+pub const REVENUE_METRIC_ID: &str = "4C05177011D3E877C000B3B2D86C964F";
 
 /// The objects of the simulated server.
 pub const OBJECTS: &[SimObject] = &[
@@ -150,6 +153,14 @@ pub const OBJECTS: &[SimObject] = &[
         guest_denied: false,
     },
     SimObject {
+        id: REVENUE_METRIC_ID,
+        name: "Revenue",
+        object_type: 4,
+        subtype: 1024,
+        project: TUTORIAL_PROJECT_ID,
+        guest_denied: false,
+    },
+    SimObject {
         id: HEADCOUNT_REPORT_ID,
         name: "Headcount by Department",
         object_type: 3,
@@ -185,7 +196,7 @@ fn access_denied(user: &UserRec, what: &str, name: &str, id: &str) -> MstrError 
 
 /// The project named by `X-MSTR-ProjectID`: 400 ERR005 when missing, 404 ERR004 when
 /// unknown, 403 ERR017 when the user may not open it.
-fn project_of(ctx: &Ctx, user: &UserRec) -> Result<&'static Project, MstrError> {
+pub(crate) fn project_of(ctx: &Ctx, user: &UserRec) -> Result<&'static Project, MstrError> {
     let id = ctx.header("x-mstr-projectid").ok_or_else(|| {
         MstrError::missing_info("Missing required header X-MSTR-ProjectID for a project-level call")
     })?;
@@ -254,7 +265,7 @@ pub(crate) async fn project(State(st): St, ctx: Ctx, Path(id): Path<String>) -> 
         let c = caller(&st, &ctx)?;
         let p = PROJECTS
             .iter()
-            .find(|p| p.id.eq_ignore_ascii_case(&id))
+            .find(|p| p.id.eq_ignore_ascii_case(&id) || p.name == id)
             .ok_or_else(|| MstrError::not_found(format!("Project with ID '{id}' not found")))?;
         if !project_visible(&c.user, p) {
             return Err(access_denied(&c.user, "Project", p.name, p.id));
@@ -271,24 +282,24 @@ pub(crate) async fn search(State(st): St, ctx: Ctx) -> Response<Body> {
         let p = project_of(&ctx, &c.user)?;
         c.user.require(privileges::USE_OBJECT_SEARCH)?;
         let name = ctx
-            .query
-            .get("name")
-            .map(|s| s.to_lowercase())
+            .query_one("name")
+            .map(str::to_lowercase)
             .unwrap_or_default();
-        let types: Vec<i64> = match ctx.query.get("type") {
-            None => Vec::new(),
-            Some(t) => t
-                .split(',')
-                .map(|x| x.trim().parse::<i64>())
-                .collect::<Result<_, _>>()
-                .map_err(|_| MstrError::invalid_input(format!("Invalid object type '{t}'")))?,
-        };
+        let pattern = ctx.query_usize("pattern", 4)?;
+        let types: Vec<i64> = ctx
+            .query_all("type")
+            .into_iter()
+            .map(|t| {
+                t.parse::<i64>()
+                    .map_err(|_| MstrError::invalid_input(format!("Invalid object type '{t}'")))
+            })
+            .collect::<Result<_, _>>()?;
         let offset = ctx.query_usize("offset", 0)?;
         let limit = ctx.query_usize("limit", usize::MAX)?;
         let hits: Vec<&SimObject> = OBJECTS
             .iter()
             .filter(|o| o.project == p.id)
-            .filter(|o| name.is_empty() || o.name.to_lowercase().contains(&name))
+            .filter(|o| name.is_empty() || name_matches(&o.name.to_lowercase(), &name, pattern))
             .filter(|o| types.is_empty() || types.contains(&o.object_type))
             .filter(|o| !(c.user.guest && o.guest_denied))
             .collect();
@@ -303,14 +314,22 @@ pub(crate) async fn search(State(st): St, ctx: Ctx) -> Response<Body> {
     finish(&st, reply)
 }
 
+/// EnumDSSXMLSearchTypes: 1 begins with, 2 exactly, 5 begins with phrase, else contains.
+fn name_matches(name: &str, wanted: &str, pattern: usize) -> bool {
+    match pattern {
+        1 | 5 => name.starts_with(wanted),
+        2 => name == wanted,
+        _ => name.contains(wanted),
+    }
+}
+
 /// `GET /objects/{id}?type=N`.
 pub(crate) async fn object(State(st): St, ctx: Ctx, Path(id): Path<String>) -> Response<Body> {
     let reply = (|| {
         let c = caller(&st, &ctx)?;
         let p = project_of(&ctx, &c.user)?;
         let t = ctx
-            .query
-            .get("type")
+            .query_one("type")
             .ok_or_else(|| MstrError::missing_info("Missing required query parameter 'type'"))?;
         let t: i64 = t
             .trim()
@@ -455,7 +474,13 @@ fn definition_json(g: &Grid) -> Value {
                    "numberFormatting": {"category": 1, "decimalPlaces": 2, "formatString": "#,##0.00"}})
         })
         .collect();
+    let available_attributes: Vec<Value> = g
+        .attributes
+        .iter()
+        .map(|(id, name, _)| json!({"id": id, "name": name, "type": "attribute"}))
+        .collect();
     json!({
+        "availableObjects": {"attributes": available_attributes, "metrics": metrics.clone()},
         "grid": {
             "crossTab": false,
             "metricsPosition": {"axis": "columns", "index": 0},
@@ -469,6 +494,7 @@ fn definition_json(g: &Grid) -> Value {
 fn data_page_json(g: &Grid, offset: usize, limit: usize) -> Value {
     let total = g.rows.len();
     let page: Vec<&(Vec<usize>, Vec<f64>)> = g.rows.iter().skip(offset).take(limit).collect();
+    let limit = limit.min(total.max(1));
     let headers: Vec<&Vec<usize>> = page.iter().map(|(h, _)| h).collect();
     let raw: Vec<&Vec<f64>> = page.iter().map(|(_, v)| v).collect();
     let formatted: Vec<Vec<String>> = page
@@ -508,13 +534,38 @@ pub(crate) struct DataState {
     instances: HashMap<String, &'static str>,
     datasets: HashMap<String, Dataset>,
     uploads: HashMap<String, Upload>,
-    changesets: HashSet<String>,
+    changesets: HashMap<String, Changeset>,
 }
 
-#[derive(Debug)]
+#[derive(Debug, Clone)]
+struct Changeset {
+    project: &'static str,
+    user_id: String,
+    user_name: String,
+    schema_edit: bool,
+    status: &'static str,
+    created: SystemTime,
+    modified: SystemTime,
+}
+
+#[derive(Debug, Clone)]
 struct Dataset {
     name: String,
-    tables: Vec<String>,
+    project: &'static str,
+    tables: Vec<DatasetTable>,
+}
+
+#[derive(Debug, Clone)]
+struct DatasetTable {
+    id: String,
+    name: String,
+    columns: Vec<ColumnHeader>,
+}
+
+impl Dataset {
+    fn has_table(&self, name: &str) -> bool {
+        self.tables.iter().any(|t| t.name == name)
+    }
 }
 
 #[derive(Debug, PartialEq, Eq, Clone, Copy)]
@@ -538,7 +589,7 @@ impl DataState {
             instances: HashMap::new(),
             datasets: HashMap::new(),
             uploads: HashMap::new(),
-            changesets: HashSet::new(),
+            changesets: HashMap::new(),
         }
     }
 
@@ -556,10 +607,18 @@ fn limit_of(ctx: &Ctx) -> Result<(usize, usize), MstrError> {
     Ok((offset, limit))
 }
 
-fn create_instance(st: &MstrState, ctx: &Ctx, id: &str, cube: bool) -> Reply {
+fn create_instance(st: &MstrState, ctx: &Ctx, id: &str, cube: bool, body: &Bytes) -> Reply {
     let c = caller(st, ctx)?;
     let p = project_of(ctx, &c.user)?;
     c.user.require(privileges::WEB_RUN_REPORT)?;
+    if !body.iter().all(u8::is_ascii_whitespace) {
+        let request: Value = parse_json(body)?;
+        if !request.is_object() {
+            return Err(MstrError::invalid_input(
+                "Invalid JSON body. The instance request must be an object",
+            ));
+        }
+    }
     let o = object_in(p, id)?;
     if o.object_type != 3 || (o.subtype == 776) != cube {
         let what = if cube { "Cube" } else { "Report" };
@@ -618,14 +677,85 @@ fn definition(st: &MstrState, ctx: &Ctx, id: &str, cube: bool) -> Reply {
         metrics: Vec::new(),
         rows: Vec::new(),
     });
-    let mut body = json!({"id": o.id, "name": o.name, "definition": definition_json(&g)});
-    if cube {
-        body["result"] = json!({"definition": {"availableObjects": {}}, "rowCount": g.rows.len()});
-    }
-    Ok(ok_json(&body))
+    Ok(ok_json(&json!({
+        "id": o.id,
+        "name": o.name,
+        "sourceType": if cube { "cube" } else { "report" },
+        "definition": definition_json(&g),
+    })))
 }
 
-/// `GET /reports/{id}`: report definition.
+/// `GET /v2/cubes/{id}` and `/cubes/{id}`: cube definition; `HEAD /cubes/{id}`: status in
+/// `X-MSTR-CubeStatus` (axum answers HEAD with the GET handler's headers and no body).
+pub(crate) async fn cube_status(State(st): St, ctx: Ctx, Path(id): Path<String>) -> Response<Body> {
+    let mut resp = finish(&st, definition(&st, &ctx, &id, true));
+    if resp.status() == StatusCode::OK {
+        // EnumDSSCubeStates: 1 processing | 2 active | 4 loaded | 8 dirty ... -> active + loaded.
+        resp.headers_mut().insert(
+            "X-MSTR-CubeStatus",
+            axum::http::HeaderValue::from_static("6"),
+        );
+    }
+    resp
+}
+
+/// `POST /v2/cubes/{id}`: publish (refresh) a cube, 202.
+pub(crate) async fn publish_cube(
+    State(st): St,
+    ctx: Ctx,
+    Path(id): Path<String>,
+) -> Response<Body> {
+    let reply = (|| {
+        let c = caller(&st, &ctx)?;
+        let p = project_of(&ctx, &c.user)?;
+        c.user.require(privileges::CREATE_DATASET)?;
+        let o = object_in(p, &id)?;
+        if o.subtype != 776 {
+            return Err(MstrError::not_found(format!(
+                "Cube with ID '{id}' not found"
+            )));
+        }
+        let mut resp = Response::new(Body::empty());
+        *resp.status_mut() = StatusCode::ACCEPTED;
+        Ok(resp)
+    })();
+    finish(&st, reply)
+}
+
+/// `GET /cubes?id=..`: cube information.
+pub(crate) async fn cubes_info(State(st): St, ctx: Ctx) -> Response<Body> {
+    let reply = (|| {
+        let c = caller(&st, &ctx)?;
+        let p = project_of(&ctx, &c.user)?;
+        let ids = ctx.query_all("id");
+        if ids.is_empty() {
+            return Err(MstrError::missing_info(
+                "Missing required query parameter 'id'",
+            ));
+        }
+        let mut infos = Vec::new();
+        for id in ids {
+            let o = object_in(p, id)?;
+            if o.subtype != 776 {
+                return Err(MstrError::not_found(format!(
+                    "Cube with ID '{id}' not found"
+                )));
+            }
+            let rows = grid_of(o.id).map(|g| g.rows.len()).unwrap_or(0);
+            infos.push(json!({
+                "cubeId": o.id, "cubeName": o.name,
+                "ownerId": "54F3D26011D2896560009A8E67019608", "ownerName": "Administrator",
+                "path": format!("\\{}\\Public Objects\\{}", p.name, o.name),
+                "modificationTime": "2025-06-01T12:30:00.000+0000",
+                "serverMode": 1, "size": rows * 64, "status": 6,
+            }));
+        }
+        Ok(ok_json(&json!({"cubesInfos": infos})))
+    })();
+    finish(&st, reply)
+}
+
+/// `GET /reports/{id}` and `/v2/reports/{id}`: report definition.
 pub(crate) async fn report_definition(
     State(st): St,
     ctx: Ctx,
@@ -648,8 +778,9 @@ pub(crate) async fn create_report_instance(
     State(st): St,
     ctx: Ctx,
     Path(id): Path<String>,
+    body: Bytes,
 ) -> Response<Body> {
-    finish(&st, create_instance(&st, &ctx, &id, false))
+    finish(&st, create_instance(&st, &ctx, &id, false, &body))
 }
 
 /// `GET /v2/reports/{id}/instances/{instance}?offset=&limit=`.
@@ -666,8 +797,9 @@ pub(crate) async fn create_cube_instance(
     State(st): St,
     ctx: Ctx,
     Path(id): Path<String>,
+    body: Bytes,
 ) -> Response<Body> {
-    finish(&st, create_instance(&st, &ctx, &id, true))
+    finish(&st, create_instance(&st, &ctx, &id, true, &body))
 }
 
 /// `GET /v2/cubes/{id}/instances/{instance}?offset=&limit=`.
@@ -683,7 +815,6 @@ pub(crate) async fn cube_instance_page(
 #[serde(rename_all = "camelCase")]
 struct DatasetModel {
     name: Option<String>,
-    folder_id: Option<String>,
     tables: Option<Vec<TableModel>>,
 }
 
@@ -692,9 +823,10 @@ struct DatasetModel {
 struct TableModel {
     name: String,
     column_headers: Option<Vec<ColumnHeader>>,
+    data: Option<String>,
 }
 
-#[derive(serde::Deserialize, serde::Serialize)]
+#[derive(Debug, Clone, serde::Deserialize, serde::Serialize)]
 #[serde(rename_all = "camelCase")]
 struct ColumnHeader {
     name: String,
@@ -702,56 +834,133 @@ struct ColumnHeader {
 }
 
 const DATA_TYPES: &[&str] = &[
-    "STRING", "DOUBLE", "INTEGER", "DATE", "TIME", "DATETIME", "BOOL",
+    "STRING",
+    "DOUBLE",
+    "INTEGER",
+    "DATE",
+    "TIME",
+    "DATETIME",
+    "BOOL",
+    "BIGDECIMAL",
 ];
 
-/// `POST /datasets/models`: creates an empty dataset (push API v2).
-pub(crate) async fn create_dataset(State(st): St, ctx: Ctx, body: Bytes) -> Response<Body> {
+/// Validates a `DatasetCreate` body and stores the dataset; returns its id and stored form.
+fn define_dataset(
+    st: &MstrState,
+    ctx: &Ctx,
+    body: &Bytes,
+    with_data: bool,
+) -> Result<(String, Dataset), MstrError> {
+    let c = caller(st, ctx)?;
+    let p = project_of(ctx, &c.user)?;
+    c.user.require(privileges::CREATE_DATASET)?;
+    let model: DatasetModel = parse_json(body)?;
+    let name = model.name.ok_or_else(|| MstrError::missing_field("name"))?;
+    let tables = model
+        .tables
+        .filter(|t| !t.is_empty())
+        .ok_or_else(|| MstrError::missing_field("tables"))?;
+    let mut data = lock(&st.data);
+    let mut stored = Vec::new();
+    for t in tables {
+        let cols = t
+            .column_headers
+            .filter(|c| !c.is_empty())
+            .ok_or_else(|| MstrError::missing_field("tables[].columnHeaders"))?;
+        for col in &cols {
+            if !DATA_TYPES.contains(&col.data_type.to_ascii_uppercase().as_str()) {
+                return Err(MstrError::invalid_input(format!(
+                    "Invalid dataType '{}' for column '{}'",
+                    col.data_type, col.name
+                )));
+            }
+        }
+        if with_data {
+            let chunk = t
+                .data
+                .as_deref()
+                .ok_or_else(|| MstrError::missing_field("tables[].data"))?;
+            if !is_base64(chunk) {
+                return Err(MstrError::invalid_input(format!(
+                    "tables[].data of table '{}' is not valid base64",
+                    t.name
+                )));
+            }
+        }
+        stored.push(DatasetTable {
+            id: data.new_id(),
+            name: t.name,
+            columns: cols,
+        });
+    }
+    let id = data.new_id();
+    let ds = Dataset {
+        name,
+        project: p.id,
+        tables: stored,
+    };
+    data.datasets.insert(id.clone(), ds.clone());
+    Ok((id, ds))
+}
+
+/// `POST /datasets/models`: defines a dataset without data (Push Data API v2); answers an
+/// object reference.
+pub(crate) async fn create_dataset_model(State(st): St, ctx: Ctx, body: Bytes) -> Response<Body> {
+    let reply = define_dataset(&st, &ctx, &body, false)
+        .map(|(id, ds)| ok_json(&json!({"id": id, "name": ds.name, "type": 3})));
+    finish(&st, reply)
+}
+
+/// `POST /datasets`: creates and publishes a dataset with its data in one request.
+pub(crate) async fn create_dataset_with_data(
+    State(st): St,
+    ctx: Ctx,
+    body: Bytes,
+) -> Response<Body> {
+    let reply = define_dataset(&st, &ctx, &body, true).map(|(id, ds)| {
+        let tables: Vec<Value> = ds
+            .tables
+            .iter()
+            .map(|t| json!({"id": t.id, "name": t.name, "type": 15}))
+            .collect();
+        ok_json(&json!({"datasetId": id, "name": ds.name, "tables": tables}))
+    });
+    finish(&st, reply)
+}
+
+/// `GET /datasets/{id}`: the definition of a pushed dataset.
+pub(crate) async fn dataset_definition(
+    State(st): St,
+    ctx: Ctx,
+    Path(id): Path<String>,
+) -> Response<Body> {
     let reply = (|| {
         let c = caller(&st, &ctx)?;
         let p = project_of(&ctx, &c.user)?;
-        c.user.require(privileges::CREATE_DATASET)?;
-        let model: DatasetModel = parse_json(&body)?;
-        let name = model.name.ok_or_else(|| MstrError::missing_field("name"))?;
-        let tables = model
+        let data = lock(&st.data);
+        let ds = data
+            .datasets
+            .get(&id)
+            .filter(|d| d.project == p.id)
+            .ok_or_else(|| MstrError::not_found(format!("Dataset with ID '{id}' not found")))?;
+        let tables: Vec<Value> = ds
             .tables
-            .filter(|t| !t.is_empty())
-            .ok_or_else(|| MstrError::missing_field("tables"))?;
-        let mut table_json = Vec::new();
-        for t in &tables {
-            let cols = t
-                .column_headers
-                .as_ref()
-                .filter(|c| !c.is_empty())
-                .ok_or_else(|| MstrError::missing_field("tables[].columnHeaders"))?;
-            for col in cols {
-                if !DATA_TYPES.contains(&col.data_type.to_ascii_uppercase().as_str()) {
-                    return Err(MstrError::invalid_input(format!(
-                        "Invalid dataType '{}' for column '{}'",
-                        col.data_type, col.name
-                    )));
-                }
-            }
-            table_json.push(json!({"name": t.name, "columnHeaders": cols}));
-        }
-        let id = {
-            let mut data = lock(&st.data);
-            let id = data.new_id();
-            data.datasets.insert(
-                id.clone(),
-                Dataset {
-                    name: name.clone(),
-                    tables: tables.iter().map(|t| t.name.clone()).collect(),
-                },
-            );
-            id
-        };
+            .iter()
+            .map(|t| json!({"id": t.id, "name": t.name, "type": 15}))
+            .collect();
+        let columns: Vec<Value> = ds
+            .tables
+            .iter()
+            .flat_map(|t| {
+                t.columns.iter().map(
+                    |c| json!({"tableName": t.name, "columnName": c.name, "dataType": c.data_type}),
+                )
+            })
+            .collect();
         Ok(ok_json(&json!({
             "id": id,
-            "name": name,
-            "folderId": model.folder_id,
-            "projectId": p.id,
-            "tables": table_json,
+            "name": ds.name,
+            "result": {"definition": {"availableObjects": {"tables": tables, "columns": columns}}},
         })))
     })();
     finish(&st, reply)
@@ -798,13 +1007,16 @@ pub(crate) async fn create_upload_session(
             .get(&id)
             .ok_or_else(|| MstrError::not_found(format!("Dataset with ID '{id}' not found")))?;
         for t in &tables {
-            if !ds.tables.contains(&t.name) {
+            if !ds.has_table(&t.name) {
                 return Err(MstrError::invalid_input(format!(
                     "Table '{}' is not part of dataset '{}'",
                     t.name, ds.name
                 )));
             }
-            let policy = t.update_policy.as_deref().unwrap_or("REPLACE");
+            let policy = t
+                .update_policy
+                .as_deref()
+                .ok_or_else(|| MstrError::missing_field("tables[].updatePolicy"))?;
             if !UPDATE_POLICIES.contains(&policy.to_ascii_uppercase().as_str()) {
                 return Err(MstrError::invalid_input(format!(
                     "Invalid updatePolicy '{policy}'"
@@ -877,18 +1089,14 @@ pub(crate) async fn upload(
             return Err(MstrError::invalid_input("data is not valid base64"));
         }
         let mut data = lock(&st.data);
-        let tables = data
-            .datasets
-            .get(&id)
-            .map(|d| d.tables.clone())
-            .unwrap_or_default();
+        let known_table = data.datasets.get(&id).is_some_and(|d| d.has_table(&table));
         let up = open_upload(&mut data, &id, &session)?;
         if up.status != UploadStatus::Open {
             return Err(MstrError::invalid_input(
                 "The upload session is already published",
             ));
         }
-        if !tables.contains(&table) {
+        if !known_table {
             return Err(MstrError::invalid_input(format!(
                 "Table '{table}' is not part of the dataset"
             )));
@@ -966,19 +1174,59 @@ pub(crate) async fn publish_status(
     finish(&st, reply)
 }
 
-/// `POST /model/changesets`: 201 with the id in the body and `X-MSTR-MS-Changeset`.
+fn changeset_json(id: &str, cs: &Changeset) -> Value {
+    json!({
+        "id": id,
+        "dateCreated": rfc3339(cs.created),
+        "dateModified": rfc3339(cs.modified),
+        "status": cs.status,
+        "schemaEdit": cs.schema_edit,
+        "mstrProjectId": cs.project,
+        "mstrUserId": cs.user_id,
+        "userName": cs.user_name,
+        "userDateNumberLocale": "en-US",
+        "userMetadataLocale": "en-US",
+        "userWarehouseLocale": "en-US",
+    })
+}
+
+/// `POST /model/changesets?schemaEdit=`: 201 with the changeset (and its id in
+/// `X-MSTR-MS-Changeset`).
 pub(crate) async fn create_changeset(State(st): St, ctx: Ctx) -> Response<Body> {
     let reply = (|| {
         let c = caller(&st, &ctx)?;
-        project_of(&ctx, &c.user)?;
+        let p = project_of(&ctx, &c.user)?;
         c.user.require(privileges::USE_ARCHITECT)?;
-        let id = {
+        let schema_edit = match ctx.query_one("schemaEdit") {
+            None | Some("false") => false,
+            Some("true") => true,
+            Some(other) => {
+                return Ok(errors::modeling_error(
+                    StatusCode::BAD_REQUEST,
+                    "8004cc01",
+                    &format!("Invalid value '{other}' for schemaEdit."),
+                    &["schemaEdit", other],
+                ))
+            }
+        };
+        let now = SystemTime::now();
+        let cs = Changeset {
+            project: p.id,
+            user_id: c.user.id.clone(),
+            user_name: c.user.user.username.clone(),
+            schema_edit,
+            status: "Ready",
+            created: now,
+            modified: now,
+        };
+        let (id, body) = {
             let mut data = lock(&st.data);
             let id = data.new_id();
-            data.changesets.insert(id.clone());
-            id
+            let body = changeset_json(&id, &cs);
+            data.changesets.insert(id.clone(), cs);
+            (id, body)
         };
-        let mut resp = json_response(StatusCode::CREATED, &json!({"id": id, "type": "changeset"}));
+        let mut resp = json_response(StatusCode::CREATED, &body);
         if let Ok(v) = axum::http::HeaderValue::from_str(&id) {
             resp.headers_mut().insert("X-MSTR-MS-Changeset", v);
         }
@@ -987,20 +1235,87 @@ pub(crate) async fn create_changeset(State(st): St, ctx: Ctx) -> Response<Body> 
     finish(&st, reply)
 }
 
-/// `DELETE /model/changesets/{id}`.
+fn changeset_not_found(id: &str) -> Response<Body> {
+    errors::modeling_error(
+        StatusCode::NOT_FOUND,
+        "8004cc4d",
+        &format!("The changeset '{id}' does not exist."),
+        &[id],
+    )
+}
+
+/// `GET /model/changesets/{id}`.
+pub(crate) async fn get_changeset(
+    State(st): St,
+    ctx: Ctx,
+    Path(id): Path<String>,
+) -> Response<Body> {
+    let reply = caller(&st, &ctx).map(|_| match lock(&st.data).changesets.get(&id) {
+        Some(cs) => ok_json(&changeset_json(&id, cs)),
+        None => changeset_not_found(&id),
+    });
+    finish(&st, reply)
+}
+
+/// Checks `X-MSTR-MS-Changeset` against the path id: missing or different gives the
+/// modeling-service 400 "invalid changeset" error (returned as `Some`).
+fn changeset_header_mismatch(ctx: &Ctx, id: &str) -> Option<Response<Body>> {
+    match ctx.header("x-mstr-ms-changeset") {
+        Some(h) if h == id => None,
+        Some(h) => Some(invalid_changeset(h)),
+        None => Some(invalid_changeset("")),
+    }
+}
+
+/// `DELETE /model/changesets/{id}` (needs `X-MSTR-MS-Changeset`).
 pub(crate) async fn delete_changeset(
     State(st): St,
     ctx: Ctx,
     Path(id): Path<String>,
 ) -> Response<Body> {
-    let reply = (|| {
-        let c = caller(&st, &ctx)?;
-        project_of(&ctx, &c.user)?;
-        if lock(&st.data).changesets.remove(&id) {
-            Ok(no_content())
-        } else {
-            Ok(invalid_changeset(&id))
+    let reply = caller(&st, &ctx).map(|_| {
+        if let Some(resp) = changeset_header_mismatch(&ctx, &id) {
+            return resp;
         }
+        if lock(&st.data).changesets.remove(&id).is_some() {
+            no_content()
+        } else {
+            changeset_not_found(&id)
+        }
+    });
+    finish(&st, reply)
+}
+
+/// `POST /model/changesets/{id}/commit` (needs `X-MSTR-MS-Changeset`): 201, status Committed.
+pub(crate) async fn commit_changeset(
+    State(st): St,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Response<Body> {
+    let reply = (|| {
+        caller(&st, &ctx)?;
+        if !body.iter().all(u8::is_ascii_whitespace) {
+            let _: Value = parse_json(&body)?;
+        }
+        if let Some(resp) = changeset_header_mismatch(&ctx, &id) {
+            return Ok(resp);
+        }
+        let mut data = lock(&st.data);
+        let Some(cs) = data.changesets.get_mut(&id) else {
+            return Ok(changeset_not_found(&id));
+        };
+        if cs.status == "Committed" {
+            return Ok(errors::modeling_error(
+                StatusCode::CONFLICT,
+                "8004cc50",
+                &format!("The changeset '{id}' is already committed."),
+                &[&id],
+            ));
+        }
+        cs.status = "Committed";
+        cs.modified = SystemTime::now();
+        Ok(json_response(StatusCode::CREATED, &changeset_json(&id, cs)))
     })();
     finish(&st, reply)
 }
@@ -1014,22 +1329,29 @@ fn invalid_changeset(id: &str) -> Response<Body> {
     )
 }
 
-/// `GET /model/tables/{id}`: modeling-service errors (`{"errors":[...]}`) for a bad
-/// `X-MSTR-MS-Changeset` or an unknown table.
-pub(crate) async fn model_table(State(st): St, ctx: Ctx, Path(id): Path<String>) -> Response<Body> {
+/// `GET /model/metrics/{id}`: a metric definition from the metadata (`X-MSTR-ProjectID`) or
+/// within a changeset (`X-MSTR-MS-Changeset`); modeling-service errors (`{"errors":[...]}`)
+/// for an unknown changeset or metric.
+pub(crate) async fn model_metric(
+    State(st): St,
+    ctx: Ctx,
+    Path(id): Path<String>,
+) -> Response<Body> {
     let reply = (|| {
         let c = caller(&st, &ctx)?;
-        let p = project_of(&ctx, &c.user)?;
         c.user.require(privileges::USE_ARCHITECT)?;
-        if let Some(cs) = ctx.header("x-mstr-ms-changeset") {
-            if !lock(&st.data).changesets.contains(cs) {
-                return Ok(invalid_changeset(cs));
+        let project = if let Some(cs) = ctx.header("x-mstr-ms-changeset") {
+            match lock(&st.data).changesets.get(cs) {
+                Some(rec) => rec.project,
+                None => return Ok(invalid_changeset(cs)),
             }
-        }
-        let table = OBJECTS
+        } else {
+            project_of(&ctx, &c.user)?.id
+        };
+        let metric = OBJECTS
             .iter()
-            .find(|o| o.project == p.id && o.object_type == 15 && o.id.eq_ignore_ascii_case(&id));
-        let Some(t) = table else {
+            .find(|o| o.project == project && o.object_type == 4 && o.id.eq_ignore_ascii_case(&id));
+        let Some(m) = metric else {
             return Ok(errors::modeling_error(
                 StatusCode::NOT_FOUND,
                 "8004cc08",
@@ -1038,10 +1360,13 @@ pub(crate) async fn model_table(State(st): St, ctx: Ctx, Path(id): Path<String>)
             ));
         };
         Ok(ok_json(&json!({
-            "information": {"objectId": t.id, "name": t.name, "subType": "logical_table"},
-            "physicalTable": {"type": "normal", "information": {"name": t.name}},
-            "attributes": [],
-            "factMetrics": [],
+            "information": {
+                "objectId": m.id, "subType": "metric", "name": m.name,
+                "isEmbedded": false, "primaryLocale": "en-US",
+                "dateCreated": "2024-01-15T10:00:00.000Z",
+                "dateModified": "2025-06-01T12:30:00.000Z",
+            },
+            "expression": {"text": format!("Sum({})", m.name)},
         })))
     })();
     finish(&st, reply)

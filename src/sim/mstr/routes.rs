@@ -1,14 +1,13 @@
 //! The router and the authentication / session endpoints of the MicroStrategy simulator.
 
-use std::collections::HashMap;
 use std::convert::Infallible;
 use std::sync::Arc;
 
 use axum::body::{Body, Bytes};
-use axum::extract::{FromRequestParts, OriginalUri, State};
+use axum::extract::{FromRequestParts, OriginalUri, Path, State};
 use axum::http::request::Parts;
 use axum::http::{header, HeaderMap, HeaderValue, Response, StatusCode};
-use axum::routing::{delete, get, post, put};
+use axum::routing::{get, post, put};
 use axum::Router;
 use serde::de::DeserializeOwned;
 use serde_json::{json, Value};
@@ -18,6 +17,7 @@ use super::data;
 use super::errors::{json_response, MstrError};
 use super::state::{Caller, LoginBody, MstrState};
 use crate::sim::faults::ExpireSessionFault;
+use crate::sim::rfc3339;
 
 /// Shared state type of the handlers.
 pub(crate) type St = State<Arc<MstrState>>;
@@ -26,7 +26,8 @@ pub(crate) type St = State<Arc<MstrState>>;
 #[derive(Debug, Clone)]
 pub(crate) struct Ctx {
     pub headers: HeaderMap,
-    pub query: HashMap<String, String>,
+    /// Query parameters in order (a name may repeat, as `type=3&type=8`).
+    pub query: Vec<(String, String)>,
     pub expire_fault: bool,
     pub cookie_path: &'static str,
 }
@@ -64,10 +65,31 @@ impl<S: Send + Sync> FromRequestParts<S> for Ctx {
 }
 
 impl Ctx {
-    /// A query parameter parsed as an integer; `default` when absent, 400 ERR006 when garbled.
+    /// The first value of a query parameter.
+    pub fn query_one(&self, name: &str) -> Option<&str> {
+        self.query
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// Every value of a query parameter (repeated, or comma-separated).
+    pub fn query_all(&self, name: &str) -> Vec<&str> {
+        self.query
+            .iter()
+            .filter(|(k, _)| k == name)
+            .flat_map(|(_, v)| v.split(','))
+            .map(str::trim)
+            .filter(|v| !v.is_empty())
+            .collect()
+    }
+
+    /// A query parameter parsed as a count; `default` when absent, `usize::MAX` for -1
+    /// ("all", as `limit=-1`), 400 ERR006 when garbled.
     pub fn query_usize(&self, name: &str, default: usize) -> Result<usize, MstrError> {
-        match self.query.get(name) {
+        match self.query_one(name) {
             None => Ok(default),
+            Some(v) if v.trim() == "-1" => Ok(usize::MAX),
             Some(v) => v.trim().parse().map_err(|_| {
                 MstrError::invalid_input(format!(
                     "Invalid value '{v}' for query parameter '{name}'"
@@ -133,18 +155,27 @@ pub(crate) fn router(state: Arc<MstrState>) -> Router {
             "/auth/identityToken",
             post(create_identity_token).get(validate_identity_token),
         )
-        .route("/auth/apiTokens", post(create_api_token))
+        .route(
+            "/auth/apiTokens",
+            post(create_api_token)
+                .get(list_api_tokens)
+                .delete(revoke_api_tokens),
+        )
+        .route("/auth/token", get(token_from_cookie))
         .route(
             "/sessions",
             get(session_info).put(extend_session).delete(delete_session),
         )
         .route("/sessions/userInfo", get(user_info))
         .route("/sessions/privileges", get(user_privileges))
+        .route("/sessions/privileges/{id}", get(user_privilege))
+        .route("/sessions/projectId", put(select_project))
         .route("/projects", get(data::projects))
         .route("/projects/{id}", get(data::project))
         .route("/searches/results", get(data::search))
         .route("/objects/{id}", get(data::object))
         .route("/reports/{id}", get(data::report_definition))
+        .route("/v2/reports/{id}", get(data::report_definition))
         .route(
             "/v2/reports/{id}/instances",
             post(data::create_report_instance),
@@ -153,13 +184,20 @@ pub(crate) fn router(state: Arc<MstrState>) -> Router {
             "/v2/reports/{id}/instances/{instance}",
             get(data::report_instance_page),
         )
-        .route("/cubes/{id}", get(data::cube_definition))
+        .route("/cubes", get(data::cubes_info))
+        .route("/cubes/{id}", get(data::cube_status))
+        .route(
+            "/v2/cubes/{id}",
+            get(data::cube_definition).post(data::publish_cube),
+        )
         .route("/v2/cubes/{id}/instances", post(data::create_cube_instance))
         .route(
             "/v2/cubes/{id}/instances/{instance}",
             get(data::cube_instance_page),
         )
-        .route("/datasets/models", post(data::create_dataset))
+        .route("/datasets", post(data::create_dataset_with_data))
+        .route("/datasets/models", post(data::create_dataset_model))
+        .route("/datasets/{id}", get(data::dataset_definition))
         .route(
             "/datasets/{id}/uploadSessions",
             post(data::create_upload_session),
@@ -177,8 +215,15 @@ pub(crate) fn router(state: Arc<MstrState>) -> Router {
             get(data::publish_status),
         )
         .route("/model/changesets", post(data::create_changeset))
-        .route("/model/changesets/{id}", delete(data::delete_changeset))
-        .route("/model/tables/{id}", get(data::model_table))
+        .route(
+            "/model/changesets/{id}",
+            get(data::get_changeset).delete(data::delete_changeset),
+        )
+        .route(
+            "/model/changesets/{id}/commit",
+            post(data::commit_changeset),
+        )
+        .route("/model/metrics/{id}", get(data::model_metric))
         .route("/v2/iserver/settings", get(data::server_settings))
         .route("/v2/projects/{id}/settings", get(data::project_settings))
         .fallback(not_found)
@@ -209,6 +254,8 @@ async fn status(State(st): St) -> Response<Body> {
     ok_json(&json!({
         "webVersion": "11.4.0900.0000",
         "iServerVersion": "11.4.0900.0000",
+        "iServerConnected": true,
+        "deploymentType": "simulator",
         "simulator": true,
     }))
 }
@@ -233,8 +280,13 @@ fn session_reply(ctx: &Ctx, s: &super::state::NewSession) -> Reply {
 
 async fn login(State(st): St, ctx: Ctx, body: Bytes) -> Response<Body> {
     let reply = (|| {
+        let form = ctx
+            .header("content-type")
+            .is_some_and(|ct| ct.starts_with("application/x-www-form-urlencoded"));
         let parsed: LoginBody = if body.iter().all(u8::is_ascii_whitespace) {
             LoginBody::default()
+        } else if form {
+            login_from_form(&body)?
         } else {
             parse_json(&body)?
         };
@@ -242,6 +294,27 @@ async fn login(State(st): St, ctx: Ctx, body: Bytes) -> Response<Body> {
         session_reply(&ctx, &session)
     })();
     finish(&st, reply)
+}
+
+/// The login fields sent form-encoded (as mstrio-py sends standard logins).
+fn login_from_form(body: &Bytes) -> Result<LoginBody, MstrError> {
+    let mut parsed = LoginBody::default();
+    let number = |k: &str, v: &str| {
+        v.trim().parse::<i64>().map_err(|_| {
+            MstrError::invalid_input(format!("Invalid value '{v}' for form field '{k}'"))
+        })
+    };
+    for (k, v) in url::form_urlencoded::parse(body) {
+        match k.as_ref() {
+            "username" => parsed.username = Some(v.into_owned()),
+            "password" => parsed.password = Some(v.into_owned()),
+            "apiToken" => parsed.api_token = Some(v.into_owned()),
+            "loginMode" => parsed.login_mode = Some(number(&k, &v)?),
+            "applicationType" => parsed.application_type = Some(number(&k, &v)?),
+            _ => {}
+        }
+    }
+    Ok(parsed)
 }
 
 #[derive(serde::Deserialize)]
@@ -311,6 +384,8 @@ async fn session_info(State(st): St, ctx: Ctx) -> Response<Body> {
             "workingSet": 10,
             "timeout": secs,
             "timeoutMs": timeout.as_millis() as u64,
+            "dateFormat": "M/d/yyyy",
+            "timeZone": "UTC",
             "loginMode": c.mode.code(),
             "applicationType": c.application_type,
             "sessionAgeSeconds": c.created.elapsed().as_secs(),
@@ -329,7 +404,7 @@ async fn user_info(State(st): St, ctx: Ctx) -> Response<Body> {
             "username": u.username,
             "fullName": u.full_name,
             "initials": initials(&u.full_name),
-            "defaultTimezone": {"type": "system"},
+            "defaultTimezone": {"name": "UTC"},
             "language": "en-US",
         });
         if u.kind == super::config::UserKind::Ldap {
@@ -340,27 +415,48 @@ async fn user_info(State(st): St, ctx: Ctx) -> Response<Body> {
     finish(&st, reply)
 }
 
+fn privilege_json(user: &super::state::UserRec, id: u32, name: &str) -> Value {
+    let projects: Vec<Value> = data::PROJECTS
+        .iter()
+        .filter(|p| data::project_visible(user, p))
+        .map(|p| {
+            json!({
+                "id": p.id,
+                "isInherited": false,
+                "source": [{"type": "user", "id": user.id, "name": user.user.full_name}],
+            })
+        })
+        .collect();
+    json!({
+        "id": id.to_string(),
+        "name": name,
+        "description": name,
+        "isUserLevelAllowed": true,
+        "projects": projects,
+    })
+}
+
 async fn user_privileges(State(st): St, ctx: Ctx) -> Response<Body> {
     let reply = caller(&st, &ctx).map(|c| {
-        let project_ids: Vec<&str> = data::PROJECTS
-            .iter()
-            .filter(|p| data::project_visible(&c.user, p))
-            .map(|p| p.id)
-            .collect();
         let list: Vec<Value> = privileges::ALL
             .iter()
             .filter(|(_, name)| c.user.has(name))
-            .map(|(id, name)| {
-                json!({
-                    "id": id.to_string(),
-                    "name": name,
-                    "isUserLevelAllowed": true,
-                    "projectIds": project_ids,
-                })
-            })
+            .map(|(id, name)| privilege_json(&c.user, *id, name))
             .collect();
         ok_json(&Value::Array(list))
     });
+    finish(&st, reply)
+}
+
+async fn user_privilege(State(st): St, ctx: Ctx, Path(id): Path<String>) -> Response<Body> {
+    let reply = (|| {
+        let c = caller(&st, &ctx)?;
+        privileges::ALL
+            .iter()
+            .find(|(pid, name)| pid.to_string() == id && c.user.has(name))
+            .map(|(pid, name)| ok_json(&privilege_json(&c.user, *pid, name)))
+            .ok_or_else(|| MstrError::not_found(format!("The user does not hold privilege '{id}'")))
+    })();
     finish(&st, reply)
 }
 
@@ -382,14 +478,15 @@ async fn validate_identity_token(State(st): St, ctx: Ctx) -> Response<Body> {
         let token = ctx
             .header("x-mstr-identitytoken")
             .ok_or_else(|| MstrError::missing_info("Missing header X-MSTR-IdentityToken"))?;
-        let user = st.validate_identity_token(token).ok_or_else(|| {
+        let (user, expires) = st.validate_identity_token(token).ok_or_else(|| {
             MstrError::login_failed("The identity token is invalid or has expired")
         })?;
         Ok(ok_json(&json!({
-            "id": user.id,
+            "userId": user.id,
             "username": user.user.username,
             "fullName": user.user.full_name,
             "valid": true,
+            "expiration": rfc3339(expires),
         })))
     })();
     finish(&st, reply)
@@ -409,11 +506,63 @@ async fn create_api_token(State(st): St, ctx: Ctx, body: Bytes) -> Response<Body
         } else {
             parse_json(&body)?
         };
-        let (token, user) = st.create_api_token(&c, parsed.user_id.as_deref())?;
-        Ok(json_response(
-            StatusCode::CREATED,
-            &json!({"apiToken": token, "userId": user.id, "username": user.user.username}),
-        ))
+        let (token, rec) = st.create_api_token(&c, parsed.user_id.as_deref())?;
+        let mut body = json!({"apiToken": token});
+        if let Some(e) = rec.expires {
+            body["expiration"] = json!(rfc3339(e));
+        }
+        Ok(json_response(StatusCode::CREATED, &body))
+    })();
+    finish(&st, reply)
+}
+
+async fn list_api_tokens(State(st): St, ctx: Ctx) -> Response<Body> {
+    let reply = (|| {
+        let c = caller(&st, &ctx)?;
+        let list = st.list_api_tokens(&c, ctx.query_one("userId"))?;
+        let items: Vec<Value> = list
+            .iter()
+            .map(|(t, user_id)| {
+                let mut v =
+                    json!({"id": t.id, "userId": user_id, "dateCreated": rfc3339(t.created)});
+                if let Some(e) = t.expires {
+                    v["expiration"] = json!(rfc3339(e));
+                }
+                v
+            })
+            .collect();
+        Ok(ok_json(&json!({"apiTokens": items})))
+    })();
+    finish(&st, reply)
+}
+
+async fn revoke_api_tokens(State(st): St, ctx: Ctx) -> Response<Body> {
+    let reply = (|| {
+        let c = caller(&st, &ctx)?;
+        st.revoke_api_tokens(&c, ctx.query_one("userId"))?;
+        Ok(no_content())
+    })();
+    finish(&st, reply)
+}
+
+/// `GET /auth/token`: the token of the session the JSESSIONID cookie belongs to.
+async fn token_from_cookie(State(st): St, ctx: Ctx) -> Response<Body> {
+    let reply = (|| {
+        let token = st.token_for_cookie(&ctx.headers)?;
+        let mut resp = no_content();
+        resp.headers_mut()
+            .insert("X-MSTR-AuthToken", header_value(&token)?);
+        Ok(resp)
+    })();
+    finish(&st, reply)
+}
+
+/// `PUT /sessions/projectId`: checks the project header (the simulator keeps no default).
+async fn select_project(State(st): St, ctx: Ctx) -> Response<Body> {
+    let reply = (|| {
+        let c = caller(&st, &ctx)?;
+        data::project_of(&ctx, &c.user)?;
+        Ok(no_content())
     })();
     finish(&st, reply)
 }

@@ -2,7 +2,7 @@
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime};
 
 use axum::http::HeaderMap;
 use serde::Serialize;
@@ -161,12 +161,32 @@ struct Counters {
     api_tokens_created: Counter,
 }
 
+/// An API token as the server stores it.
+#[derive(Debug, Clone)]
+pub(crate) struct ApiTokenRec {
+    pub id: String,
+    pub user: usize,
+    pub created: SystemTime,
+    pub expires: Option<SystemTime>,
+}
+
+/// An identity token as the server stores it.
+#[derive(Debug, Clone, Copy)]
+struct IdentityTokenRec {
+    user: usize,
+    expires_at: Instant,
+    expires: SystemTime,
+}
+
+/// How long API tokens created through `POST /auth/apiTokens` stay valid.
+const API_TOKEN_TTL: Duration = Duration::from_secs(30 * 24 * 3600);
+
 #[derive(Debug)]
 struct Inner {
     users: Vec<UserRec>,
     sessions: HashMap<String, Session>,
-    identity_tokens: HashMap<String, (usize, Instant)>,
-    api_tokens: HashMap<String, usize>,
+    identity_tokens: HashMap<String, IdentityTokenRec>,
+    api_tokens: HashMap<String, ApiTokenRec>,
     idle_timeout: Duration,
     rng: SeededRng,
 }
@@ -204,9 +224,16 @@ impl MstrState {
             guest: true,
         });
         let mut api_tokens = HashMap::new();
+        let started = SystemTime::now();
         for (i, u) in users.iter().enumerate() {
             for t in &u.user.api_tokens {
-                api_tokens.insert(t.clone(), i);
+                let rec = ApiTokenRec {
+                    id: rng.string(HEX_UPPER, 32),
+                    user: i,
+                    created: started,
+                    expires: None,
+                };
+                api_tokens.insert(t.clone(), rec);
             }
         }
         let data = DataState::new(rng.next_u64());
@@ -355,9 +382,10 @@ impl MstrState {
                     .or(body.api_token.as_deref())
                     .or(body.password.as_deref())
                     .unwrap_or("");
+                let now = SystemTime::now();
                 match inner.api_tokens.get(token) {
-                    Some(i) => (*i, LoginMode::ApiToken),
-                    None => return Err(self.fail(MstrError::login_failed("Login failed"))),
+                    Some(t) if t.expires.is_none_or(|e| e > now) => (t.user, LoginMode::ApiToken),
+                    _ => return Err(self.fail(MstrError::login_failed("Login failed"))),
                 }
             }
             other => {
@@ -376,8 +404,10 @@ impl MstrState {
     pub fn delegate(&self, identity_token: &str) -> Result<NewSession, MstrError> {
         let mut inner = lock(&self.inner);
         let now = Instant::now();
-        inner.identity_tokens.retain(|_, (_, exp)| *exp > now);
-        let Some((user, _)) = inner.identity_tokens.get(identity_token).copied() else {
+        inner.identity_tokens.retain(|_, t| t.expires_at > now);
+        let Some(IdentityTokenRec { user, .. }) =
+            inner.identity_tokens.get(identity_token).copied()
+        else {
             return Err(self.fail(MstrError::login_failed(
                 "Login failed: the identity token is invalid or has expired",
             )));
@@ -506,8 +536,12 @@ impl MstrState {
 
     fn insert_identity_token(&self, inner: &mut Inner, user: usize) -> String {
         let token = inner.rng.string(ALNUM_LOWER, 40);
-        let expires = Instant::now() + self.identity_token_ttl;
-        inner.identity_tokens.insert(token.clone(), (user, expires));
+        let rec = IdentityTokenRec {
+            user,
+            expires_at: Instant::now() + self.identity_token_ttl,
+            expires: SystemTime::now() + self.identity_token_ttl,
+        };
+        inner.identity_tokens.insert(token.clone(), rec);
         self.counters.identity_tokens_created.incr();
         token
     }
@@ -518,20 +552,26 @@ impl MstrState {
         Some(self.insert_identity_token(&mut inner, user))
     }
 
-    /// `GET /auth/identityToken`: the user an identity token stands for.
-    pub fn validate_identity_token(&self, token: &str) -> Option<UserRec> {
+    /// `GET /auth/identityToken`: the user an identity token stands for, and its expiry.
+    pub fn validate_identity_token(&self, token: &str) -> Option<(UserRec, SystemTime)> {
         let inner = lock(&self.inner);
-        let (user, expires) = inner.identity_tokens.get(token)?;
-        (*expires > Instant::now()).then(|| inner.users[*user].clone())
+        let t = inner.identity_tokens.get(token)?;
+        (t.expires_at > Instant::now()).then(|| (inner.users[t.user].clone(), t.expires))
     }
 
-    /// `POST /auth/apiTokens`: a new API token for `user_id` (the caller by default).
-    pub fn create_api_token(
+    /// The user an API-token call is about (`userId`, the caller by default), checking that
+    /// the caller may manage that user's tokens.
+    fn api_token_target(
         &self,
+        inner: &Inner,
         caller: &Caller,
         user_id: Option<&str>,
-    ) -> Result<(String, UserRec), MstrError> {
-        let mut inner = lock(&self.inner);
+    ) -> Result<usize, MstrError> {
+        if caller.user.guest {
+            return Err(MstrError::no_access(
+                "(User 'Guest' cannot manage API tokens.)".to_string(),
+            ));
+        }
         let target_id = user_id.unwrap_or(&caller.user.id);
         let Some(user) = inner
             .users
@@ -545,15 +585,81 @@ impl MstrState {
         if inner.users[user].id != caller.user.id {
             caller.user.require(privileges::ADMINISTER_USERS)?;
         }
-        if caller.user.guest {
-            return Err(MstrError::no_access(
-                "(User 'Guest' cannot create API tokens.)".to_string(),
-            ));
-        }
+        Ok(user)
+    }
+
+    /// `POST /auth/apiTokens`: a new API token for `user_id` (the caller by default).
+    pub fn create_api_token(
+        &self,
+        caller: &Caller,
+        user_id: Option<&str>,
+    ) -> Result<(String, ApiTokenRec), MstrError> {
+        let mut inner = lock(&self.inner);
+        let user = self.api_token_target(&inner, caller, user_id)?;
         let token = inner.rng.string(ALNUM_LOWER, 48);
-        inner.api_tokens.insert(token.clone(), user);
+        let now = SystemTime::now();
+        let rec = ApiTokenRec {
+            id: inner.rng.string(HEX_UPPER, 32),
+            user,
+            created: now,
+            expires: Some(now + API_TOKEN_TTL),
+        };
+        inner.api_tokens.insert(token.clone(), rec.clone());
         self.counters.api_tokens_created.incr();
-        Ok((token, inner.users[user].clone()))
+        Ok((token, rec))
+    }
+
+    /// `GET /auth/apiTokens`: the tokens of `user_id` (the caller by default).
+    pub fn list_api_tokens(
+        &self,
+        caller: &Caller,
+        user_id: Option<&str>,
+    ) -> Result<Vec<(ApiTokenRec, String)>, MstrError> {
+        let inner = lock(&self.inner);
+        let user = self.api_token_target(&inner, caller, user_id)?;
+        let mut list: Vec<(ApiTokenRec, String)> = inner
+            .api_tokens
+            .values()
+            .filter(|t| t.user == user)
+            .map(|t| (t.clone(), inner.users[user].id.clone()))
+            .collect();
+        list.sort_by(|a, b| a.0.id.cmp(&b.0.id));
+        Ok(list)
+    }
+
+    /// `DELETE /auth/apiTokens`: revokes every token of `user_id` (the caller by default).
+    pub fn revoke_api_tokens(
+        &self,
+        caller: &Caller,
+        user_id: Option<&str>,
+    ) -> Result<usize, MstrError> {
+        let mut inner = lock(&self.inner);
+        let user = self.api_token_target(&inner, caller, user_id)?;
+        let before = inner.api_tokens.len();
+        inner.api_tokens.retain(|_, t| t.user != user);
+        Ok(before - inner.api_tokens.len())
+    }
+
+    /// `GET /auth/token`: the token of the session whose JSESSIONID cookie is presented.
+    pub fn token_for_cookie(&self, headers: &HeaderMap) -> Result<String, MstrError> {
+        let Some(cookie) = cookie_value(headers, "JSESSIONID") else {
+            return Err(self.reject());
+        };
+        let mut inner = lock(&self.inner);
+        self.sweep(&mut inner);
+        let found = inner
+            .sessions
+            .iter()
+            .find(|(_, s)| s.jsessionid == cookie)
+            .map(|(t, _)| t.clone());
+        drop(inner);
+        match found {
+            Some(t) => {
+                self.counters.calls.incr();
+                Ok(t)
+            }
+            None => Err(self.reject()),
+        }
     }
 }
 
