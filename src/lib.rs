@@ -4,6 +4,7 @@
 pub mod auth;
 pub mod credentials;
 pub mod error;
+pub mod generated;
 pub mod looker;
 #[cfg(feature = "mstr")]
 pub mod mstr;
