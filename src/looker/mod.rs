@@ -3,6 +3,7 @@
 
 pub mod auth;
 pub mod errors;
+mod hooks;
 pub mod session;
 pub mod settings;
 

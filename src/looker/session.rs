@@ -255,6 +255,46 @@ impl LookerClient {
         self.authenticator.sudo_user_id()
     }
 
+    /// The API root for `version`: this client's root with its `/api/x.y` swapped (tokens are
+    /// valid for every API version), or the overridden root as is.
+    pub fn api_root_for(&self, version: ApiVersion) -> String {
+        let root = self.api_root();
+        match root.strip_suffix(&format!("/api/{}", self.version)) {
+            Some(base) => format!("{base}/api/{version}"),
+            None => root.to_string(),
+        }
+    }
+
+    /// The generated 4.0 client, sharing this session.
+    #[cfg(feature = "looker-4_0")]
+    pub fn generated_4_0(&self) -> crate::generated::looker_4_0::Client {
+        crate::generated::looker_4_0::Client::new_with_client(
+            &self.api_root_for(ApiVersion::V4_0),
+            self.auth.http_client(),
+            self.auth.clone(),
+        )
+    }
+
+    /// The generated 3.1 client, sharing this session.
+    #[cfg(feature = "looker-3_1")]
+    pub fn generated_3_1(&self) -> crate::generated::looker_3_1::Client {
+        crate::generated::looker_3_1::Client::new_with_client(
+            &self.api_root_for(ApiVersion::V3_1),
+            self.auth.http_client(),
+            self.auth.clone(),
+        )
+    }
+
+    /// The generated 3.0 client, sharing this session.
+    #[cfg(feature = "looker-3_0")]
+    pub fn generated_3_0(&self) -> crate::generated::looker_3_0::Client {
+        crate::generated::looker_3_0::Client::new_with_client(
+            &self.api_root_for(ApiVersion::V3_0),
+            self.auth.http_client(),
+            self.auth.clone(),
+        )
+    }
+
     /// Logs this session's token out (`DELETE /logout`) and closes the client (all clones).
     /// For a sudo client this ends only the sudo token; the admin session stays usable.
     pub async fn close(&self) -> Result<(), Error> {
