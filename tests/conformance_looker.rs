@@ -59,7 +59,7 @@ impl Report {
         }
     }
 
-    async fn bytes<E: Debug>(
+    async fn bytes<E>(
         &mut self,
         id: &'static str,
         result: Result<ResponseValue<ByteStream>, PError<E>>,
@@ -79,7 +79,9 @@ impl Report {
                     Err(e) => self.rejected.push(format!("{id}: reading bytes: {e}")),
                 }
             }
-            Err(e) => self.rejected.push(format!("{id} (GET): {e:?}")),
+            Err(e) => self
+                .rejected
+                .push(format!("{id} (GET): rejected, status {:?}", e.status())),
         }
     }
 }
@@ -113,7 +115,7 @@ async fn generated_looker_4_0_client_conforms_to_the_spec() {
     let mut r = Report::default();
 
     // ---- ApiAuth (login credentials are moved from the spec's query into the form body)
-    call!(r, "POST", "login", c.login().client_id("conformance-client-id".to_string()).client_secret("conformance-client-secret".to_string()).send());
+    call!(r, "POST", "login", c.login().client_id("conformance-client-id".to_string()).client_secret("conformance-client-secret".to_string()).body(serde_json::Map::new()).send());
     call!(r, "POST", "login_user", c.login_user().user_id("42").send());
 
     // ---- GET without parameters
@@ -144,14 +146,14 @@ async fn generated_looker_4_0_client_conforms_to_the_spec() {
     call!(r, "GET", "all_scheduled_plans", c.all_scheduled_plans().send());
 
     // ---- GET with query parameters
-    call!(r, "GET", "all_users", c.all_users().fields("id,display_name").page(1).per_page(25).sorts("id").send());
+    call!(r, "GET", "all_users", c.all_users().fields("id,display_name").limit(25).offset(0).sorts("id").send());
     call!(r, "GET", "search_users", c.search_users().first_name("Ada").is_disabled(false).limit(10).offset(0).send());
     call!(r, "GET", "all_looks", c.all_looks().fields("id,title").send());
     call!(r, "GET", "search_looks", c.search_looks().title("Orders").limit(5).send());
     call!(r, "GET", "all_dashboards", c.all_dashboards().fields("id,title").send());
     call!(r, "GET", "all_folders", c.all_folders().fields("id,name").send());
     call!(r, "GET", "search_folders", c.search_folders().name("Shared").limit(5).send());
-    call!(r, "GET", "all_groups", c.all_groups().per_page(10).send());
+    call!(r, "GET", "all_groups", c.all_groups().fields("id,name").sorts("name").send());
     call!(r, "GET", "search_groups", c.search_groups().name("Admins").send());
     call!(r, "GET", "all_roles", c.all_roles().fields("id,name").send());
     call!(r, "GET", "search_roles", c.search_roles().name("Viewer").send());
@@ -228,11 +230,36 @@ async fn generated_looker_4_0_client_conforms_to_the_spec() {
     call!(r, "GET", "me", sc.me().send());
     sudo.close().await.expect("sudo logout");
 
+    // ---- the validator is live: a body that breaks the spec is refused with 422
+    let before = prism::violations(&mock).len();
+    let bad = lc
+        .call(
+            lc.request(reqwest::Method::POST, "queries")
+                .json(&serde_json::json!({"model": 5})),
+        )
+        .await
+        .expect_err("Prism must refuse a Query without `view` and with a numeric `model`");
+    assert_eq!(bad.status().map(|s| s.as_u16()), Some(422), "{bad:?}");
+    assert_eq!(bad.kind(), bi_rest::error::ErrorKind::InvalidRequest);
+    let after = prism::violations(&mock).len();
+
     // ---- logout last (the generated operation), then the layer's own close
     call!(r, "DELETE", "logout", c.logout().send());
     lc.close().await.expect("logout on close");
 
-    let violations = prism::violations(&mock);
+    let mut violations = prism::violations(&mock);
+    assert_eq!(after - before, 2, "the deliberate bad body gives 2 violations");
+    // drop exactly the deliberate ones; every other violation fails the test
+    violations.drain(before..after);
+    let log = std::fs::read_to_string(&mock.log).unwrap_or_default();
+    assert!(
+        !log.contains("client_secret") && !log.contains("conformance-client-secret"),
+        "a credential appeared in a URL Prism logged"
+    );
+    let warnings = prism::warnings(&mock);
+    if !warnings.is_empty() {
+        println!("Prism warnings (not failures):\n  {}", warnings.join("\n  "));
+    }
     println!(
         "Looker 4.0 conformance: {} distinct generated operations accepted by Prism ({} calls); \
          by method {:?}; binary answers {:?}",

@@ -184,12 +184,21 @@ pub fn start(spec: &Path) -> Option<Prism> {
     Some(prism)
 }
 
-/// The `Violation:` lines Prism logged (request validation failures).
+/// The request `Violation:` lines Prism logged at error level (a rejected request).
 pub fn violations(prism: &Prism) -> Vec<String> {
+    violation_lines(prism, "error")
+}
+
+/// The request `Violation:` lines Prism logged at warning level (e.g. a deprecated parameter).
+pub fn warnings(prism: &Prism) -> Vec<String> {
+    violation_lines(prism, "warning")
+}
+
+fn violation_lines(prism: &Prism, level: &str) -> Vec<String> {
     std::fs::read_to_string(&prism.log)
         .unwrap_or_default()
         .lines()
-        .filter(|l| l.contains("Violation:") && l.contains("request"))
+        .filter(|l| l.contains("Violation: request") && l.contains(level))
         .map(str::to_string)
         .collect()
 }
