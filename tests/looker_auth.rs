@@ -4,8 +4,8 @@
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use bi_rest::credentials::{Credential, CredentialError, SecretSource};
 use bi_rest::auth::RetryPolicy;
+use bi_rest::credentials::{Credential, CredentialError, SecretSource};
 use bi_rest::error::ErrorKind;
 use bi_rest::looker::{ApiVersion, LookerClient, LookerSettings};
 use bi_rest::sim::looker::{
@@ -324,14 +324,20 @@ async fn rate_limits_honour_retry_after_with_a_bound() {
     s.inject((0..3).map(|_| Fault::too_many_requests(0)));
     let e = c.me().await.unwrap_err();
     assert_eq!(e.kind(), ErrorKind::RateLimited);
-    assert_eq!(e.vendor().unwrap().retry_after, Some(Duration::from_secs(0)));
+    assert_eq!(
+        e.vendor().unwrap().retry_after,
+        Some(Duration::from_secs(0))
+    );
 
     // Retry-After beyond max_wait: no wait at all
     s.inject([Fault::too_many_requests(100)]);
     let calls = s.stats().calls;
     let e = c.me().await.unwrap_err();
     assert_eq!(e.kind(), ErrorKind::RateLimited);
-    assert_eq!(e.vendor().unwrap().retry_after, Some(Duration::from_secs(100)));
+    assert_eq!(
+        e.vendor().unwrap().retry_after,
+        Some(Duration::from_secs(100))
+    );
     assert_eq!(s.stats().calls - calls, 1);
 
     // non-idempotent POST: never retried

@@ -82,8 +82,8 @@ pub fn looker_spec(name: &str) -> PathBuf {
 
 /// Applies the documented overlay and returns the path of the spec Prism is fed.
 pub fn overlay_spec(src: &Path) -> PathBuf {
-    let text = std::fs::read_to_string(src)
-        .unwrap_or_else(|e| panic!("reading {}: {e}", src.display()));
+    let text =
+        std::fs::read_to_string(src).unwrap_or_else(|e| panic!("reading {}: {e}", src.display()));
     let mut doc: serde_json::Value =
         serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", src.display()));
     let (mut any, mut null_desc) = (0usize, 0usize);
@@ -177,7 +177,13 @@ pub fn start(spec: &Path) -> Option<Prism> {
             Instant::now() < deadline,
             "Prism did not start within 120 s; log {}:\n{}",
             prism.log.display(),
-            text.chars().rev().take(2000).collect::<String>().chars().rev().collect::<String>()
+            text.chars()
+                .rev()
+                .take(2000)
+                .collect::<String>()
+                .chars()
+                .rev()
+                .collect::<String>()
         );
         std::thread::sleep(Duration::from_millis(200));
     }
