@@ -93,9 +93,7 @@ impl LookerClientBuilder {
                 .danger_accept_invalid_certs(!self.settings.verify_ssl)
                 .request_timeout(Some(self.settings.timeout))
         });
-        let api_root = self
-            .api_root
-            .unwrap_or_else(|| self.settings.api_root());
+        let api_root = self.api_root.unwrap_or_else(|| self.settings.api_root());
         let authenticator = Arc::new(LookerAuthenticator::credentials(
             self.settings.client_id,
             self.settings.client_secret,
