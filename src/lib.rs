@@ -1,4 +1,5 @@
 //! bi-rest: typed, authenticated clients for the REST APIs of enterprise analytics platforms
 //! (MicroStrategy / Strategy One, Looker, AgileApps).
 
+pub mod agileapps;
 pub mod credentials;

@@ -1,0 +1,3 @@
+//! AgileApps Cloud: typed bodies and the authenticated session layer.
+
+pub mod xml;
