@@ -3,3 +3,5 @@
 
 pub mod agileapps;
 pub mod credentials;
+#[cfg(feature = "sim")]
+pub mod sim;
