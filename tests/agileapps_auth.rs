@@ -226,16 +226,19 @@ async fn close_with_proxy_open_switches_back_then_logs_out() {
 
 #[tokio::test]
 async fn expired_password_session_logs_in_once_for_many_concurrent_calls() {
-    let mut cfg = AgileAppsSimConfig::default();
-    cfg.login_delay = Duration::from_millis(50);
-    let s = sim::start(cfg).await.unwrap();
+    let s = sim::start(AgileAppsSimConfig {
+        login_delay: Duration::from_millis(50),
+        ..Default::default()
+    })
+    .await
+    .unwrap();
     let id = s.seed_record("t1", "case", &[("subject", "printer on fire")]);
     let c = AgileAppsClient::login(config(&s, Format::Xml), password("jim@acme.com", "jim-pw"))
         .await
         .unwrap();
     s.expire_all_sessions();
     let mut tasks = Vec::new();
-    for _ in 0..50 {
+    for _ in 0..200 {
         let c = c.clone();
         let id = id.clone();
         tasks.push(tokio::spawn(
@@ -320,7 +323,7 @@ async fn saml_and_proxy_sessions_fail_with_session_expired() {
 }
 
 #[tokio::test]
-async fn renewal_with_a_rotated_wrong_password_is_session_expired() {
+async fn not_logged_in_on_a_valid_session_is_renewed_once() {
     let s = start().await;
     let c = AgileAppsClient::login(config(&s, Format::Xml), password("jim@acme.com", "jim-pw"))
         .await
@@ -530,26 +533,22 @@ async fn secrets_never_in_debug_or_errors() {
     let c = AgileAppsClient::login(config(&s, Format::Xml), password("jim@acme.com", "jim-pw"))
         .await
         .unwrap();
-    // The session id as the server knows it: read it from a raw login.
-    let http = reqwest::Client::new();
-    let raw = http
-        .post(format!("{}/networking/rest/login", s.base_url()))
-        .header("Content-Type", "application/xml")
-        .body("<platform><login><userName>jim@acme.com</userName><password>jim-pw</password></login></platform>")
-        .send()
-        .await
-        .unwrap()
-        .text()
+    // The client's own session id, as the server knows it.
+    let sids = s.session_ids();
+    assert_eq!(sids.len(), 1);
+    let r = c
+        .request(reqwest::Method::GET, "/networking/rest/user", &[], None)
         .await
         .unwrap();
-    let sid_start = raw.find("<sessionId>").unwrap() + "<sessionId>".len();
-    let sid_end = raw.find("</sessionId>").unwrap();
-    let other_sid = &raw[sid_start..sid_end];
-
-    let dbg = format!("{c:?} {:?}", c.whoami());
+    let dbg = format!("{c:?} {:?} {r:?}", c.whoami());
     assert!(!dbg.contains("jim-pw"), "{dbg}");
-    assert!(!dbg.contains(other_sid));
+    assert!(!dbg.contains(&sids[0]), "{dbg}");
     assert!(!dbg.contains("JSESSIONID="), "{dbg}");
+
+    // An error on a call made in that session does not show it either.
+    let err = c.get_record("case", "424242", &[]).await.unwrap_err();
+    let text = format!("{err} {err:?}");
+    assert!(!text.contains(&sids[0]), "{text}");
 
     let err = AgileAppsClient::login(
         config(&s, Format::Xml),
@@ -570,4 +569,56 @@ async fn secrets_never_in_debug_or_errors() {
     let text = format!("{err} {err:?}");
     assert!(!text.contains("SAML-SECRET-TOKEN"), "{text}");
     c.close().await.unwrap();
+}
+
+/// A password store whose value can be changed (rotation).
+#[derive(Debug)]
+struct Rotating(std::sync::Mutex<String>);
+
+impl bi_rest::credentials::SecretSource for Rotating {
+    fn describe(&self) -> String {
+        "test:rotating".into()
+    }
+    fn resolve(
+        &self,
+    ) -> futures::future::BoxFuture<
+        '_,
+        Result<secrecy::SecretString, bi_rest::credentials::CredentialError>,
+    > {
+        let v = self.0.lock().unwrap().clone();
+        Box::pin(async move { Ok(v.into()) })
+    }
+}
+
+#[tokio::test]
+async fn renewal_resolves_the_credential_again() {
+    let s = start().await;
+    let store = std::sync::Arc::new(Rotating(std::sync::Mutex::new("jim-pw".into())));
+    let c = AgileAppsClient::login(
+        config(&s, Format::Xml),
+        LoginMethod::Password {
+            user_name: "jim@acme.com".into(),
+            password: Credential::Source(store.clone()),
+        },
+    )
+    .await
+    .unwrap();
+    // The store now holds a wrong password: renewal fails with SessionExpired, once.
+    *store.0.lock().unwrap() = "rotated-but-wrong".into();
+    s.expire_all_sessions();
+    let err = c.list_users(&Search::default()).await.unwrap_err();
+    match &err {
+        Error::SessionExpired { reason, detail } => {
+            assert!(reason.contains("renewal"), "{reason}");
+            assert_eq!(detail.code, Some(-101));
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(s.stats().failed_logins, 1);
+    // Fixed in the store: the next call renews and succeeds.
+    *store.0.lock().unwrap() = "jim-pw".into();
+    c.list_users(&Search::default()).await.unwrap();
+    assert_eq!(s.stats().logins_password, 2);
+    c.close().await.unwrap();
+    assert_eq!(s.stats().open_sessions, 0);
 }

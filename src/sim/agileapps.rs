@@ -346,6 +346,13 @@ impl AgileAppsSim {
         lock(&self.shared.sessions).clear();
     }
 
+    /// The ids of the open sessions (for tests that check a client never leaks them).
+    pub fn session_ids(&self) -> Vec<String> {
+        let mut sessions = lock(&self.shared.sessions);
+        purge_idle(&mut sessions, self.shared.config.idle_timeout);
+        sessions.keys().cloned().collect()
+    }
+
     /// Adds a fault.
     pub fn inject_fault(&self, fault: Fault) {
         lock(&self.shared.faults).push(fault);
@@ -395,6 +402,7 @@ fn purge_idle(sessions: &mut HashMap<String, Session>, idle: Duration) {
 // ---------------------------------------------------------------------------------------------
 // Output tree rendered as XML or JSON.
 
+#[derive(Debug)]
 enum Out {
     Str(String),
     Obj(Vec<(String, Out)>),
@@ -465,6 +473,7 @@ enum Fmt {
     Json,
 }
 
+#[derive(Debug)]
 struct Reply {
     status: StatusCode,
     body: Vec<(String, Out)>,
