@@ -3,5 +3,6 @@
 
 pub mod agileapps;
 pub mod credentials;
+pub mod generated;
 #[cfg(feature = "sim")]
 pub mod sim;
