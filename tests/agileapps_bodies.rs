@@ -244,3 +244,12 @@ fn debug_redacts_secrets() {
     };
     assert!(!format!("{saml:?}").contains("ASSERTION-SECRET"));
 }
+
+#[test]
+fn message_with_bare_text_code_parses() {
+    // The older sample: `<message>0<description>Success</description></message>`.
+    let xml = b"<platform><message>\n    0\n    <description>Success</description>\n </message></platform>";
+    let m: MessageResponse = from_xml(xml).unwrap();
+    assert_eq!(m.message.code, Code(0));
+    assert_eq!(m.message.description.as_deref(), Some("Success"));
+}

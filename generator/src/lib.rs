@@ -89,7 +89,11 @@ pub fn generate(config: &Config) -> Result<Output> {
     }
     let skipped: std::collections::BTreeSet<&emit::Key> =
         generated.skipped.iter().map(|(k, _)| k).collect();
-    let kept: Vec<emit::Key> = keys.iter().filter(|k| !skipped.contains(k)).cloned().collect();
+    let kept: Vec<emit::Key> = keys
+        .iter()
+        .filter(|k| !skipped.contains(k))
+        .cloned()
+        .collect();
     let rows = ops_table::rows(&doc, &kept, &flags);
     let generate_time = start.elapsed();
     let t = Instant::now();

@@ -9,13 +9,19 @@ use std::path::Path;
 pub fn read(path: &Path) -> Result<Value> {
     let text = std::fs::read_to_string(path).map_err(|e| GenError::io(path, &e))?;
     let v: Value = serde_json::from_str(&text).map_err(|e| {
-        GenError::new(ErrorKind::Parse, format!("line {} column {}: {e}", e.line(), e.column()))
-            .with_file(path)
+        GenError::new(
+            ErrorKind::Parse,
+            format!("line {} column {}: {e}", e.line(), e.column()),
+        )
+        .with_file(path)
     })?;
     match v.get("openapi").and_then(Value::as_str) {
         Some(s) if s.starts_with("3.0") => Ok(v),
-        _ => Err(GenError::new(ErrorKind::UnsupportedVersion, "expected an OpenAPI 3.0 document")
-            .with_file(path)
-            .with_pointer("/openapi")),
+        _ => Err(GenError::new(
+            ErrorKind::UnsupportedVersion,
+            "expected an OpenAPI 3.0 document",
+        )
+        .with_file(path)
+        .with_pointer("/openapi")),
     }
 }

@@ -215,6 +215,8 @@ pub fn classify(detail: VendorDetail, during_login: bool) -> Error {
             ErrorKind::SessionExpired
         }),
         Some(-200) | Some(-300) => Some(ErrorKind::NotFound),
+        // A session cap reached at login is a refused login.
+        Some(-4600) if during_login => Some(ErrorKind::LoginFailed),
         Some(-850) | Some(-4003) | Some(-4600) => Some(ErrorKind::InsufficientPrivileges),
         Some(-1) => Some(ErrorKind::Server),
         Some(c) if c <= -4000 => Some(ErrorKind::InvalidRequest),

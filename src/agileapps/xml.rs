@@ -197,7 +197,9 @@ mod flex_count {
 /// The `<message>` every response carries.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct Message {
-    /// 0 on success, negative on failure.
+    /// 0 on success, negative on failure. Also read from bare text directly inside `<message>`,
+    /// as an older revision of the vendor's samples shows it.
+    #[serde(alias = "$text")]
     pub code: Code,
     /// Explanation of the code.
     #[serde(default, skip_serializing_if = "Option::is_none")]
