@@ -244,3 +244,54 @@ pub fn classify(detail: VendorDetail, during_login: bool) -> Error {
         _ => Error::Other(detail),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(status: u16, code: Option<i64>) -> VendorDetail {
+        VendorDetail {
+            operation: "GET /networking/rest/x".into(),
+            status: Some(status),
+            code,
+            description: Some("why".into()),
+        }
+    }
+
+    #[test]
+    fn documented_codes_map_to_kinds() {
+        let cases: &[(u16, Option<i64>, bool, ErrorKind)] = &[
+            (401, Some(-101), false, ErrorKind::SessionExpired),
+            (401, Some(-101), true, ErrorKind::LoginFailed),
+            (404, Some(-200), false, ErrorKind::NotFound),
+            (400, Some(-300), false, ErrorKind::NotFound),
+            (400, Some(-850), false, ErrorKind::InsufficientPrivileges),
+            (400, Some(-850), true, ErrorKind::InsufficientPrivileges),
+            (403, Some(-4600), false, ErrorKind::InsufficientPrivileges),
+            (403, Some(-4600), true, ErrorKind::LoginFailed),
+            (400, Some(-4006), true, ErrorKind::InvalidRequest),
+            (400, Some(-4601), false, ErrorKind::InvalidRequest),
+            (500, Some(-1), false, ErrorKind::Server),
+            (502, None, false, ErrorKind::Server),
+            (404, None, false, ErrorKind::NotFound),
+            (415, None, false, ErrorKind::InvalidRequest),
+            (401, None, true, ErrorKind::LoginFailed),
+            (302, None, false, ErrorKind::Other),
+        ];
+        for (status, code, login, kind) in cases {
+            let e = classify(d(*status, *code), *login);
+            assert_eq!(e.kind(), *kind, "{status} {code:?} login={login}");
+            assert_eq!(e.code(), *code);
+            assert_eq!(e.vendor().unwrap().description.as_deref(), Some("why"));
+        }
+    }
+
+    #[test]
+    fn display_names_operation_status_code_and_description() {
+        let e = classify(d(404, Some(-200)), false);
+        assert_eq!(
+            e.to_string(),
+            "not found: GET /networking/rest/x: HTTP 404 code -200: why"
+        );
+    }
+}
