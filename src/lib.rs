@@ -2,7 +2,13 @@
 //! (MicroStrategy / Strategy One, Looker, AgileApps).
 
 pub mod agileapps;
+pub mod auth;
 pub mod credentials;
+pub mod error;
 pub mod generated;
+#[cfg(feature = "mstr")]
+pub mod mstr;
+
+pub use error::Error;
 #[cfg(feature = "sim")]
 pub mod sim;

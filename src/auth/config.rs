@@ -1,0 +1,182 @@
+//! HTTP settings shared by every vendor client: TLS (verification on by default, custom CA
+//! bundle, explicit opt-out), proxy, timeouts and user agent.
+
+use std::fmt;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::auth::cookies::CookieJar;
+use crate::error::{Error, ErrorKind};
+
+/// The default user agent.
+pub const DEFAULT_USER_AGENT: &str = concat!("bi-rest/", env!("CARGO_PKG_VERSION"));
+
+/// HTTP settings. Setters are infallible; problems (an unreadable CA file, a bad proxy URL)
+/// are reported by [`HttpConfig::build_client`].
+#[derive(Clone)]
+pub struct HttpConfig {
+    accept_invalid_certs: bool,
+    ca_bundle: Option<PathBuf>,
+    proxy: Option<String>,
+    connect_timeout: Duration,
+    request_timeout: Option<Duration>,
+    user_agent: String,
+}
+
+impl Default for HttpConfig {
+    fn default() -> Self {
+        HttpConfig {
+            accept_invalid_certs: false,
+            ca_bundle: None,
+            proxy: None,
+            connect_timeout: Duration::from_secs(10),
+            request_timeout: Some(Duration::from_secs(120)),
+            user_agent: DEFAULT_USER_AGENT.to_string(),
+        }
+    }
+}
+
+impl fmt::Debug for HttpConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("HttpConfig")
+            .field("accept_invalid_certs", &self.accept_invalid_certs)
+            .field("ca_bundle", &self.ca_bundle)
+            .field("proxy", &self.proxy.as_deref().map(redact_url_userinfo))
+            .field("connect_timeout", &self.connect_timeout)
+            .field("request_timeout", &self.request_timeout)
+            .field("user_agent", &self.user_agent)
+            .finish()
+    }
+}
+
+/// `scheme://user:pass@host` -> `scheme://[REDACTED]@host`.
+fn redact_url_userinfo(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme_end), Some(at)) if at > scheme_end => {
+            format!("{}[REDACTED]{}", &url[..scheme_end + 3], &url[at..])
+        }
+        _ => url.to_string(),
+    }
+}
+
+impl HttpConfig {
+    /// Default settings: TLS verified with the built-in roots, no proxy, 10 s connect and
+    /// 120 s request timeouts.
+    pub fn new() -> HttpConfig {
+        HttpConfig::default()
+    }
+
+    /// DANGER: accept any server certificate. Logged with a warning when the client is built.
+    pub fn danger_accept_invalid_certs(mut self, accept: bool) -> HttpConfig {
+        self.accept_invalid_certs = accept;
+        self
+    }
+
+    /// Trusts the certificates of a PEM bundle in addition to the built-in roots.
+    pub fn ca_bundle(mut self, path: impl Into<PathBuf>) -> HttpConfig {
+        self.ca_bundle = Some(path.into());
+        self
+    }
+
+    /// Sends every request through this proxy (`http://`, `https://` or `socks5://` URL).
+    pub fn proxy(mut self, url: impl Into<String>) -> HttpConfig {
+        self.proxy = Some(url.into());
+        self
+    }
+
+    /// The connect timeout.
+    pub fn connect_timeout(mut self, timeout: Duration) -> HttpConfig {
+        self.connect_timeout = timeout;
+        self
+    }
+
+    /// The whole-request timeout (`None`: no limit).
+    pub fn request_timeout(mut self, timeout: Option<Duration>) -> HttpConfig {
+        self.request_timeout = timeout;
+        self
+    }
+
+    /// The `User-Agent` header.
+    pub fn user_agent(mut self, agent: impl Into<String>) -> HttpConfig {
+        self.user_agent = agent.into();
+        self
+    }
+
+    /// Whether certificate verification is disabled.
+    pub fn accepts_invalid_certs(&self) -> bool {
+        self.accept_invalid_certs
+    }
+
+    /// Builds a reqwest client with these settings and `jar` as its cookie store.
+    pub fn build_client(&self, jar: Arc<CookieJar>) -> Result<reqwest::Client, Error> {
+        let mut builder = reqwest::Client::builder()
+            .cookie_provider(jar)
+            .connect_timeout(self.connect_timeout)
+            .user_agent(self.user_agent.clone());
+        if let Some(timeout) = self.request_timeout {
+            builder = builder.timeout(timeout);
+        }
+        if self.accept_invalid_certs {
+            tracing::warn!("TLS certificate verification is DISABLED for this client (danger_accept_invalid_certs)");
+            builder = builder.tls_danger_accept_invalid_certs(true);
+        }
+        if let Some(path) = &self.ca_bundle {
+            let pem = std::fs::read(path).map_err(|e| {
+                Error::new(
+                    ErrorKind::Config,
+                    format!("cannot read CA bundle {}: {e}", path.display()),
+                )
+            })?;
+            let certs = reqwest::Certificate::from_pem_bundle(&pem).map_err(|e| {
+                Error::new(
+                    ErrorKind::Config,
+                    format!("invalid PEM CA bundle {}: {e}", path.display()),
+                )
+            })?;
+            if certs.is_empty() {
+                return Err(Error::new(
+                    ErrorKind::Config,
+                    format!("CA bundle {} holds no certificate", path.display()),
+                ));
+            }
+            for cert in certs {
+                builder = builder.add_root_certificate(cert);
+            }
+        }
+        if let Some(proxy) = &self.proxy {
+            let proxy = reqwest::Proxy::all(proxy.as_str()).map_err(|_| {
+                Error::new(
+                    ErrorKind::Config,
+                    format!("invalid proxy URL {}", redact_url_userinfo(proxy)),
+                )
+            })?;
+            builder = builder.proxy(proxy);
+        }
+        builder.build().map_err(|e| {
+            Error::new(ErrorKind::Config, "cannot build the HTTP client").with_source(e)
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn proxy_credentials_are_redacted() {
+        let c = HttpConfig::new().proxy("http://bob:hunter2@proxy:3128");
+        let text = format!("{c:?}");
+        assert!(!text.contains("hunter2"));
+        assert!(text.contains("proxy:3128"));
+    }
+
+    #[test]
+    fn missing_ca_bundle_is_a_config_error() {
+        let err = HttpConfig::new()
+            .ca_bundle("/nonexistent/ca.pem")
+            .build_client(Arc::new(CookieJar::default()))
+            .unwrap_err();
+        assert!(err.is_config());
+    }
+}

@@ -1,0 +1,852 @@
+//! The auth core: [`Auth`], the cheap-to-clone handle every client carries.
+//!
+//! It logs in lazily, decorates requests (token, sticky headers, cookies from its jar),
+//! detects an expired session in a response, renews it single-flight (exactly one login for
+//! any number of concurrent callers; a generation counter makes sure a fresh session is never
+//! discarded), replays the rejected request once, keeps the session alive, and logs out on
+//! [`Auth::close`] or drop.
+
+use std::fmt;
+use std::path::Path;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, RwLock};
+use std::time::Duration;
+
+use bytes::Bytes;
+use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
+use reqwest::{Method, Request, RequestBuilder, Response, StatusCode, Version};
+use serde::de::DeserializeOwned;
+use tokio::task::JoinHandle;
+use url::Url;
+
+use crate::auth::config::HttpConfig;
+use crate::auth::cookies::CookieJar;
+use crate::auth::keepalive;
+use crate::auth::retry::{is_idempotent, RetryPolicy};
+use crate::auth::session::{Session, SessionInfo};
+use crate::auth::snapshot::SessionSnapshot;
+use crate::auth::vendor::{cannot_login, join_url, Authenticator, LoginContext};
+use crate::error::{truncate_body, Error, ErrorKind, VendorError, ERROR_KIND_HEADER};
+
+/// Builds an [`Auth`].
+pub struct AuthBuilder {
+    base_url: String,
+    authenticator: Arc<dyn Authenticator>,
+    http: HttpConfig,
+    keep_alive: bool,
+    refresh_lag: Duration,
+    retry: RetryPolicy,
+    logout_on_drop: bool,
+}
+
+impl fmt::Debug for AuthBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AuthBuilder")
+            .field("base_url", &self.base_url)
+            .field("authenticator", &self.authenticator)
+            .field("http", &self.http)
+            .field("keep_alive", &self.keep_alive)
+            .finish()
+    }
+}
+
+impl AuthBuilder {
+    /// HTTP settings (TLS, proxy, timeouts, user agent).
+    pub fn http(mut self, http: HttpConfig) -> AuthBuilder {
+        self.http = http;
+        self
+    }
+
+    /// Whether a background task extends the session before the server's idle timeout
+    /// (default: on, when the vendor and the session support it).
+    pub fn keep_alive(mut self, enabled: bool) -> AuthBuilder {
+        self.keep_alive = enabled;
+        self
+    }
+
+    /// How long before a session's absolute expiry it is renewed (default 60 s).
+    pub fn refresh_lag(mut self, lag: Duration) -> AuthBuilder {
+        self.refresh_lag = lag;
+        self
+    }
+
+    /// Retries of rate-limited idempotent calls (default [`RetryPolicy::default`]).
+    pub fn retry_policy(mut self, retry: RetryPolicy) -> AuthBuilder {
+        self.retry = retry;
+        self
+    }
+
+    /// Whether dropping the last handle logs the session out (default on; a saved session
+    /// turns it off, see [`Auth::save_session`]).
+    pub fn logout_on_drop(mut self, enabled: bool) -> AuthBuilder {
+        self.logout_on_drop = enabled;
+        self
+    }
+
+    /// Builds the handle; fails on a bad base URL or HTTP settings.
+    pub fn build(self) -> Result<Auth, Error> {
+        let base_url = Url::parse(self.base_url.trim_end_matches('/')).map_err(|e| {
+            Error::new(
+                ErrorKind::Config,
+                format!("invalid base URL {:?}: {e}", self.base_url),
+            )
+        })?;
+        if !matches!(base_url.scheme(), "http" | "https") {
+            return Err(Error::new(
+                ErrorKind::Config,
+                format!("base URL {:?} must be http or https", self.base_url),
+            ));
+        }
+        let jar = Arc::new(CookieJar::default());
+        let client = self.http.build_client(jar.clone())?;
+        Ok(Auth {
+            inner: Arc::new(AuthInner {
+                ctx: LoginContext {
+                    client,
+                    base_url,
+                    jar,
+                },
+                authenticator: self.authenticator,
+                state: Mutex::new(State::default()),
+                login_lock: tokio::sync::Mutex::new(()),
+                sticky: RwLock::new(HeaderMap::new()),
+                keep_alive_enabled: self.keep_alive,
+                refresh_lag: self.refresh_lag,
+                retry: self.retry,
+                logout_on_drop: AtomicBool::new(self.logout_on_drop),
+                keepalive_task: Mutex::new(None),
+                logins: AtomicU64::new(0),
+                replays: AtomicU64::new(0),
+                keepalives: AtomicU64::new(0),
+            }),
+        })
+    }
+}
+
+/// Counters of what the core did (for tests, benchmarks and diagnostics).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct AuthStats {
+    /// Successful logins performed by this handle.
+    pub logins: u64,
+    /// Requests replayed after a renewal.
+    pub replays: u64,
+    /// Successful keep-alive calls.
+    pub keepalives: u64,
+}
+
+#[derive(Default)]
+struct State {
+    session: Option<Arc<Session>>,
+    generation: u64,
+    attempts: u64,
+    last_failure: Option<(u64, Error)>,
+    dead: bool,
+    closed: bool,
+}
+
+/// A session as seen by one caller: which generation it is, and how many login attempts had
+/// been made when it was observed.
+#[derive(Clone)]
+pub(crate) struct Ticket {
+    pub(crate) generation: u64,
+    attempts: u64,
+    pub(crate) session: Arc<Session>,
+}
+
+pub(crate) struct AuthInner {
+    pub(crate) ctx: LoginContext,
+    pub(crate) authenticator: Arc<dyn Authenticator>,
+    state: Mutex<State>,
+    login_lock: tokio::sync::Mutex<()>,
+    sticky: RwLock<HeaderMap>,
+    keep_alive_enabled: bool,
+    refresh_lag: Duration,
+    retry: RetryPolicy,
+    logout_on_drop: AtomicBool,
+    keepalive_task: Mutex<Option<JoinHandle<()>>>,
+    logins: AtomicU64,
+    replays: AtomicU64,
+    pub(crate) keepalives: AtomicU64,
+}
+
+/// The auth handle: clone it freely (an `Arc` inside). Generated clients carry it as their
+/// inner type; the vendor clients (`MstrClient`, ...) wrap it.
+#[derive(Clone)]
+pub struct Auth {
+    inner: Arc<AuthInner>,
+}
+
+impl fmt::Debug for Auth {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let st = self.inner.state();
+        f.debug_struct("Auth")
+            .field("vendor", &self.inner.authenticator.vendor())
+            .field("base_url", &self.inner.ctx.base_url.as_str())
+            .field("logged_in", &st.session.is_some())
+            .field("generation", &st.generation)
+            .field("closed", &st.closed)
+            .finish()
+    }
+}
+
+impl AuthInner {
+    fn state(&self) -> MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+fn closed_error() -> Error {
+    Error::new(ErrorKind::Other, "this client was closed")
+}
+
+impl Auth {
+    /// Starts building a handle for the API root `base_url` with a vendor's authenticator.
+    pub fn builder(base_url: impl Into<String>, authenticator: impl Authenticator) -> AuthBuilder {
+        Auth::builder_arc(base_url, Arc::new(authenticator))
+    }
+
+    /// Like [`Auth::builder`] with a shared authenticator.
+    pub fn builder_arc(
+        base_url: impl Into<String>,
+        authenticator: Arc<dyn Authenticator>,
+    ) -> AuthBuilder {
+        AuthBuilder {
+            base_url: base_url.into(),
+            authenticator,
+            http: HttpConfig::default(),
+            keep_alive: true,
+            refresh_lag: Duration::from_secs(60),
+            retry: RetryPolicy::default(),
+            logout_on_drop: true,
+        }
+    }
+
+    /// The API root, without a trailing slash.
+    pub fn base_url(&self) -> &str {
+        self.inner.ctx.base_url.as_str().trim_end_matches('/')
+    }
+
+    /// `path` under the API root.
+    pub fn url(&self, path: &str) -> String {
+        join_url(&self.inner.ctx.base_url, path)
+    }
+
+    /// The HTTP client (with this handle's cookie jar and TLS settings). Pass it to a generated
+    /// client's `new_with_client`.
+    pub fn http_client(&self) -> reqwest::Client {
+        self.inner.ctx.client.clone()
+    }
+
+    /// The cookie jar.
+    pub fn cookies(&self) -> &CookieJar {
+        &self.inner.ctx.jar
+    }
+
+    /// The vendor's short name.
+    pub fn vendor(&self) -> &'static str {
+        self.inner.authenticator.vendor()
+    }
+
+    /// The login context (client, API root) for vendor calls that bypass session handling.
+    pub fn login_context(&self) -> &LoginContext {
+        &self.inner.ctx
+    }
+
+    /// A request builder for `method` on `path` under the API root (not yet authenticated:
+    /// send it with [`Auth::send`]).
+    pub fn request(&self, method: Method, path: &str) -> RequestBuilder {
+        self.inner.ctx.client.request(method, self.url(path))
+    }
+
+    /// What the core did so far.
+    pub fn stats(&self) -> AuthStats {
+        AuthStats {
+            logins: self.inner.logins.load(Ordering::Relaxed),
+            replays: self.inner.replays.load(Ordering::Relaxed),
+            keepalives: self.inner.keepalives.load(Ordering::Relaxed),
+        }
+    }
+
+    /// The current session's non-secret summary, if logged in.
+    pub fn session_info(&self) -> Option<SessionInfo> {
+        let st = self.inner.state();
+        st.session.as_ref().map(|s| s.info(st.generation))
+    }
+
+    /// The current session generation (0 before the first login).
+    pub fn generation(&self) -> u64 {
+        self.inner.state().generation
+    }
+
+    /// Whether [`Auth::close`] was called.
+    pub fn is_closed(&self) -> bool {
+        self.inner.state().closed
+    }
+
+    /// Sets a header added to every request that does not already carry it (e.g. the
+    /// MicroStrategy project). Sticky headers are not secret and are saved with the session.
+    pub fn set_header(&self, name: &str, value: &str) -> Result<(), Error> {
+        let name = HeaderName::from_bytes(name.as_bytes())
+            .map_err(|_| Error::new(ErrorKind::Config, format!("invalid header name {name:?}")))?;
+        let value = HeaderValue::from_str(value).map_err(|_| {
+            Error::new(
+                ErrorKind::Config,
+                format!("invalid value for header {name}"),
+            )
+        })?;
+        self.inner
+            .sticky
+            .write()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(name, value);
+        Ok(())
+    }
+
+    /// Removes a sticky header.
+    pub fn remove_header(&self, name: &str) {
+        self.inner
+            .sticky
+            .write()
+            .unwrap_or_else(|p| p.into_inner())
+            .remove(name);
+    }
+
+    /// A sticky header's value.
+    pub fn header(&self, name: &str) -> Option<String> {
+        self.inner
+            .sticky
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string)
+    }
+
+    /// Whether dropping the last handle logs the session out.
+    pub fn set_logout_on_drop(&self, enabled: bool) {
+        self.inner.logout_on_drop.store(enabled, Ordering::Relaxed);
+    }
+
+    /// Makes sure a session exists (logging in if needed) and returns its summary.
+    pub async fn login(&self) -> Result<SessionInfo, Error> {
+        let ticket = self.ensure().await?;
+        Ok(ticket.session.info(ticket.generation))
+    }
+
+    /// The current session, logging in if there is none (or it is about to expire).
+    pub(crate) async fn ensure(&self) -> Result<Ticket, Error> {
+        let (generation, attempts) = {
+            let st = self.inner.state();
+            if st.closed {
+                return Err(closed_error());
+            }
+            if st.dead {
+                return Err(cannot_login());
+            }
+            match &st.session {
+                Some(s) if !(s.renewable() && s.needs_refresh(self.inner.refresh_lag)) => {
+                    return Ok(Ticket {
+                        generation: st.generation,
+                        attempts: st.attempts,
+                        session: s.clone(),
+                    })
+                }
+                _ => (st.generation, st.attempts),
+            }
+        };
+        self.renew(generation, attempts).await
+    }
+
+    /// Renews the session observed at `seen_generation`: exactly one caller logs in; callers
+    /// that waited get the session (or the failure) of that login.
+    async fn renew(&self, seen_generation: u64, seen_attempts: u64) -> Result<Ticket, Error> {
+        let _guard = self.inner.login_lock.lock().await;
+        let attempt = {
+            let mut st = self.inner.state();
+            if st.closed {
+                return Err(closed_error());
+            }
+            if st.generation != seen_generation && !st.dead {
+                if let Some(s) = &st.session {
+                    return Ok(Ticket {
+                        generation: st.generation,
+                        attempts: st.attempts,
+                        session: s.clone(),
+                    });
+                }
+            }
+            if let Some((attempt, err)) = &st.last_failure {
+                if *attempt > seen_attempts {
+                    return Err(err.clone());
+                }
+            }
+            if st.dead {
+                return Err(cannot_login());
+            }
+            let can_login = self.inner.authenticator.can_login();
+            match &st.session {
+                Some(s) if !s.renewable() || !can_login => {
+                    tracing::warn!(
+                        vendor = self.inner.authenticator.vendor(),
+                        login_mode = s.login_mode(),
+                        "session expired and cannot be renewed by this client"
+                    );
+                    st.dead = true;
+                    return Err(cannot_login());
+                }
+                None if !can_login => {
+                    return Err(Error::new(
+                        ErrorKind::Credential,
+                        "no session and no credentials to log in with",
+                    ))
+                }
+                _ => {}
+            }
+            st.attempts += 1;
+            st.attempts
+        };
+        tracing::debug!(
+            vendor = self.inner.authenticator.vendor(),
+            attempt,
+            "logging in"
+        );
+        let result = self.inner.authenticator.login(&self.inner.ctx).await;
+        let ticket = {
+            let mut st = self.inner.state();
+            match result {
+                Ok(session) => {
+                    let session = Arc::new(session);
+                    st.generation += 1;
+                    st.session = Some(session.clone());
+                    st.last_failure = None;
+                    st.dead = false;
+                    self.inner.logins.fetch_add(1, Ordering::Relaxed);
+                    Ticket {
+                        generation: st.generation,
+                        attempts: st.attempts,
+                        session,
+                    }
+                }
+                Err(err) => {
+                    tracing::debug!(kind = %err.kind(), "login failed");
+                    st.last_failure = Some((attempt, err.clone()));
+                    return Err(err);
+                }
+            }
+        };
+        self.start_keep_alive(&ticket.session);
+        Ok(ticket)
+    }
+
+    fn start_keep_alive(&self, session: &Session) {
+        if !self.inner.keep_alive_enabled || session.idle_timeout().is_none() {
+            return;
+        }
+        let mut task = self
+            .inner
+            .keepalive_task
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
+        if task.as_ref().is_some_and(|t| !t.is_finished()) {
+            return;
+        }
+        if let Ok(handle) = tokio::runtime::Handle::try_current() {
+            *task = Some(handle.spawn(keepalive::run(Arc::downgrade(&self.inner))));
+        }
+    }
+
+    pub(crate) fn current_session(inner: &AuthInner) -> Option<(u64, Arc<Session>)> {
+        let st = inner.state();
+        if st.closed || st.dead {
+            return None;
+        }
+        st.session.clone().map(|s| (st.generation, s))
+    }
+
+    fn decorate(&self, request: &mut Request, session: &Session) {
+        {
+            let sticky = self.inner.sticky.read().unwrap_or_else(|p| p.into_inner());
+            for (name, value) in sticky.iter() {
+                if !request.headers().contains_key(name) {
+                    request.headers_mut().insert(name.clone(), value.clone());
+                }
+            }
+        }
+        self.inner.authenticator.decorate(request, session);
+    }
+
+    async fn send_with_retries(&self, mut request: Request) -> reqwest::Result<Response> {
+        let mut attempt = 0;
+        loop {
+            let copy = if is_idempotent(request.method()) && self.inner.retry.rate_limit_retries > 0
+            {
+                request.try_clone()
+            } else {
+                None
+            };
+            let response = self.inner.ctx.client.execute(request).await?;
+            if response.status() != StatusCode::TOO_MANY_REQUESTS {
+                return Ok(response);
+            }
+            let retry_after = response
+                .headers()
+                .get(reqwest::header::RETRY_AFTER)
+                .and_then(|v| v.to_str().ok());
+            match (copy, self.inner.retry.rate_limit_wait(attempt, retry_after)) {
+                (Some(copy), Some(wait)) => {
+                    tracing::debug!(?wait, attempt, "rate limited; retrying an idempotent call");
+                    tokio::time::sleep(wait).await;
+                    request = copy;
+                    attempt += 1;
+                }
+                _ => return Ok(response),
+            }
+        }
+    }
+
+    /// Executes a request with the session: decorates it, sends it, and when the server says
+    /// the session is gone, renews it (single-flight) and replays the request once. This is the
+    /// generated clients' `exec` hook.
+    ///
+    /// When the session cannot be renewed the server's own answer is returned: the failed
+    /// login's response (e.g. 401 `ERR003`), or the original rejection, marked with the
+    /// [`ERROR_KIND_HEADER`] so error conversions report the right kind.
+    pub async fn execute(&self, request: Request, operation_id: &str) -> reqwest::Result<Response> {
+        let ticket = match self.ensure().await {
+            Ok(ticket) => ticket,
+            Err(err) => return self.answer_without_session(request, &err).await,
+        };
+        let spare = request.try_clone();
+        let mut request = request;
+        self.decorate(&mut request, &ticket.session);
+        let response = self.send_with_retries(request).await?;
+        if !self
+            .inner
+            .authenticator
+            .may_signal_expiry(response.status())
+        {
+            return Ok(response);
+        }
+        let (status, version, headers, body) = read_response(response).await?;
+        if !self
+            .inner
+            .authenticator
+            .is_session_expired(status, &headers, &body)
+        {
+            return Ok(rebuild(status, version, headers, body, None));
+        }
+        let Some(mut replay) = spare else {
+            tracing::debug!(
+                operation_id,
+                "session expired; the request has a streaming body and is not replayed"
+            );
+            return Ok(rebuild(status, version, headers, body, None));
+        };
+        tracing::debug!(
+            operation_id,
+            generation = ticket.generation,
+            "session expired; renewing and replaying once"
+        );
+        match self.renew(ticket.generation, ticket.attempts).await {
+            Ok(renewed) => {
+                self.decorate(&mut replay, &renewed.session);
+                self.inner.replays.fetch_add(1, Ordering::Relaxed);
+                self.send_with_retries(replay).await
+            }
+            Err(err) => Ok(match err.captured() {
+                Some(c) => rebuild(
+                    c.status,
+                    Version::HTTP_11,
+                    c.headers.clone(),
+                    c.body.clone(),
+                    Some(err.kind()),
+                ),
+                None => rebuild(status, version, headers, body, Some(err.kind())),
+            }),
+        }
+    }
+
+    /// `exec` without a session (only reachable when `pre` was skipped): hand back a failed
+    /// login's response, or send the request as is and mark the server's answer.
+    async fn answer_without_session(
+        &self,
+        request: Request,
+        err: &Error,
+    ) -> reqwest::Result<Response> {
+        if let Some(c) = err.captured() {
+            return Ok(rebuild(
+                c.status,
+                Version::HTTP_11,
+                c.headers.clone(),
+                c.body.clone(),
+                Some(err.kind()),
+            ));
+        }
+        let response = self.inner.ctx.client.execute(request).await?;
+        if response.status().is_success() {
+            return Ok(response);
+        }
+        let (status, version, headers, body) = read_response(response).await?;
+        Ok(rebuild(status, version, headers, body, Some(err.kind())))
+    }
+
+    /// Builds and sends a request with the session (logging in first if needed). The response
+    /// may have any status.
+    pub async fn send(&self, request: RequestBuilder) -> Result<Response, Error> {
+        let request = request.build().map_err(Error::from_reqwest)?;
+        let operation = format!("{} {}", request.method(), request.url().path());
+        self.ensure().await?;
+        self.execute(request, &operation)
+            .await
+            .map_err(Error::from_reqwest)
+    }
+
+    /// Like [`Auth::send`], mapping a non-success status to the vendor's [`Error`].
+    pub async fn send_checked(&self, request: RequestBuilder) -> Result<Response, Error> {
+        let response = self.send(request).await?;
+        if response.status().is_success() {
+            Ok(response)
+        } else {
+            Err(self.error_from_response(response).await)
+        }
+    }
+
+    /// Like [`Auth::send_checked`], decoding a JSON body.
+    pub async fn send_json<T: DeserializeOwned>(
+        &self,
+        request: RequestBuilder,
+    ) -> Result<T, Error> {
+        let response = self.send_checked(request).await?;
+        decode_json(response).await
+    }
+
+    /// Maps a non-success response (reading its body) with the vendor's error mapper.
+    pub async fn error_from_response(&self, response: Response) -> Error {
+        let status = response.status();
+        let headers = response.headers().clone();
+        let body = match response.bytes().await {
+            Ok(body) => body,
+            Err(e) => {
+                return self
+                    .inner
+                    .authenticator
+                    .map_error(status, &headers, &[])
+                    .with_source(e.without_url())
+            }
+        };
+        let err = self.inner.authenticator.map_error(status, &headers, &body);
+        match headers
+            .get(ERROR_KIND_HEADER)
+            .and_then(|v| v.to_str().ok())
+            .and_then(ErrorKind::parse)
+        {
+            Some(kind) => err.with_kind(kind),
+            None => err,
+        }
+    }
+
+    /// A snapshot of the session for saving (secrets included: write it only with
+    /// [`SessionSnapshot::write`], mode 0600).
+    pub fn snapshot(&self) -> Result<SessionSnapshot, Error> {
+        let st = self.inner.state();
+        let session = st
+            .session
+            .as_ref()
+            .ok_or_else(|| Error::new(ErrorKind::Other, "no session to save: log in first"))?;
+        let headers = self
+            .inner
+            .sticky
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .iter()
+            .filter_map(|(n, v)| Some((n.to_string(), v.to_str().ok()?.to_string())))
+            .collect();
+        Ok(SessionSnapshot::from_session(
+            self.inner.authenticator.vendor(),
+            self.base_url(),
+            session,
+            self.inner.ctx.jar.save(&self.inner.ctx.base_url),
+            headers,
+        ))
+    }
+
+    /// Saves the session to `path` (mode 0600). From then on the session belongs to the file:
+    /// dropping this handle no longer logs it out (call [`Auth::close`] to end it).
+    pub async fn save_session(&self, path: impl AsRef<Path>) -> Result<(), Error> {
+        self.ensure().await?;
+        let snapshot = self.snapshot()?;
+        snapshot.write(path.as_ref())?;
+        self.set_logout_on_drop(false);
+        Ok(())
+    }
+
+    /// Installs a saved session (token, cookies, sticky headers) into this handle, which must
+    /// be for the same vendor and API root. No login happens. Dropping the handle does not log
+    /// the restored session out (it belongs to the file); [`Auth::close`] does.
+    pub fn restore(&self, snapshot: SessionSnapshot) -> Result<(), Error> {
+        if snapshot.vendor != self.inner.authenticator.vendor() {
+            return Err(Error::new(
+                ErrorKind::Config,
+                format!(
+                    "the saved session is for {:?}, not {:?}",
+                    snapshot.vendor,
+                    self.inner.authenticator.vendor()
+                ),
+            ));
+        }
+        if snapshot.base_url.trim_end_matches('/') != self.base_url() {
+            return Err(Error::new(
+                ErrorKind::Config,
+                format!(
+                    "the saved session is for {}, not {}",
+                    snapshot.base_url,
+                    self.base_url()
+                ),
+            ));
+        }
+        self.inner.ctx.jar.restore(&snapshot.cookies);
+        for (name, value) in &snapshot.headers {
+            self.set_header(name, value)?;
+        }
+        let session = snapshot.to_session();
+        let session = {
+            let mut st = self.inner.state();
+            if st.closed {
+                return Err(closed_error());
+            }
+            st.generation += 1;
+            st.dead = false;
+            st.last_failure = None;
+            let session = Arc::new(session);
+            st.session = Some(session.clone());
+            session
+        };
+        self.set_logout_on_drop(false);
+        self.start_keep_alive(&session);
+        Ok(())
+    }
+
+    /// Reads a session file and installs it (see [`Auth::restore`]).
+    pub fn restore_session(&self, path: impl AsRef<Path>) -> Result<(), Error> {
+        let snapshot = SessionSnapshot::read(path.as_ref())?;
+        self.restore(snapshot)
+    }
+
+    /// Logs the session out and stops the keep-alive. Idempotent; later calls through this
+    /// handle fail. A logout failure is returned (the handle is closed anyway).
+    pub async fn close(&self) -> Result<(), Error> {
+        let _guard = self.inner.login_lock.lock().await;
+        let (session, dead) = {
+            let mut st = self.inner.state();
+            if st.closed {
+                return Ok(());
+            }
+            st.closed = true;
+            (st.session.take(), st.dead)
+        };
+        if let Some(task) = self
+            .inner
+            .keepalive_task
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .take()
+        {
+            task.abort();
+        }
+        match session {
+            Some(session) if !dead => {
+                let result = self
+                    .inner
+                    .authenticator
+                    .logout(&self.inner.ctx, &session)
+                    .await;
+                if let Err(e) = &result {
+                    tracing::warn!(error = %e, "logout failed");
+                }
+                result
+            }
+            _ => Ok(()),
+        }
+    }
+}
+
+impl Drop for AuthInner {
+    fn drop(&mut self) {
+        if let Some(task) = self
+            .keepalive_task
+            .get_mut()
+            .unwrap_or_else(|p| p.into_inner())
+            .take()
+        {
+            task.abort();
+        }
+        let st = self.state.get_mut().unwrap_or_else(|p| p.into_inner());
+        if st.closed || st.dead || !self.logout_on_drop.load(Ordering::Relaxed) {
+            return;
+        }
+        let Some(session) = st.session.take() else {
+            return;
+        };
+        match tokio::runtime::Handle::try_current() {
+            Ok(handle) => {
+                let authenticator = self.authenticator.clone();
+                let ctx = self.ctx.clone();
+                handle.spawn(async move {
+                    match authenticator.logout(&ctx, &session).await {
+                        Ok(()) => tracing::debug!("logged out on drop"),
+                        Err(e) => tracing::warn!(error = %e, "logout on drop failed"),
+                    }
+                });
+            }
+            Err(_) => tracing::warn!(
+                "client dropped outside a tokio runtime: the server session was not logged out"
+            ),
+        }
+    }
+}
+
+async fn read_response(
+    response: Response,
+) -> reqwest::Result<(StatusCode, Version, HeaderMap, Bytes)> {
+    let status = response.status();
+    let version = response.version();
+    let headers = response.headers().clone();
+    let body = response.bytes().await?;
+    Ok((status, version, headers, body))
+}
+
+/// Rebuilds a response from its parts (after its body was read), optionally marking it with
+/// the [`ERROR_KIND_HEADER`].
+pub(crate) fn rebuild(
+    status: StatusCode,
+    version: Version,
+    mut headers: HeaderMap,
+    body: Bytes,
+    kind: Option<ErrorKind>,
+) -> Response {
+    if let Some(kind) = kind {
+        headers.insert(
+            HeaderName::from_static(ERROR_KIND_HEADER),
+            HeaderValue::from_static(kind.as_str()),
+        );
+    }
+    let mut response = http::Response::new(body);
+    *response.status_mut() = status;
+    *response.version_mut() = version;
+    *response.headers_mut() = headers;
+    Response::from(response)
+}
+
+/// Decodes a JSON response body; a wrong content type or bad JSON is a `Decode` error that
+/// keeps the start of the body.
+pub async fn decode_json<T: DeserializeOwned>(response: Response) -> Result<T, Error> {
+    let status = response.status();
+    let headers = response.headers().clone();
+    let body = response.bytes().await.map_err(Error::from_reqwest)?;
+    serde_json::from_slice(&body).map_err(|e| {
+        let mut vendor = VendorError::from_raw(status, &headers, &body);
+        vendor.raw_body = truncate_body(&body);
+        vendor.message = Some(format!("cannot decode the response body: {e}"));
+        Error::from_vendor(ErrorKind::Decode, "http", vendor).with_source(e)
+    })
+}

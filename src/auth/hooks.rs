@@ -1,0 +1,77 @@
+//! The glue between progenitor-generated clients and the auth core.
+//!
+//! A generated client built `with_inner_type(crate::auth::Auth)` gets its hooks in one line:
+//!
+//! ```ignore
+//! bi_rest::bi_rest_auth_hooks!(crate::generated::mstr::Client);
+//! let client = crate::generated::mstr::Client::new_with_client(
+//!     auth.base_url(), auth.http_client(), auth.clone());
+//! ```
+//!
+//! `pre` makes sure a session exists (logging in lazily; a failure becomes
+//! `progenitor_client::Error::Custom` with a tagged, secret-free message that
+//! `bi_rest::Error::from` turns back into the right kind). `exec` runs [`Auth::execute`]:
+//! decorate, send, detect an expired session, single-flight re-login, replay once.
+
+use progenitor_client::OperationInfo;
+
+use crate::auth::core::Auth;
+
+#[doc(hidden)]
+pub use progenitor_client as __progenitor_client;
+#[doc(hidden)]
+pub use reqwest as __reqwest;
+
+/// The `pre` hook: ensures a session exists.
+pub async fn pre<E>(
+    auth: &Auth,
+    _request: &mut reqwest::Request,
+    _info: &OperationInfo,
+) -> Result<(), progenitor_client::Error<E>> {
+    auth.ensure()
+        .await
+        .map(|_| ())
+        .map_err(|e| progenitor_client::Error::Custom(e.to_custom_message()))
+}
+
+/// The `exec` hook: executes with the session, renewing and replaying once on expiry.
+pub async fn exec(
+    auth: &Auth,
+    request: reqwest::Request,
+    info: &OperationInfo,
+) -> reqwest::Result<reqwest::Response> {
+    auth.execute(request, info.operation_id).await
+}
+
+/// Implements `progenitor_client::ClientHooks<bi_rest::auth::Auth>` for a generated client
+/// type (generated `with_inner_type(crate::auth::Auth)`), wiring `pre` and `exec` to the auth
+/// core. Use once per generated client: `bi_rest_auth_hooks!(crate::generated::mstr::Client);`
+#[macro_export]
+macro_rules! bi_rest_auth_hooks {
+    ($client:ty) => {
+        impl $crate::auth::hooks::__progenitor_client::ClientHooks<$crate::auth::Auth> for $client {
+            async fn pre<E>(
+                &self,
+                request: &mut $crate::auth::hooks::__reqwest::Request,
+                info: &$crate::auth::hooks::__progenitor_client::OperationInfo,
+            ) -> ::std::result::Result<(), $crate::auth::hooks::__progenitor_client::Error<E>> {
+                let auth = <$client as $crate::auth::hooks::__progenitor_client::ClientInfo<
+                    $crate::auth::Auth,
+                >>::inner(self);
+                $crate::auth::hooks::pre::<E>(auth, request, info).await
+            }
+
+            async fn exec(
+                &self,
+                request: $crate::auth::hooks::__reqwest::Request,
+                info: &$crate::auth::hooks::__progenitor_client::OperationInfo,
+            ) -> $crate::auth::hooks::__reqwest::Result<$crate::auth::hooks::__reqwest::Response>
+            {
+                let auth = <$client as $crate::auth::hooks::__progenitor_client::ClientInfo<
+                    $crate::auth::Auth,
+                >>::inner(self);
+                $crate::auth::hooks::exec(auth, request, info).await
+            }
+        }
+    };
+}

@@ -1,0 +1,55 @@
+//! The keep-alive task: extends the session before the server's idle timeout.
+//!
+//! It holds only a `Weak` reference to the core, so it never keeps a dropped client alive,
+//! and stops when the client is closed or dropped (its handle is also aborted then).
+
+use std::sync::atomic::Ordering;
+use std::sync::Weak;
+use std::time::Duration;
+
+use crate::auth::core::{Auth, AuthInner};
+
+/// The shortest interval between two keep-alive calls.
+const MIN_INTERVAL: Duration = Duration::from_millis(200);
+
+/// How long before the idle timeout the session is extended: half of it.
+pub fn interval_for(idle_timeout: Duration) -> Duration {
+    (idle_timeout / 2).max(MIN_INTERVAL)
+}
+
+pub(crate) async fn run(inner: Weak<AuthInner>) {
+    loop {
+        let interval = {
+            let Some(strong) = inner.upgrade() else {
+                return;
+            };
+            match Auth::current_session(&strong).and_then(|(_, s)| s.idle_timeout()) {
+                Some(idle) => interval_for(idle),
+                None => return,
+            }
+        };
+        tokio::time::sleep(interval).await;
+        let Some(strong) = inner.upgrade() else {
+            return;
+        };
+        let Some((generation, session)) = Auth::current_session(&strong) else {
+            return;
+        };
+        let Some(call) = strong.authenticator.keep_alive(&strong.ctx, &session) else {
+            return;
+        };
+        match call.await {
+            Ok(()) => {
+                strong.keepalives.fetch_add(1, Ordering::Relaxed);
+                tracing::trace!(generation, "session extended");
+            }
+            Err(e) if e.is_session_invalid() || e.is_session_expired() => {
+                tracing::debug!(
+                    generation,
+                    "keep-alive found the session gone; the next call renews it"
+                );
+            }
+            Err(e) => tracing::warn!(error = %e, "keep-alive failed"),
+        }
+    }
+}

@@ -1,0 +1,29 @@
+//! The vendor-neutral auth core shared by the MicroStrategy, Looker and AgileApps layers.
+//!
+//! - [`Auth`]: the cheap-to-clone handle (generated clients carry it as their inner type).
+//! - [`Authenticator`]: what a vendor layer implements (login, logout, decorate, expiry
+//!   detection, keep-alive, error mapping).
+//! - [`Session`] / [`SessionInfo`]: a logged-in session (token secret) and its summary.
+//! - [`HttpConfig`]: TLS (verified by default), CA bundle, proxy, timeouts, user agent.
+//! - [`CookieJar`]: cookies kept by the core and saved with a session.
+//! - [`SessionSnapshot`]: save/restore as a mode-0600 JSON file.
+//! - [`hooks`] and the [`bi_rest_auth_hooks!`](crate::bi_rest_auth_hooks) macro: progenitor glue.
+//! - [`retry`]: what may be replayed.
+
+pub mod config;
+pub mod cookies;
+pub mod core;
+pub mod hooks;
+pub mod keepalive;
+pub mod retry;
+pub mod session;
+pub mod snapshot;
+pub mod vendor;
+
+pub use self::config::HttpConfig;
+pub use self::cookies::{CookieJar, SavedCookie};
+pub use self::core::{decode_json, Auth, AuthBuilder, AuthStats};
+pub use self::retry::RetryPolicy;
+pub use self::session::{Session, SessionInfo, SessionUser};
+pub use self::snapshot::SessionSnapshot;
+pub use self::vendor::{join_url, Authenticator, LoginContext};

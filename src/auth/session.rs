@@ -1,0 +1,180 @@
+//! A logged-in session as the auth core holds it: the token (secret), who it belongs to,
+//! when it expires, and whether the client may log in again by itself when it does.
+
+use std::fmt;
+use std::time::{Duration, SystemTime};
+
+use secrecy::{ExposeSecret, SecretString};
+use serde::{Deserialize, Serialize};
+
+/// The user a session runs as (never secret).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SessionUser {
+    /// The vendor's user id.
+    pub id: Option<String>,
+    /// The login name.
+    pub username: Option<String>,
+    /// The display name.
+    pub full_name: Option<String>,
+}
+
+/// A session returned by a vendor's login.
+#[derive(Clone)]
+pub struct Session {
+    token: Option<SecretString>,
+    login_mode: String,
+    user: Option<SessionUser>,
+    idle_timeout: Option<Duration>,
+    expires_at: Option<SystemTime>,
+    renewable: bool,
+    data: serde_json::Map<String, serde_json::Value>,
+}
+
+impl Session {
+    /// A renewable session with `token` (if the vendor uses one; cookie-only vendors pass
+    /// `None`), logged in with `login_mode` (a vendor-specific name such as `standard`).
+    pub fn new(token: Option<SecretString>, login_mode: impl Into<String>) -> Session {
+        Session {
+            token,
+            login_mode: login_mode.into(),
+            user: None,
+            idle_timeout: None,
+            expires_at: None,
+            renewable: true,
+            data: serde_json::Map::new(),
+        }
+    }
+
+    /// Sets the user.
+    pub fn with_user(mut self, user: SessionUser) -> Session {
+        self.user = Some(user);
+        self
+    }
+
+    /// Sets the server's idle timeout (the keep-alive extends before it runs out).
+    pub fn with_idle_timeout(mut self, idle: Duration) -> Session {
+        self.idle_timeout = Some(idle);
+        self
+    }
+
+    /// Sets an absolute expiry (the core renews shortly before it).
+    pub fn with_expires_at(mut self, at: SystemTime) -> Session {
+        self.expires_at = Some(at);
+        self
+    }
+
+    /// Whether the client may log in again by itself when the session expires (`false` for
+    /// delegated, proxy, SAML and sudo sessions).
+    pub fn with_renewable(mut self, renewable: bool) -> Session {
+        self.renewable = renewable;
+        self
+    }
+
+    /// Attaches non-secret vendor data (kept in saved sessions).
+    pub fn with_data(mut self, key: impl Into<String>, value: serde_json::Value) -> Session {
+        self.data.insert(key.into(), value);
+        self
+    }
+
+    /// The token, if any.
+    pub fn token(&self) -> Option<&SecretString> {
+        self.token.as_ref()
+    }
+    /// The login mode's vendor-specific name.
+    pub fn login_mode(&self) -> &str {
+        &self.login_mode
+    }
+    /// The user, if known.
+    pub fn user(&self) -> Option<&SessionUser> {
+        self.user.as_ref()
+    }
+    /// The server's idle timeout, if known.
+    pub fn idle_timeout(&self) -> Option<Duration> {
+        self.idle_timeout
+    }
+    /// The absolute expiry, if known.
+    pub fn expires_at(&self) -> Option<SystemTime> {
+        self.expires_at
+    }
+    /// Whether the client may log in again by itself.
+    pub fn renewable(&self) -> bool {
+        self.renewable
+    }
+    /// Non-secret vendor data.
+    pub fn data(&self) -> &serde_json::Map<String, serde_json::Value> {
+        &self.data
+    }
+
+    /// Whether the session is within `lag` of its absolute expiry.
+    pub fn needs_refresh(&self, lag: Duration) -> bool {
+        match self.expires_at {
+            Some(at) => SystemTime::now() + lag >= at,
+            None => false,
+        }
+    }
+
+    /// A non-secret summary.
+    pub fn info(&self, generation: u64) -> SessionInfo {
+        SessionInfo {
+            login_mode: self.login_mode.clone(),
+            user: self.user.clone(),
+            idle_timeout: self.idle_timeout,
+            expires_at: self.expires_at,
+            renewable: self.renewable,
+            generation,
+            data: self.data.clone(),
+        }
+    }
+}
+
+impl fmt::Debug for Session {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Session")
+            .field("token", &self.token.as_ref().map(|_| "[REDACTED]"))
+            .field("login_mode", &self.login_mode)
+            .field("user", &self.user)
+            .field("idle_timeout", &self.idle_timeout)
+            .field("expires_at", &self.expires_at)
+            .field("renewable", &self.renewable)
+            .field("data", &self.data)
+            .finish()
+    }
+}
+
+/// What can be said about the current session without revealing secrets.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SessionInfo {
+    /// The login mode's vendor-specific name.
+    pub login_mode: String,
+    /// The user, if known.
+    pub user: Option<SessionUser>,
+    /// The server's idle timeout, if known.
+    pub idle_timeout: Option<Duration>,
+    /// The absolute expiry, if known.
+    pub expires_at: Option<SystemTime>,
+    /// Whether the client may log in again by itself.
+    pub renewable: bool,
+    /// How many sessions this client has had (1 after the first login, +1 per re-login).
+    pub generation: u64,
+    /// Non-secret vendor data.
+    pub data: serde_json::Map<String, serde_json::Value>,
+}
+
+/// Serialises a secret in the clear: used ONLY for the session file (mode 0600).
+pub(crate) fn serialize_secret<S: serde::Serializer>(
+    secret: &SecretString,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    serializer.serialize_str(secret.expose_secret())
+}
+
+/// Serialises an optional secret in the clear: used ONLY for the session file.
+pub(crate) fn serialize_opt_secret<S: serde::Serializer>(
+    secret: &Option<SecretString>,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    match secret {
+        Some(s) => serializer.serialize_some(s.expose_secret()),
+        None => serializer.serialize_none(),
+    }
+}

@@ -1,0 +1,419 @@
+//! The router and the authentication / session endpoints of the MicroStrategy simulator.
+
+use std::collections::HashMap;
+use std::convert::Infallible;
+use std::sync::Arc;
+
+use axum::body::{Body, Bytes};
+use axum::extract::{FromRequestParts, OriginalUri, State};
+use axum::http::request::Parts;
+use axum::http::{header, HeaderMap, HeaderValue, Response, StatusCode};
+use axum::routing::{delete, get, post, put};
+use axum::Router;
+use serde::de::DeserializeOwned;
+use serde_json::{json, Value};
+
+use super::config::privileges;
+use super::data;
+use super::errors::{json_response, MstrError};
+use super::state::{Caller, LoginBody, MstrState};
+use crate::sim::faults::ExpireSessionFault;
+
+/// Shared state type of the handlers.
+pub(crate) type St = State<Arc<MstrState>>;
+
+/// What every handler needs from the request besides its body and path.
+#[derive(Debug, Clone)]
+pub(crate) struct Ctx {
+    pub headers: HeaderMap,
+    pub query: HashMap<String, String>,
+    pub expire_fault: bool,
+    pub cookie_path: &'static str,
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for Ctx {
+    type Rejection = Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        let path = parts
+            .extensions
+            .get::<OriginalUri>()
+            .map(|u| u.0.path().to_string())
+            .unwrap_or_else(|| parts.uri.path().to_string());
+        let cookie_path = if path.starts_with("/MicroStrategyLibrary/") {
+            "/MicroStrategyLibrary"
+        } else {
+            "/"
+        };
+        let query = parts
+            .uri
+            .query()
+            .map(|q| {
+                url::form_urlencoded::parse(q.as_bytes())
+                    .into_owned()
+                    .collect()
+            })
+            .unwrap_or_default();
+        Ok(Ctx {
+            headers: parts.headers.clone(),
+            query,
+            expire_fault: parts.extensions.get::<ExpireSessionFault>().is_some(),
+            cookie_path,
+        })
+    }
+}
+
+impl Ctx {
+    /// A query parameter parsed as an integer; `default` when absent, 400 ERR006 when garbled.
+    pub fn query_usize(&self, name: &str, default: usize) -> Result<usize, MstrError> {
+        match self.query.get(name) {
+            None => Ok(default),
+            Some(v) => v.trim().parse().map_err(|_| {
+                MstrError::invalid_input(format!(
+                    "Invalid value '{v}' for query parameter '{name}'"
+                ))
+            }),
+        }
+    }
+
+    /// A header as a trimmed, non-empty string.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::trim)
+            .filter(|v| !v.is_empty())
+    }
+}
+
+/// A handler outcome: a reply, or an error to render with a fresh ticket id.
+pub(crate) type Reply = Result<Response<Body>, MstrError>;
+
+/// Renders a handler outcome.
+pub(crate) fn finish(st: &MstrState, reply: Reply) -> Response<Body> {
+    reply.unwrap_or_else(|e| e.into_response(st.ticket()))
+}
+
+/// Parses a JSON body: 400 ERR006 "Invalid JSON" for bad syntax, 400 ERR006 with the detail
+/// for a well-formed body of the wrong shape.
+pub(crate) fn parse_json<T: DeserializeOwned>(body: &Bytes) -> Result<T, MstrError> {
+    serde_json::from_slice(body).map_err(|e| {
+        if e.is_data() {
+            MstrError::invalid_input(format!("Invalid JSON body. {e}"))
+        } else {
+            MstrError::invalid_json()
+        }
+    })
+}
+
+/// A 204 reply.
+pub(crate) fn no_content() -> Response<Body> {
+    let mut resp = Response::new(Body::empty());
+    *resp.status_mut() = StatusCode::NO_CONTENT;
+    resp
+}
+
+/// A 200 JSON reply.
+pub(crate) fn ok_json(body: &Value) -> Response<Body> {
+    json_response(StatusCode::OK, body)
+}
+
+fn header_value(v: &str) -> Result<HeaderValue, MstrError> {
+    HeaderValue::from_str(v).map_err(|_| MstrError::invalid_input("invalid header value"))
+}
+
+/// Builds the router: the API under `/MicroStrategyLibrary/api` and under `/api`.
+pub(crate) fn router(state: Arc<MstrState>) -> Router {
+    let api = Router::new()
+        .route("/status", get(status))
+        .route("/auth/login", post(login))
+        .route("/auth/logout", post(logout))
+        .route("/auth/delegate", post(delegate))
+        .route(
+            "/auth/identityToken",
+            post(create_identity_token).get(validate_identity_token),
+        )
+        .route("/auth/apiTokens", post(create_api_token))
+        .route(
+            "/sessions",
+            get(session_info).put(extend_session).delete(delete_session),
+        )
+        .route("/sessions/userInfo", get(user_info))
+        .route("/sessions/privileges", get(user_privileges))
+        .route("/projects", get(data::projects))
+        .route("/projects/{id}", get(data::project))
+        .route("/searches/results", get(data::search))
+        .route("/objects/{id}", get(data::object))
+        .route("/reports/{id}", get(data::report_definition))
+        .route(
+            "/v2/reports/{id}/instances",
+            post(data::create_report_instance),
+        )
+        .route(
+            "/v2/reports/{id}/instances/{instance}",
+            get(data::report_instance_page),
+        )
+        .route("/cubes/{id}", get(data::cube_definition))
+        .route("/v2/cubes/{id}/instances", post(data::create_cube_instance))
+        .route(
+            "/v2/cubes/{id}/instances/{instance}",
+            get(data::cube_instance_page),
+        )
+        .route("/datasets/models", post(data::create_dataset))
+        .route(
+            "/datasets/{id}/uploadSessions",
+            post(data::create_upload_session),
+        )
+        .route(
+            "/datasets/{id}/uploadSessions/{session}",
+            put(data::upload).delete(data::cancel_upload),
+        )
+        .route(
+            "/datasets/{id}/uploadSessions/{session}/publish",
+            post(data::publish),
+        )
+        .route(
+            "/datasets/{id}/uploadSessions/{session}/publishStatus",
+            get(data::publish_status),
+        )
+        .route("/model/changesets", post(data::create_changeset))
+        .route("/model/changesets/{id}", delete(data::delete_changeset))
+        .route("/model/tables/{id}", get(data::model_table))
+        .route("/v2/iserver/settings", get(data::server_settings))
+        .route("/v2/projects/{id}/settings", get(data::project_settings))
+        .fallback(not_found)
+        .method_not_allowed_fallback(not_found)
+        .with_state(state.clone());
+    Router::new()
+        .nest(super::API_ROOT_PATH, api.clone())
+        .nest("/api", api)
+        .fallback(not_found_plain)
+        .with_state(state)
+}
+
+async fn not_found(State(st): St) -> Response<Body> {
+    MstrError::not_found("HTTP 404 Not Found").into_response(st.ticket())
+}
+
+async fn not_found_plain(State(st): St) -> Response<Body> {
+    MstrError::not_found("HTTP 404 Not Found").into_response(st.ticket())
+}
+
+/// Authenticates the caller of a handler (token header + JSESSIONID cookie).
+pub(crate) fn caller(st: &MstrState, ctx: &Ctx) -> Result<Caller, MstrError> {
+    st.authenticate(&ctx.headers, ctx.expire_fault)
+}
+
+async fn status(State(st): St) -> Response<Body> {
+    let _ = &st;
+    ok_json(&json!({
+        "webVersion": "11.4.0900.0000",
+        "iServerVersion": "11.4.0900.0000",
+        "simulator": true,
+    }))
+}
+
+fn session_reply(ctx: &Ctx, s: &super::state::NewSession) -> Reply {
+    let mut resp = no_content();
+    let h = resp.headers_mut();
+    h.insert("X-MSTR-AuthToken", header_value(&s.token)?);
+    h.append(
+        header::SET_COOKIE,
+        header_value(&format!(
+            "JSESSIONID={}; Path={}; HttpOnly",
+            s.jsessionid, ctx.cookie_path
+        ))?,
+    );
+    h.append(
+        header::SET_COOKIE,
+        header_value(&format!("AWSALB={}; Path=/", s.lb_cookie))?,
+    );
+    Ok(resp)
+}
+
+async fn login(State(st): St, ctx: Ctx, body: Bytes) -> Response<Body> {
+    let reply = (|| {
+        let parsed: LoginBody = if body.iter().all(u8::is_ascii_whitespace) {
+            LoginBody::default()
+        } else {
+            parse_json(&body)?
+        };
+        let session = st.login(&parsed)?;
+        session_reply(&ctx, &session)
+    })();
+    finish(&st, reply)
+}
+
+#[derive(serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct DelegateBody {
+    login_mode: Option<i64>,
+    identity_token: Option<String>,
+}
+
+async fn delegate(State(st): St, ctx: Ctx, body: Bytes) -> Response<Body> {
+    let reply = (|| {
+        let parsed: DelegateBody = parse_json(&body)?;
+        if let Some(mode) = parsed.login_mode {
+            if mode != -1 {
+                return Err(MstrError::invalid_input(format!(
+                    "loginMode must be -1 for delegation, got {mode}"
+                )));
+            }
+        }
+        let token = parsed
+            .identity_token
+            .ok_or_else(|| MstrError::missing_field("identityToken"))?;
+        let session = st.delegate(&token)?;
+        session_reply(&ctx, &session)
+    })();
+    finish(&st, reply)
+}
+
+async fn logout(State(st): St, ctx: Ctx) -> Response<Body> {
+    let reply = caller(&st, &ctx).map(|c| {
+        st.logout(&c);
+        no_content()
+    });
+    finish(&st, reply)
+}
+
+async fn delete_session(State(st): St, ctx: Ctx) -> Response<Body> {
+    logout(State(st), ctx).await
+}
+
+async fn extend_session(State(st): St, ctx: Ctx) -> Response<Body> {
+    let reply = caller(&st, &ctx).map(|_| {
+        st.extend();
+        no_content()
+    });
+    finish(&st, reply)
+}
+
+fn initials(name: &str) -> String {
+    name.split_whitespace()
+        .filter_map(|w| w.chars().next())
+        .collect::<String>()
+        .to_uppercase()
+}
+
+async fn session_info(State(st): St, ctx: Ctx) -> Response<Body> {
+    let reply = caller(&st, &ctx).map(|c| {
+        let timeout = st.idle_timeout();
+        let secs = timeout.as_secs() + u64::from(timeout.subsec_nanos() > 0);
+        ok_json(&json!({
+            "id": c.user.id,
+            "username": c.user.user.username,
+            "fullName": c.user.user.full_name,
+            "initials": initials(&c.user.user.full_name),
+            "locale": 1033,
+            "maxSearch": 3,
+            "workingSet": 10,
+            "timeout": secs,
+            "timeoutMs": timeout.as_millis() as u64,
+            "loginMode": c.mode.code(),
+            "applicationType": c.application_type,
+            "sessionAgeSeconds": c.created.elapsed().as_secs(),
+        }))
+    });
+    finish(&st, reply)
+}
+
+async fn user_info(State(st): St, ctx: Ctx) -> Response<Body> {
+    let reply = caller(&st, &ctx).map(|c| {
+        let u = &c.user.user;
+        let mut body = json!({
+            "metadataUser": !c.user.guest,
+            "id": c.user.id,
+            "name": u.full_name,
+            "username": u.username,
+            "fullName": u.full_name,
+            "initials": initials(&u.full_name),
+            "defaultTimezone": {"type": "system"},
+            "language": "en-US",
+        });
+        if u.kind == super::config::UserKind::Ldap {
+            body["ldapdn"] = json!(format!("CN={},OU=Users,DC=example,DC=invalid", u.username));
+        }
+        ok_json(&body)
+    });
+    finish(&st, reply)
+}
+
+async fn user_privileges(State(st): St, ctx: Ctx) -> Response<Body> {
+    let reply = caller(&st, &ctx).map(|c| {
+        let project_ids: Vec<&str> = data::PROJECTS
+            .iter()
+            .filter(|p| data::project_visible(&c.user, p))
+            .map(|p| p.id)
+            .collect();
+        let list: Vec<Value> = privileges::ALL
+            .iter()
+            .filter(|(_, name)| c.user.has(name))
+            .map(|(id, name)| {
+                json!({
+                    "id": id.to_string(),
+                    "name": name,
+                    "isUserLevelAllowed": true,
+                    "projectIds": project_ids,
+                })
+            })
+            .collect();
+        ok_json(&Value::Array(list))
+    });
+    finish(&st, reply)
+}
+
+async fn create_identity_token(State(st): St, ctx: Ctx) -> Response<Body> {
+    let reply = (|| {
+        let c = caller(&st, &ctx)?;
+        let token = st.create_identity_token(&c)?;
+        let mut resp = Response::new(Body::empty());
+        *resp.status_mut() = StatusCode::CREATED;
+        resp.headers_mut()
+            .insert("X-MSTR-IdentityToken", header_value(&token)?);
+        Ok(resp)
+    })();
+    finish(&st, reply)
+}
+
+async fn validate_identity_token(State(st): St, ctx: Ctx) -> Response<Body> {
+    let reply = (|| {
+        let token = ctx
+            .header("x-mstr-identitytoken")
+            .ok_or_else(|| MstrError::missing_info("Missing header X-MSTR-IdentityToken"))?;
+        let user = st.validate_identity_token(token).ok_or_else(|| {
+            MstrError::login_failed("The identity token is invalid or has expired")
+        })?;
+        Ok(ok_json(&json!({
+            "id": user.id,
+            "username": user.user.username,
+            "fullName": user.user.full_name,
+            "valid": true,
+        })))
+    })();
+    finish(&st, reply)
+}
+
+#[derive(Default, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct ApiTokenBody {
+    user_id: Option<String>,
+}
+
+async fn create_api_token(State(st): St, ctx: Ctx, body: Bytes) -> Response<Body> {
+    let reply = (|| {
+        let c = caller(&st, &ctx)?;
+        let parsed: ApiTokenBody = if body.iter().all(u8::is_ascii_whitespace) {
+            ApiTokenBody::default()
+        } else {
+            parse_json(&body)?
+        };
+        let (token, user) = st.create_api_token(&c, parsed.user_id.as_deref())?;
+        Ok(json_response(
+            StatusCode::CREATED,
+            &json!({"apiToken": token, "userId": user.id, "username": user.user.username}),
+        ))
+    })();
+    finish(&st, reply)
+}

@@ -1,0 +1,570 @@
+//! Server-side state of the MicroStrategy simulator: users, sessions, tokens, counters.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use axum::http::HeaderMap;
+use serde::Serialize;
+
+use super::config::{privileges, MstrSimConfig, SimUser, UserKind};
+use super::data::DataState;
+use super::errors::{MstrError, ISERVER_SESSION_LIMIT};
+use crate::sim::faults::{lock, FaultInjector, FaultKind};
+use crate::sim::{Counter, SeededRng, ALNUM_LOWER, HEX_UPPER};
+
+/// Login modes the simulator accepts (`loginMode` in the login body).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum LoginMode {
+    Standard,
+    Anonymous,
+    Ldap,
+    ApiToken,
+    Delegated,
+}
+
+impl LoginMode {
+    pub fn code(self) -> i64 {
+        match self {
+            LoginMode::Standard => 1,
+            LoginMode::Anonymous => 8,
+            LoginMode::Ldap => 16,
+            LoginMode::ApiToken => 4096,
+            LoginMode::Delegated => -1,
+        }
+    }
+}
+
+/// A user as the server knows it (configured user plus server-assigned id).
+#[derive(Debug, Clone)]
+pub(crate) struct UserRec {
+    pub user: SimUser,
+    pub id: String,
+    pub guest: bool,
+}
+
+impl UserRec {
+    pub fn has(&self, privilege: &str) -> bool {
+        self.user.privileges.contains(privilege)
+    }
+
+    /// `Err(403 ERR014)` unless the user holds `privilege`.
+    pub fn require(&self, privilege: &str) -> Result<(), MstrError> {
+        if self.has(privilege) {
+            Ok(())
+        } else {
+            Err(MstrError::no_privilege(privilege))
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+struct Session {
+    jsessionid: String,
+    user: usize,
+    mode: LoginMode,
+    application_type: i64,
+    created: Instant,
+    last_used: Instant,
+}
+
+/// What a handler knows about the caller after authentication.
+#[derive(Debug, Clone)]
+pub(crate) struct Caller {
+    pub token: String,
+    pub user: UserRec,
+    pub mode: LoginMode,
+    pub application_type: i64,
+    pub created: Instant,
+}
+
+/// A freshly created session: what login returns in headers and cookies.
+#[derive(Debug, Clone)]
+pub(crate) struct NewSession {
+    pub token: String,
+    pub jsessionid: String,
+    pub lb_cookie: String,
+}
+
+/// The login body fields the simulator reads.
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct LoginBody {
+    pub username: Option<String>,
+    pub password: Option<String>,
+    pub login_mode: Option<i64>,
+    pub application_type: Option<i64>,
+    /// Accepted as an alternative place for the API token (loginMode 4096).
+    pub api_token: Option<String>,
+}
+
+/// Counter snapshot of the MicroStrategy simulator.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct MstrCounters {
+    /// Successful logins with loginMode 1.
+    pub logins_standard: u64,
+    /// Successful logins with loginMode 16.
+    pub logins_ldap: u64,
+    /// Successful guest logins (loginMode 8).
+    pub logins_anonymous: u64,
+    /// Successful API-token logins (loginMode 4096).
+    pub logins_api_token: u64,
+    /// Successful delegations of an identity token (`/auth/delegate`).
+    pub logins_delegated: u64,
+    /// Logins and delegations that were refused (bad credentials, cap, mode disabled).
+    pub logins_failed: u64,
+    /// Explicit session ends: `POST /auth/logout` and `DELETE /sessions`.
+    pub logouts: u64,
+    /// Sessions open now (idle-expired ones excluded).
+    pub open_sessions: u64,
+    /// Authenticated calls accepted (every endpoint except login and delegate).
+    pub calls: u64,
+    /// Session extensions (`PUT /sessions`).
+    pub extends: u64,
+    /// Calls refused with 401 `ERR009` (no token, unknown or expired session, missing cookie).
+    pub rejected_calls: u64,
+    /// Sessions ended by the server: idle timeout, `expire_all_sessions`, injected fault.
+    pub sessions_expired: u64,
+    /// Identity tokens created.
+    pub identity_tokens_created: u64,
+    /// API tokens created.
+    pub api_tokens_created: u64,
+    /// Faults injected (all kinds).
+    pub faults_injected: u64,
+}
+
+impl MstrCounters {
+    /// All successful logins, whatever the mode (delegations included).
+    pub fn logins(&self) -> u64 {
+        self.logins_standard
+            + self.logins_ldap
+            + self.logins_anonymous
+            + self.logins_api_token
+            + self.logins_delegated
+    }
+}
+
+#[derive(Debug, Default)]
+struct Counters {
+    logins_standard: Counter,
+    logins_ldap: Counter,
+    logins_anonymous: Counter,
+    logins_api_token: Counter,
+    logins_delegated: Counter,
+    logins_failed: Counter,
+    logouts: Counter,
+    calls: Counter,
+    extends: Counter,
+    rejected_calls: Counter,
+    sessions_expired: Counter,
+    identity_tokens_created: Counter,
+    api_tokens_created: Counter,
+}
+
+#[derive(Debug)]
+struct Inner {
+    users: Vec<UserRec>,
+    sessions: HashMap<String, Session>,
+    identity_tokens: HashMap<String, (usize, Instant)>,
+    api_tokens: HashMap<String, usize>,
+    idle_timeout: Duration,
+    rng: SeededRng,
+}
+
+/// The whole simulator state, shared by the handlers.
+#[derive(Debug)]
+pub(crate) struct MstrState {
+    inner: Mutex<Inner>,
+    counters: Counters,
+    faults: Arc<FaultInjector>,
+    allow_guest: bool,
+    max_sessions_per_user: usize,
+    identity_token_ttl: Duration,
+    /// Datasets, instances, upload sessions, changesets.
+    pub data: Mutex<DataState>,
+}
+
+impl MstrState {
+    pub fn new(config: MstrSimConfig, faults: Arc<FaultInjector>) -> Self {
+        let mut rng = SeededRng::new(config.seed ^ 0x6d73_7472);
+        let mut users: Vec<UserRec> = config
+            .users
+            .into_iter()
+            .map(|user| UserRec {
+                user,
+                id: rng.string(HEX_UPPER, 32),
+                guest: false,
+            })
+            .collect();
+        users.push(UserRec {
+            user: SimUser::standard("Guest", "")
+                .full_name("Guest")
+                .privileges(privileges::GUEST.iter().copied()),
+            id: "C82C6B1011D2894CC0009D9F29718E4F".to_string(),
+            guest: true,
+        });
+        let mut api_tokens = HashMap::new();
+        for (i, u) in users.iter().enumerate() {
+            for t in &u.user.api_tokens {
+                api_tokens.insert(t.clone(), i);
+            }
+        }
+        let data = DataState::new(rng.next_u64());
+        MstrState {
+            inner: Mutex::new(Inner {
+                users,
+                sessions: HashMap::new(),
+                identity_tokens: HashMap::new(),
+                api_tokens,
+                idle_timeout: config.idle_timeout,
+                rng,
+            }),
+            counters: Counters::default(),
+            faults,
+            allow_guest: config.allow_guest,
+            max_sessions_per_user: config.max_sessions_per_user,
+            identity_token_ttl: config.identity_token_ttl,
+            data: Mutex::new(data),
+        }
+    }
+
+    pub fn faults(&self) -> &FaultInjector {
+        &self.faults
+    }
+
+    pub fn ticket(&self) -> String {
+        self.faults.ticket_id()
+    }
+
+    pub fn counters(&self) -> MstrCounters {
+        let open = {
+            let mut inner = lock(&self.inner);
+            self.sweep(&mut inner);
+            inner.sessions.len() as u64
+        };
+        let c = &self.counters;
+        MstrCounters {
+            logins_standard: c.logins_standard.get(),
+            logins_ldap: c.logins_ldap.get(),
+            logins_anonymous: c.logins_anonymous.get(),
+            logins_api_token: c.logins_api_token.get(),
+            logins_delegated: c.logins_delegated.get(),
+            logins_failed: c.logins_failed.get(),
+            logouts: c.logouts.get(),
+            open_sessions: open,
+            calls: c.calls.get(),
+            extends: c.extends.get(),
+            rejected_calls: c.rejected_calls.get(),
+            sessions_expired: c.sessions_expired.get(),
+            identity_tokens_created: c.identity_tokens_created.get(),
+            api_tokens_created: c.api_tokens_created.get(),
+            faults_injected: FaultKind::ALL
+                .iter()
+                .map(|k| self.faults.injected(*k))
+                .sum(),
+        }
+    }
+
+    /// Drops sessions idle for longer than the timeout (counted as expired).
+    fn sweep(&self, inner: &mut Inner) {
+        let timeout = inner.idle_timeout;
+        let now = Instant::now();
+        let before = inner.sessions.len();
+        inner
+            .sessions
+            .retain(|_, s| now.duration_since(s.last_used) <= timeout);
+        for _ in inner.sessions.len()..before {
+            self.counters.sessions_expired.incr();
+        }
+    }
+
+    pub fn expire_all(&self) -> usize {
+        let mut inner = lock(&self.inner);
+        let n = inner.sessions.len();
+        inner.sessions.clear();
+        for _ in 0..n {
+            self.counters.sessions_expired.incr();
+        }
+        n
+    }
+
+    pub fn set_idle_timeout(&self, timeout: Duration) {
+        lock(&self.inner).idle_timeout = timeout;
+    }
+
+    pub fn idle_timeout(&self) -> Duration {
+        lock(&self.inner).idle_timeout
+    }
+
+    fn find_user(inner: &Inner, username: &str) -> Option<usize> {
+        inner
+            .users
+            .iter()
+            .position(|u| !u.guest && u.user.username.eq_ignore_ascii_case(username))
+    }
+
+    fn fail(&self, err: MstrError) -> MstrError {
+        self.counters.logins_failed.incr();
+        err
+    }
+
+    /// `POST /auth/login`.
+    pub fn login(&self, body: &LoginBody) -> Result<NewSession, MstrError> {
+        let mode_code = body.login_mode.unwrap_or(1);
+        let mut inner = lock(&self.inner);
+        let (user, mode) = match mode_code {
+            1 | 16 => {
+                let want = if mode_code == 1 {
+                    UserKind::Standard
+                } else {
+                    UserKind::Ldap
+                };
+                let name = body.username.as_deref().unwrap_or("");
+                let pass = body.password.as_deref().unwrap_or("");
+                match Self::find_user(&inner, name) {
+                    Some(i)
+                        if inner.users[i].user.kind == want
+                            && inner.users[i].user.password == pass =>
+                    {
+                        let mode = if want == UserKind::Standard {
+                            LoginMode::Standard
+                        } else {
+                            LoginMode::Ldap
+                        };
+                        (i, mode)
+                    }
+                    _ => return Err(self.fail(MstrError::login_failed("Login failed"))),
+                }
+            }
+            8 => {
+                if !self.allow_guest {
+                    return Err(self.fail(
+                        MstrError::login_failed(
+                            "Login failed: anonymous (guest) authentication is not enabled",
+                        )
+                        .iserver(-2147216963),
+                    ));
+                }
+                let i = inner.users.iter().position(|u| u.guest).unwrap_or(0);
+                (i, LoginMode::Anonymous)
+            }
+            4096 => {
+                let token = body
+                    .username
+                    .as_deref()
+                    .or(body.api_token.as_deref())
+                    .or(body.password.as_deref())
+                    .unwrap_or("");
+                match inner.api_tokens.get(token) {
+                    Some(i) => (*i, LoginMode::ApiToken),
+                    None => return Err(self.fail(MstrError::login_failed("Login failed"))),
+                }
+            }
+            other => {
+                return Err(self.fail(
+                    MstrError::login_failed(format!(
+                        "Login failed: authentication mode {other} is not supported by this server"
+                    ))
+                    .iserver(-2147216963),
+                ))
+            }
+        };
+        self.open_session(&mut inner, user, mode, body.application_type.unwrap_or(35))
+    }
+
+    /// `POST /auth/delegate` with an identity token.
+    pub fn delegate(&self, identity_token: &str) -> Result<NewSession, MstrError> {
+        let mut inner = lock(&self.inner);
+        let now = Instant::now();
+        inner.identity_tokens.retain(|_, (_, exp)| *exp > now);
+        let Some((user, _)) = inner.identity_tokens.get(identity_token).copied() else {
+            return Err(self.fail(MstrError::login_failed(
+                "Login failed: the identity token is invalid or has expired",
+            )));
+        };
+        self.open_session(&mut inner, user, LoginMode::Delegated, 35)
+    }
+
+    fn open_session(
+        &self,
+        inner: &mut Inner,
+        user: usize,
+        mode: LoginMode,
+        application_type: i64,
+    ) -> Result<NewSession, MstrError> {
+        self.sweep(inner);
+        let held = inner.sessions.values().filter(|s| s.user == user).count();
+        if held >= self.max_sessions_per_user {
+            let name = inner.users[user].user.username.clone();
+            return Err(self.fail(
+                MstrError::login_failed(format!(
+                    "Login failed: user '{name}' has reached the maximum number of sessions \
+                     ({}) allowed per user",
+                    self.max_sessions_per_user
+                ))
+                .iserver(ISERVER_SESSION_LIMIT),
+            ));
+        }
+        let token = inner.rng.string(ALNUM_LOWER, 26);
+        let jsessionid = inner.rng.string(HEX_UPPER, 32);
+        let lb_cookie = inner.rng.string(ALNUM_LOWER, 40);
+        let now = Instant::now();
+        inner.sessions.insert(
+            token.clone(),
+            Session {
+                jsessionid: jsessionid.clone(),
+                user,
+                mode,
+                application_type,
+                created: now,
+                last_used: now,
+            },
+        );
+        let counter = match mode {
+            LoginMode::Standard => &self.counters.logins_standard,
+            LoginMode::Ldap => &self.counters.logins_ldap,
+            LoginMode::Anonymous => &self.counters.logins_anonymous,
+            LoginMode::ApiToken => &self.counters.logins_api_token,
+            LoginMode::Delegated => &self.counters.logins_delegated,
+        };
+        counter.incr();
+        Ok(NewSession {
+            token,
+            jsessionid,
+            lb_cookie,
+        })
+    }
+
+    fn reject(&self) -> MstrError {
+        self.counters.rejected_calls.incr();
+        MstrError::session_invalid()
+    }
+
+    /// Checks the token header and the JSESSIONID cookie; counts the call.
+    pub fn authenticate(
+        &self,
+        headers: &HeaderMap,
+        expire_fault: bool,
+    ) -> Result<Caller, MstrError> {
+        let Some(token) = headers
+            .get("x-mstr-authtoken")
+            .and_then(|v| v.to_str().ok())
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+        else {
+            return Err(self.reject());
+        };
+        let cookie = cookie_value(headers, "JSESSIONID");
+        let mut inner = lock(&self.inner);
+        let timeout = inner.idle_timeout;
+        let now = Instant::now();
+        let Some(session) = inner.sessions.get(token).cloned() else {
+            return Err(self.reject());
+        };
+        if now.duration_since(session.last_used) > timeout || expire_fault {
+            inner.sessions.remove(token);
+            self.counters.sessions_expired.incr();
+            return Err(self.reject());
+        }
+        if cookie.as_deref() != Some(session.jsessionid.as_str()) {
+            return Err(self.reject());
+        }
+        if let Some(s) = inner.sessions.get_mut(token) {
+            s.last_used = now;
+        }
+        self.counters.calls.incr();
+        Ok(Caller {
+            token: token.to_string(),
+            user: inner.users[session.user].clone(),
+            mode: session.mode,
+            application_type: session.application_type,
+            created: session.created,
+        })
+    }
+
+    /// Ends the caller's session (logout or `DELETE /sessions`).
+    pub fn logout(&self, caller: &Caller) {
+        if lock(&self.inner).sessions.remove(&caller.token).is_some() {
+            self.counters.logouts.incr();
+        }
+    }
+
+    /// `PUT /sessions`: the call itself already refreshed the session.
+    pub fn extend(&self) {
+        self.counters.extends.incr();
+    }
+
+    /// `POST /auth/identityToken` for the caller.
+    pub fn create_identity_token(&self, caller: &Caller) -> Result<String, MstrError> {
+        caller.user.require(privileges::CREATE_IDENTITY_TOKEN)?;
+        let mut inner = lock(&self.inner);
+        let Some(user) = inner.users.iter().position(|u| u.id == caller.user.id) else {
+            return Err(MstrError::not_found("User not found"));
+        };
+        Ok(self.insert_identity_token(&mut inner, user))
+    }
+
+    fn insert_identity_token(&self, inner: &mut Inner, user: usize) -> String {
+        let token = inner.rng.string(ALNUM_LOWER, 40);
+        let expires = Instant::now() + self.identity_token_ttl;
+        inner.identity_tokens.insert(token.clone(), (user, expires));
+        self.counters.identity_tokens_created.incr();
+        token
+    }
+
+    pub fn issue_identity_token_for(&self, username: &str) -> Option<String> {
+        let mut inner = lock(&self.inner);
+        let user = Self::find_user(&inner, username)?;
+        Some(self.insert_identity_token(&mut inner, user))
+    }
+
+    /// `GET /auth/identityToken`: the user an identity token stands for.
+    pub fn validate_identity_token(&self, token: &str) -> Option<UserRec> {
+        let inner = lock(&self.inner);
+        let (user, expires) = inner.identity_tokens.get(token)?;
+        (*expires > Instant::now()).then(|| inner.users[*user].clone())
+    }
+
+    /// `POST /auth/apiTokens`: a new API token for `user_id` (the caller by default).
+    pub fn create_api_token(
+        &self,
+        caller: &Caller,
+        user_id: Option<&str>,
+    ) -> Result<(String, UserRec), MstrError> {
+        let mut inner = lock(&self.inner);
+        let target_id = user_id.unwrap_or(&caller.user.id);
+        let Some(user) = inner
+            .users
+            .iter()
+            .position(|u| u.id.eq_ignore_ascii_case(target_id) && !u.guest)
+        else {
+            return Err(MstrError::not_found(format!(
+                "User with ID '{target_id}' not found"
+            )));
+        };
+        if inner.users[user].id != caller.user.id {
+            caller.user.require(privileges::ADMINISTER_USERS)?;
+        }
+        if caller.user.guest {
+            return Err(MstrError::no_access(
+                "(User 'Guest' cannot create API tokens.)".to_string(),
+            ));
+        }
+        let token = inner.rng.string(ALNUM_LOWER, 48);
+        inner.api_tokens.insert(token.clone(), user);
+        self.counters.api_tokens_created.incr();
+        Ok((token, inner.users[user].clone()))
+    }
+}
+
+/// The value of cookie `name` in the request's `Cookie` headers.
+pub(crate) fn cookie_value(headers: &HeaderMap, name: &str) -> Option<String> {
+    headers
+        .get_all("cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v.trim().to_string())
+}
