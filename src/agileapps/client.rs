@@ -16,7 +16,7 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 use url::Url;
 
-use crate::agileapps::error::{classify, Error, VendorDetail, CODE_NOT_LOGGED_IN};
+use crate::agileapps::error::{map_failure, Error, ErrorKind, CODE_NOT_LOGGED_IN};
 use crate::agileapps::xml::{
     self, CustomerSupportLogin, CustomerSupportLoginRequest, Format, LoginInfo, LoginResponse,
     Message, MessageResponse, PasswordLogin, PasswordLoginRequest, ProxyLogin, ProxyLoginRequest,
@@ -58,10 +58,11 @@ impl AgileAppsConfig {
     /// `/networking/rest`): XML bodies, TLS verified, 60 s timeout.
     pub fn new(base_url: &str) -> Result<Self, Error> {
         let mut url = Url::parse(base_url)
-            .map_err(|e| Error::Config(format!("base URL {base_url:?}: {e}")))?;
+            .map_err(|e| Error::new(ErrorKind::Config, format!("base URL {base_url:?}: {e}")))?;
         if !url.username().is_empty() || url.password().is_some() {
-            return Err(Error::Config(
-                "the base URL must not contain credentials".into(),
+            return Err(Error::new(
+                ErrorKind::Config,
+                "the base URL must not contain credentials",
             ));
         }
         let trimmed = url.path().trim_end_matches('/').to_string();
@@ -106,16 +107,21 @@ impl AgileAppsConfig {
             .connect_timeout(self.connect_timeout)
             .danger_accept_invalid_certs(self.accept_invalid_certs);
         if let Some(path) = &self.ca_bundle {
-            let pem = std::fs::read(path)
-                .map_err(|e| Error::Config(format!("CA bundle {}: {e}", path.display())))?;
+            let config_err = |e: String| {
+                Error::new(
+                    ErrorKind::Config,
+                    format!("CA bundle {}: {e}", path.display()),
+                )
+            };
+            let pem = std::fs::read(path).map_err(|e| config_err(e.to_string()))?;
             let certs = reqwest::Certificate::from_pem_bundle(&pem)
-                .map_err(|e| Error::Config(format!("CA bundle {}: {e}", path.display())))?;
+                .map_err(|e| config_err(e.to_string()))?;
             for c in certs {
                 b = b.add_root_certificate(c);
             }
         }
         b.build()
-            .map_err(|e| Error::Config(format!("HTTP client: {e}")))
+            .map_err(|e| Error::new(ErrorKind::Config, format!("HTTP client: {e}")))
     }
 }
 
@@ -216,6 +222,7 @@ pub struct RawResponse {
     pub body: Bytes,
     /// The session the call ran in.
     pub ran_as: Identity,
+    headers: HeaderMap,
     session_cookie: Option<SecretString>,
 }
 
@@ -242,7 +249,8 @@ pub struct RequestBody {
 impl RequestBody {
     /// Encodes a model in `format`.
     pub fn encode<T: Serialize>(value: &T, format: Format) -> Result<Self, Error> {
-        let text = xml::encode(value, format).map_err(|e| Error::Config(e.to_string()))?;
+        let text = xml::encode(value, format)
+            .map_err(|e| Error::new(ErrorKind::InvalidRequest, e.to_string()))?;
         Ok(RequestBody {
             format,
             bytes: Bytes::from(text),
@@ -402,11 +410,10 @@ impl AgileAppsClient {
                     (f.session_id.clone(), f.identity.kind.clone())
                 }
                 _ => {
-                    return Err(Error::InvalidRequest(VendorDetail {
-                        operation: op,
-                        description: Some("not in a proxy login".into()),
-                        ..Default::default()
-                    }))
+                    return Err(Error::new(
+                        ErrorKind::InvalidRequest,
+                        format!("{op}: not in a proxy login"),
+                    ))
                 }
             }
         };
@@ -417,9 +424,9 @@ impl AgileAppsClient {
         let (login, parent_sid) = self.inner.read_login(&op, &resp)?;
         let mut stack = lock(&self.inner.stack);
         stack.pop();
-        let top = stack
-            .last_mut()
-            .ok_or_else(|| Error::Config("switch back left no session on the stack".into()))?;
+        let top = stack.last_mut().ok_or_else(|| {
+            Error::new(ErrorKind::Other, "switch back left no session on the stack")
+        })?;
         top.session_id = parent_sid;
         top.identity.login = login;
         Ok(top.identity.clone())
@@ -545,11 +552,10 @@ impl AgileAppsClient {
 }
 
 fn missing(path: &str, what: &str) -> Error {
-    Error::Other(VendorDetail {
-        operation: path.to_string(),
-        description: Some(format!("the answer has no {what}")),
-        ..Default::default()
-    })
+    Error::new(
+        ErrorKind::Decode,
+        format!("{path}: the answer has no {what}"),
+    )
 }
 
 fn search_query(s: &Search) -> Vec<(String, String)> {
@@ -574,10 +580,12 @@ fn search_query(s: &Search) -> Vec<(String, String)> {
 
 fn decode<T: DeserializeOwned>(op: &str, resp: &RawResponse) -> Result<T, Error> {
     let format = resp.format.unwrap_or(Format::Xml);
-    xml::decode(&resp.body, format).map_err(|source| Error::Decode {
-        operation: op.to_string(),
-        status: resp.status.as_u16(),
-        source,
+    xml::decode(&resp.body, format).map_err(|source| {
+        Error::new(
+            ErrorKind::Decode,
+            format!("{op}: HTTP {}: {source}", resp.status.as_u16()),
+        )
+        .with_source(source)
     })
 }
 
@@ -595,12 +603,10 @@ fn identity(mut login: LoginInfo, kind: SessionKind, depth: usize) -> Identity {
 }
 
 fn not_renewable(e: Error, kind: &SessionKind) -> Error {
-    match e {
-        Error::SessionExpired { detail, .. } => Error::SessionExpired {
-            reason: format!("{} cannot be renewed", kind.describe()),
-            detail,
-        },
-        other => other,
+    if e.kind() == ErrorKind::SessionExpired {
+        e.context(&format!("{} cannot be renewed", kind.describe()))
+    } else {
+        e
     }
 }
 
@@ -628,15 +634,19 @@ async fn end_sessions(
         match res {
             Ok(r) if r.status().is_success() || r.status() == StatusCode::UNAUTHORIZED => {}
             Ok(r) => {
-                let status = r.status().as_u16();
-                first_err.get_or_insert(Error::Other(VendorDetail {
-                    operation: format!("GET {path}"),
-                    status: Some(status),
-                    ..Default::default()
-                }));
+                let status = r.status();
+                let headers = r.headers().clone();
+                let body = r.bytes().await.unwrap_or_default();
+                first_err.get_or_insert(map_failure(
+                    &format!("GET {path}"),
+                    status,
+                    &headers,
+                    &body,
+                    false,
+                ));
             }
             Err(e) => {
-                first_err.get_or_insert(Error::from_reqwest(&format!("GET {path}"), e));
+                first_err.get_or_insert(Error::from_reqwest(e).context(&format!("GET {path}")));
             }
         }
     }
@@ -767,31 +777,29 @@ impl Inner {
 
     /// Turns a failed answer into an error.
     fn check(&self, op: &str, resp: &RawResponse, during_login: bool) -> Result<(), Error> {
-        let message = resp
-            .format
-            .and_then(|f| xml::decode::<MessageResponse>(&resp.body, f).ok())
-            .map(|m| m.message);
-        let failed_code = message.as_ref().is_some_and(|m| !m.code.is_success());
-        if resp.status.is_success() && !failed_code {
-            return Ok(());
+        if resp.status.is_success() {
+            let failed_code = resp
+                .format
+                .and_then(|f| xml::decode::<MessageResponse>(&resp.body, f).ok())
+                .is_some_and(|m| !m.message.code.is_success());
+            if !failed_code {
+                return Ok(());
+            }
         }
-        let detail = VendorDetail {
-            operation: op.to_string(),
-            status: Some(resp.status.as_u16()),
-            code: message.as_ref().map(|m| m.code.0),
-            description: message.and_then(|m| m.description),
-        };
-        Err(classify(detail, during_login))
+        Err(map_failure(
+            op,
+            resp.status,
+            &resp.headers,
+            &resp.body,
+            during_login,
+        ))
     }
 
     fn is_not_logged_in(e: &Error) -> bool {
-        match e {
-            Error::SessionExpired { detail, .. } => {
-                detail.code == Some(CODE_NOT_LOGGED_IN)
-                    || (detail.code.is_none() && detail.status == Some(401))
-            }
-            _ => false,
-        }
+        let not_logged_in = CODE_NOT_LOGGED_IN.to_string();
+        e.kind() == ErrorKind::SessionExpired
+            && (e.code() == Some(not_logged_in.as_str())
+                || (e.code().is_none() && e.status() == Some(StatusCode::UNAUTHORIZED)))
     }
 
     /// One request in the current session, with one re-login and replay when allowed.
@@ -822,22 +830,20 @@ impl Inner {
         resp.ran_as = ran_as;
         match self.check(&op, &resp, false) {
             Ok(()) => Ok(resp),
-            Err(Error::SessionExpired { detail, .. }) => Err(Error::SessionExpired {
-                reason: "still not logged in after a new login".into(),
-                detail,
-            }),
+            Err(e) if e.kind() == ErrorKind::SessionExpired => {
+                Err(e.context("still not logged in after a new login"))
+            }
             Err(e) => Err(e),
         }
     }
 
     fn top(&self, op: &str) -> Result<(SecretString, u64, SessionKind, Identity), Error> {
         let stack = lock(&self.stack);
-        let f = stack.last().ok_or_else(|| Error::SessionExpired {
-            reason: "the client is closed".into(),
-            detail: VendorDetail {
-                operation: op.to_string(),
-                ..Default::default()
-            },
+        let f = stack.last().ok_or_else(|| {
+            Error::new(
+                ErrorKind::SessionExpired,
+                format!("{op}: the client is closed"),
+            )
         })?;
         Ok((
             f.session_id.clone(),
@@ -863,11 +869,10 @@ impl Inner {
         tracing::debug!("AgileApps session expired; logging in again");
         let frame = match self.base_login().await {
             Ok(f) => f,
-            Err(Error::LoginFailed(detail)) => {
-                return Err(Error::SessionExpired {
-                    reason: "renewal login failed".into(),
-                    detail,
-                })
+            Err(e) if e.kind() == ErrorKind::LoginFailed => {
+                return Err(e
+                    .with_kind(ErrorKind::SessionExpired)
+                    .context("renewal login failed"))
             }
             Err(e) => return Err(e),
         };
@@ -918,7 +923,10 @@ impl Inner {
                 .header(CONTENT_TYPE, b.format.media_type())
                 .body(b.bytes);
         }
-        let resp = req.send().await.map_err(|e| Error::from_reqwest(&op, e))?;
+        let resp = req
+            .send()
+            .await
+            .map_err(|e| Error::from_reqwest(e).context(&op))?;
         let status = resp.status();
         let session_cookie = session_from_set_cookie(resp.headers());
         let format = resp
@@ -926,10 +934,11 @@ impl Inner {
             .get(CONTENT_TYPE)
             .and_then(|v| v.to_str().ok())
             .and_then(Format::from_content_type);
+        let headers = resp.headers().clone();
         let body = resp
             .bytes()
             .await
-            .map_err(|e| Error::from_reqwest(&op, e))?;
+            .map_err(|e| Error::from_reqwest(e).context(&op))?;
         Ok(RawResponse {
             status,
             format,
@@ -942,6 +951,7 @@ impl Inner {
                 depth: 0,
                 login: LoginInfo::default(),
             },
+            headers,
             session_cookie,
         })
     }

@@ -1,7 +1,7 @@
 //! AgileApps Cloud: typed XML/JSON bodies and the authenticated session layer.
 //!
 //! ```no_run
-//! # async fn demo() -> Result<(), bi_rest::agileapps::Error> {
+//! # async fn demo() -> Result<(), bi_rest::Error> {
 //! use bi_rest::agileapps::{AgileAppsClient, AgileAppsConfig, LoginMethod, Search};
 //! use bi_rest::credentials::Credential;
 //! let config = AgileAppsConfig::new("https://example.agileappscloud.com")?;
@@ -27,5 +27,5 @@ pub use client::{
     AgileAppsClient, AgileAppsConfig, Identity, LoginMethod, RawResponse, RequestBody, Search,
     SessionKind, SESSION_COOKIE,
 };
-pub use error::{Error, ErrorKind, VendorDetail};
+pub use error::{AgileAppsErrorMapper, Error, ErrorKind};
 pub use xml::{Format, Record};
