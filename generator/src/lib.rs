@@ -8,10 +8,10 @@ pub mod error;
 pub mod normalise;
 pub mod ops_table;
 pub mod report;
-pub mod source;
 pub mod standalone;
 pub mod subset;
 pub mod vendors;
+pub mod load;
 
 pub use error::{ErrorKind, GenError, Result};
 pub use report::{Counts, Report, Status};
@@ -72,8 +72,12 @@ impl ClientHooks<()> for Client {
 pub fn generate(config: &Config) -> Result<Output> {
     let start = Instant::now();
     let spec = &config.spec;
-    let mut doc = source::read(spec)?;
+    let loaded = load::load_path(spec).map_err(|e| GenError::from(e).with_file(spec))?;
+    let mut doc = loaded.document;
     let mut report = Report::new(spec.display().to_string());
+    for n in &loaded.notes {
+        report.note(format!("load: {}: {} ({})", n.pointer, n.message, n.rule));
+    }
     let flags = normalise::run(&mut doc, &mut report).map_err(|e| e.with_file(spec))?;
     let selection = subset::Selection {
         tags: config.tags.clone(),
