@@ -5,13 +5,13 @@
 
 pub mod emit;
 pub mod error;
+pub mod load;
 pub mod normalise;
 pub mod ops_table;
 pub mod report;
 pub mod standalone;
 pub mod subset;
 pub mod vendors;
-pub mod load;
 
 pub use error::{ErrorKind, GenError, Result};
 pub use report::{Counts, Report, Status};

@@ -101,6 +101,31 @@ impl AgileAppsConfig {
         self
     }
 
+    /// The platform URL.
+    pub fn base_url(&self) -> &Url {
+        &self.base_url
+    }
+
+    /// The body format.
+    pub fn body_format(&self) -> Format {
+        self.format
+    }
+
+    /// The request timeout.
+    pub fn request_timeout(&self) -> Duration {
+        self.timeout
+    }
+
+    /// The extra CA bundle, if any.
+    pub fn ca_bundle_path(&self) -> Option<&std::path::Path> {
+        self.ca_bundle.as_deref()
+    }
+
+    /// Whether certificate verification is off.
+    pub fn accepts_invalid_certs(&self) -> bool {
+        self.accept_invalid_certs
+    }
+
     fn http_client(&self) -> Result<reqwest::Client, Error> {
         let mut b = reqwest::Client::builder()
             .timeout(self.timeout)

@@ -19,10 +19,12 @@
 //! # Ok(()) }
 //! ```
 
+pub mod auth;
 mod client;
 pub mod error;
 pub mod xml;
 
+pub use auth::{auth, AgileAppsAuthenticator};
 pub use client::{
     AgileAppsClient, AgileAppsConfig, Identity, LoginMethod, RawResponse, RequestBody, Search,
     SessionKind, SESSION_COOKIE,
