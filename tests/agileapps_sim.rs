@@ -251,3 +251,48 @@ async fn legacy_switch_back_path_and_logout_ends_proxy_children() {
     assert_eq!(st.switch_backs, 1);
     assert_eq!(st.logouts, 1);
 }
+
+#[tokio::test]
+async fn shared_plumbing_faults_use_the_platform_shapes() {
+    use bi_rest::sim::faults::{FaultKind as SharedFault, Faults};
+    let s = sim::start(AgileAppsSimConfig::default()).await.unwrap();
+    let c = AgileAppsClient::login(
+        AgileAppsConfig::new(&s.base_url()).unwrap(),
+        LoginMethod::Password {
+            user_name: "jim@acme.com".into(),
+            password: Credential::Value("jim-pw".to_string().into()),
+        },
+    )
+    .await
+    .unwrap();
+    // Every request draws a 5xx: the body is the platform's -1 message.
+    s.fault_injector()
+        .set_faults(Faults::none().rate(SharedFault::ServerError, 1.0));
+    let err = c
+        .search_records("case", &Search::default())
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Server, "{err:?}");
+    assert_eq!(err.code(), Some("-1"));
+    assert_eq!(s.fault_injector().injected(SharedFault::ServerError), 1);
+
+    // The "expired" fault ends the caller's session: the client renews once and replays.
+    s.fault_injector()
+        .set_faults(Faults::none().rate(SharedFault::ExpiredSession, 1.0));
+    let before = s.stats().logins_password;
+    let err = c
+        .search_records("case", &Search::default())
+        .await
+        .unwrap_err();
+    // The replay draws the fault again (rate 1.0): still not logged in, reported as expired.
+    assert_eq!(err.kind(), ErrorKind::SessionExpired, "{err:?}");
+    assert_eq!(
+        s.stats().logins_password,
+        before + 1,
+        "one renewal, no loop"
+    );
+    s.fault_injector().set_faults(Faults::none());
+    c.search_records("case", &Search::default()).await.unwrap();
+    c.close().await.unwrap();
+    s.shutdown().await;
+}

@@ -29,8 +29,11 @@ use axum::body::{Body, Bytes};
 use axum::extract::State;
 use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode, Uri};
 use axum::response::Response;
-use axum::Router;
+use axum::{Extension, Router};
 use serde::Deserialize;
+
+use super::faults::{ExpireSessionFault, FaultInjector, Faults};
+use super::{serve, RunningSim, ServeOptions, SimError};
 
 /// The cookie that carries the session.
 pub const SESSION_COOKIE: &str = "JSESSIONID";
@@ -107,6 +110,11 @@ pub struct AgileAppsSimConfig {
     pub max_sessions_per_user: Option<usize>,
     /// Time spent inside each login before answering (widens races in tests).
     pub login_delay: Duration,
+    /// Random faults by rate, applied by the shared plumbing ([`super::serve`]); none by
+    /// default. For exact, counted faults use [`AgileAppsSim::inject_fault`].
+    pub faults: Faults,
+    /// Seed of the fault draws (same seed, same faults).
+    pub seed: u64,
 }
 
 impl Default for AgileAppsSimConfig {
@@ -152,6 +160,8 @@ impl Default for AgileAppsSimConfig {
             idle_timeout: Duration::from_secs(30 * 60),
             max_sessions_per_user: None,
             login_delay: Duration::ZERO,
+            faults: Faults::none(),
+            seed: 1,
         }
     }
 }
@@ -257,7 +267,7 @@ struct Shared {
     faults: Mutex<Vec<Fault>>,
     next_id: AtomicU64,
     counters: Counters,
-    base_url: String,
+    base_url: Mutex<String>,
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -266,23 +276,23 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 
 /// A running simulator; stops when dropped.
 pub struct AgileAppsSim {
-    addr: SocketAddr,
+    running: RunningSim,
     shared: Arc<Shared>,
-    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+    injector: Arc<FaultInjector>,
 }
 
 impl std::fmt::Debug for AgileAppsSim {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("AgileAppsSim")
-            .field("addr", &self.addr)
+            .field("addr", &self.running.addr())
             .finish_non_exhaustive()
     }
 }
 
-/// Starts a simulator on 127.0.0.1 with an OS-chosen port.
-pub async fn start(config: AgileAppsSimConfig) -> std::io::Result<AgileAppsSim> {
-    let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0)).await?;
-    let addr = listener.local_addr()?;
+/// Starts a simulator on 127.0.0.1 with an OS-chosen port, through the shared plumbing
+/// ([`super::serve`]: loopback bind, rate-based faults from `config.faults`).
+pub async fn start(config: AgileAppsSimConfig) -> Result<AgileAppsSim, SimError> {
+    let injector = Arc::new(FaultInjector::new(config.faults.clone(), config.seed));
     let shared = Arc::new(Shared {
         config,
         sessions: Mutex::new(HashMap::new()),
@@ -290,33 +300,40 @@ pub async fn start(config: AgileAppsSimConfig) -> std::io::Result<AgileAppsSim> 
         faults: Mutex::new(Vec::new()),
         next_id: AtomicU64::new(1),
         counters: Counters::default(),
-        base_url: format!("http://{addr}"),
+        base_url: Mutex::new(String::new()),
     });
     let app = Router::new().fallback(handle).with_state(shared.clone());
-    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-    tokio::spawn(async move {
-        let _ = axum::serve(listener, app)
-            .with_graceful_shutdown(async {
-                let _ = rx.await;
-            })
-            .await;
-    });
+    let mut options = ServeOptions::new(injector.clone());
+    options.server_error =
+        Arc::new(|_ticket| render(fail(500, -1, "Request could not be completed"), Fmt::Xml));
+    let running = serve(app, options).await?;
+    *lock(&shared.base_url) = running.origin();
     Ok(AgileAppsSim {
-        addr,
+        running,
         shared,
-        shutdown: Some(tx),
+        injector,
     })
 }
 
 impl AgileAppsSim {
     /// `http://127.0.0.1:PORT` (the platform URL; the API is under `/networking/rest`).
     pub fn base_url(&self) -> String {
-        self.shared.base_url.clone()
+        self.running.origin()
     }
 
     /// The bound address.
     pub fn addr(&self) -> SocketAddr {
-        self.addr
+        self.running.addr()
+    }
+
+    /// The shared fault injector (change rates at run time, read what was injected).
+    pub fn fault_injector(&self) -> &Arc<FaultInjector> {
+        &self.injector
+    }
+
+    /// Stops the server and waits for it.
+    pub async fn shutdown(self) {
+        self.running.shutdown().await;
     }
 
     /// Current counters.
@@ -383,14 +400,6 @@ impl AgileAppsSim {
             .or_default()
             .insert(id, rec);
         id.to_string()
-    }
-}
-
-impl Drop for AgileAppsSim {
-    fn drop(&mut self) {
-        if let Some(tx) = self.shutdown.take() {
-            let _ = tx.send(());
-        }
     }
 }
 
@@ -725,6 +734,7 @@ fn read_record(req: &Req) -> Result<BTreeMap<String, String>, Reply> {
 
 async fn handle(
     State(shared): State<Arc<Shared>>,
+    expire: Option<Extension<ExpireSessionFault>>,
     method: Method,
     uri: Uri,
     headers: HeaderMap,
@@ -747,6 +757,12 @@ async fn handle(
         body,
     };
     let fmt = req.response_format();
+    if expire.is_some() {
+        // Shared plumbing's "expired" fault: the caller's session times out just now.
+        if let Some(id) = req.session_id() {
+            lock(&shared.sessions).remove(&id);
+        }
+    }
 
     if let Some(kind) = take_fault(&shared, &req.path) {
         match kind {
@@ -932,7 +948,10 @@ fn login_info(shared: &Shared, u: &SimUser, tenant_id: &str, session_id: &str) -
                     ("type".into(), String::new()),
                     (
                         "uri".into(),
-                        format!("{}/networking/rest/application/{app_id}", shared.base_url),
+                        format!(
+                            "{}/networking/rest/application/{app_id}",
+                            lock(&shared.base_url)
+                        ),
                     ),
                     ("displayValue".into(), String::new()),
                 ],
