@@ -17,7 +17,10 @@
 //!   invalid tenant), -4600 (403, session cap), -4601 (400, invalid payload).
 //!
 //! [`AgileAppsSimStats`] counts logins by kind, logouts, switch-backs, calls and open sessions;
-//! [`AgileAppsSim::expire_all_sessions`] ends every session now; [`Fault`]s inject failures.
+//! [`AgileAppsSim::expire_all_sessions`] ends every session now. Failures: rate-based faults of
+//! the shared plumbing (`config.faults`, [`AgileAppsSim::fault_injector`]: 5xx with the -1 body,
+//! dropped connection, slow reply, HTML page, expired session), and exact counted [`Fault`]s
+//! with [`AgileAppsSim::inject_fault`].
 
 use std::collections::{BTreeMap, HashMap};
 use std::net::SocketAddr;
