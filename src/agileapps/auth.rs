@@ -21,7 +21,7 @@ use crate::agileapps::xml::{
     self, CustomerSupportLogin, CustomerSupportLoginRequest, Format, LoginResponse, PasswordLogin,
     PasswordLoginRequest, SamlLogin, SamlLoginRequest,
 };
-use crate::auth::{Auth, Authenticator, HttpConfig, LoginContext, Session, SessionUser};
+use crate::auth::{Auth, Authenticator, LoginContext, Session, SessionUser};
 use crate::error::{map_response, Error, ErrorKind, ErrorMapper};
 
 const REST: &str = "/networking/rest";
@@ -220,17 +220,11 @@ impl Authenticator for AgileAppsAuthenticator {
 /// An [`Auth`] handle for the platform of `config`, logging in with `method`. Call
 /// [`Auth::login`] (or make a call) to open the session and [`Auth::close`] to log out.
 pub fn auth(config: &AgileAppsConfig, method: LoginMethod) -> Result<Auth, Error> {
-    let mut http = HttpConfig::new()
-        .danger_accept_invalid_certs(config.accepts_invalid_certs())
-        .request_timeout(Some(config.request_timeout()));
-    if let Some(ca) = config.ca_bundle_path() {
-        http = http.ca_bundle(ca.to_path_buf());
-    }
     Auth::builder(
         config.base_url().as_str().trim_end_matches('/').to_string(),
         AgileAppsAuthenticator::new(method, config.body_format()),
     )
-    .http(http)
+    .http(config.http_config().clone())
     .build()
 }
 

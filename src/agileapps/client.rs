@@ -23,6 +23,7 @@ use crate::agileapps::xml::{
     Record, RecordListResponse, RecordRequest, RecordResponse, SamlLogin, SamlLoginRequest,
     UserListResponse, UserResponse,
 };
+use crate::auth::{CookieJar, HttpConfig};
 use crate::credentials::Credential;
 
 /// The cookie that carries the session.
@@ -30,15 +31,13 @@ pub const SESSION_COOKIE: &str = "JSESSIONID";
 
 const REST: &str = "/networking/rest";
 
-/// Connection settings.
+/// Connection settings: the platform URL, the body format and the shared [`HttpConfig`] (TLS
+/// verified by default, CA bundle, proxy, timeouts, user agent).
 #[derive(Clone)]
 pub struct AgileAppsConfig {
     base_url: Url,
     format: Format,
-    timeout: Duration,
-    connect_timeout: Duration,
-    ca_bundle: Option<PathBuf>,
-    accept_invalid_certs: bool,
+    http: HttpConfig,
 }
 
 impl fmt::Debug for AgileAppsConfig {
@@ -46,16 +45,14 @@ impl fmt::Debug for AgileAppsConfig {
         f.debug_struct("AgileAppsConfig")
             .field("base_url", &self.base_url.as_str())
             .field("format", &self.format)
-            .field("timeout", &self.timeout)
-            .field("ca_bundle", &self.ca_bundle)
-            .field("accept_invalid_certs", &self.accept_invalid_certs)
+            .field("http", &self.http)
             .finish()
     }
 }
 
 impl AgileAppsConfig {
     /// Settings for the platform at `base_url` (`https://host`, the API is under
-    /// `/networking/rest`): XML bodies, TLS verified, 60 s timeout.
+    /// `/networking/rest`): XML bodies and the default [`HttpConfig`].
     pub fn new(base_url: &str) -> Result<Self, Error> {
         let mut url = Url::parse(base_url)
             .map_err(|e| Error::new(ErrorKind::Config, format!("base URL {base_url:?}: {e}")))?;
@@ -70,10 +67,7 @@ impl AgileAppsConfig {
         Ok(AgileAppsConfig {
             base_url: url,
             format: Format::Xml,
-            timeout: Duration::from_secs(60),
-            connect_timeout: Duration::from_secs(10),
-            ca_bundle: None,
-            accept_invalid_certs: false,
+            http: HttpConfig::new(),
         })
     }
 
@@ -83,21 +77,27 @@ impl AgileAppsConfig {
         self
     }
 
+    /// HTTP settings (TLS, CA bundle, proxy, timeouts).
+    pub fn http(mut self, http: HttpConfig) -> Self {
+        self.http = http;
+        self
+    }
+
     /// Request timeout.
     pub fn timeout(mut self, timeout: Duration) -> Self {
-        self.timeout = timeout;
+        self.http = self.http.request_timeout(Some(timeout));
         self
     }
 
     /// Trusts the certificates of a PEM bundle in addition to the built-in roots.
     pub fn ca_bundle(mut self, path: impl Into<PathBuf>) -> Self {
-        self.ca_bundle = Some(path.into());
+        self.http = self.http.ca_bundle(path);
         self
     }
 
     /// DANGER: accepts any server certificate.
     pub fn danger_accept_invalid_certs(mut self, accept: bool) -> Self {
-        self.accept_invalid_certs = accept;
+        self.http = self.http.danger_accept_invalid_certs(accept);
         self
     }
 
@@ -111,42 +111,9 @@ impl AgileAppsConfig {
         self.format
     }
 
-    /// The request timeout.
-    pub fn request_timeout(&self) -> Duration {
-        self.timeout
-    }
-
-    /// The extra CA bundle, if any.
-    pub fn ca_bundle_path(&self) -> Option<&std::path::Path> {
-        self.ca_bundle.as_deref()
-    }
-
-    /// Whether certificate verification is off.
-    pub fn accepts_invalid_certs(&self) -> bool {
-        self.accept_invalid_certs
-    }
-
-    fn http_client(&self) -> Result<reqwest::Client, Error> {
-        let mut b = reqwest::Client::builder()
-            .timeout(self.timeout)
-            .connect_timeout(self.connect_timeout)
-            .danger_accept_invalid_certs(self.accept_invalid_certs);
-        if let Some(path) = &self.ca_bundle {
-            let config_err = |e: String| {
-                Error::new(
-                    ErrorKind::Config,
-                    format!("CA bundle {}: {e}", path.display()),
-                )
-            };
-            let pem = std::fs::read(path).map_err(|e| config_err(e.to_string()))?;
-            let certs = reqwest::Certificate::from_pem_bundle(&pem)
-                .map_err(|e| config_err(e.to_string()))?;
-            for c in certs {
-                b = b.add_root_certificate(c);
-            }
-        }
-        b.build()
-            .map_err(|e| Error::new(ErrorKind::Config, format!("HTTP client: {e}")))
+    /// The HTTP settings.
+    pub fn http_config(&self) -> &HttpConfig {
+        &self.http
     }
 }
 
@@ -300,6 +267,9 @@ pub struct Search {
 
 struct Inner {
     http: reqwest::Client,
+    /// Cookies other than the session (load-balancer affinity and the like), sent with every
+    /// frame's own `JSESSIONID`.
+    jar: Arc<CookieJar>,
     config: AgileAppsConfig,
     method: LoginMethod,
     stack: Mutex<Vec<Frame>>,
@@ -342,6 +312,27 @@ fn seg(s: &str) -> String {
     out
 }
 
+/// The `Cookie` header of a call in the session `sid`: the jar's other cookies for `url`
+/// (load-balancer affinity, ...) and this session's `JSESSIONID`.
+fn cookie_header(jar: &CookieJar, url: &str, sid: &SecretString) -> String {
+    use reqwest::cookie::CookieStore;
+    let mut parts: Vec<String> = Url::parse(url)
+        .ok()
+        .and_then(|u| jar.cookies(&u))
+        .and_then(|v| v.to_str().ok().map(str::to_string))
+        .map(|v| {
+            v.split(';')
+                .map(|p| p.trim().to_string())
+                .filter(|p| {
+                    !p.is_empty() && p.split('=').next().map(str::trim) != Some(SESSION_COOKIE)
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    parts.push(format!("{SESSION_COOKIE}={}", sid.expose_secret()));
+    parts.join("; ")
+}
+
 fn session_from_set_cookie(headers: &HeaderMap) -> Option<SecretString> {
     headers
         .get_all(SET_COOKIE)
@@ -356,9 +347,11 @@ fn session_from_set_cookie(headers: &HeaderMap) -> Option<SecretString> {
 impl AgileAppsClient {
     /// Logs in with `method` and returns a client whose calls run in that session.
     pub async fn login(config: AgileAppsConfig, method: LoginMethod) -> Result<Self, Error> {
-        let http = config.http_client()?;
+        let jar = Arc::new(CookieJar::default());
+        let http = config.http.build_client(jar.clone())?;
         let inner = Arc::new(Inner {
             http,
+            jar,
             config,
             method,
             stack: Mutex::new(Vec::new()),
@@ -551,7 +544,13 @@ impl AgileAppsClient {
     /// logs out. Sessions the server already ended are skipped silently.
     pub async fn close(self) -> Result<(), Error> {
         let frames: Vec<Frame> = std::mem::take(&mut *lock(&self.inner.stack));
-        end_sessions(&self.inner.http, &self.inner.config, frames).await
+        end_sessions(
+            &self.inner.http,
+            &self.inner.jar,
+            &self.inner.config,
+            frames,
+        )
+        .await
     }
 
     async fn get_typed<T: DeserializeOwned>(
@@ -638,6 +637,7 @@ fn not_renewable(e: Error, kind: &SessionKind) -> Error {
 /// Logs the frames out, top first (proxy frames are switched back).
 async fn end_sessions(
     http: &reqwest::Client,
+    jar: &CookieJar,
     config: &AgileAppsConfig,
     frames: Vec<Frame>,
 ) -> Result<(), Error> {
@@ -649,7 +649,7 @@ async fn end_sessions(
             format!("{REST}/logout")
         };
         let url = format!("{}{}", config.base_url.as_str().trim_end_matches('/'), path);
-        let cookie = format!("{SESSION_COOKIE}={}", f.session_id.expose_secret());
+        let cookie = cookie_header(jar, &url, &f.session_id);
         let res = http
             .get(&url)
             .header(COOKIE, cookie)
@@ -689,9 +689,10 @@ impl Drop for Inner {
         }
         if let Ok(handle) = tokio::runtime::Handle::try_current() {
             let http = self.http.clone();
+            let jar = self.jar.clone();
             let config = self.config.clone();
             handle.spawn(async move {
-                if let Err(e) = end_sessions(&http, &config, frames).await {
+                if let Err(e) = end_sessions(&http, &jar, &config, frames).await {
                     tracing::warn!(error = %e, "AgileApps logout on drop failed");
                 }
             });
@@ -941,7 +942,7 @@ impl Inner {
             req = req.query(&q);
         }
         if let Some(sid) = sid {
-            req = req.header(COOKIE, format!("{SESSION_COOKIE}={}", sid.expose_secret()));
+            req = req.header(COOKIE, cookie_header(&self.jar, &self.url(path), sid));
         }
         if let Some(b) = body {
             req = req
