@@ -620,3 +620,34 @@ async fn renewal_resolves_the_credential_again() {
     c.close().await.unwrap();
     assert_eq!(s.stats().open_sessions, 0);
 }
+
+#[tokio::test]
+async fn load_balancer_cookie_travels_with_every_session_of_the_stack() {
+    let s = sim::start(AgileAppsSimConfig {
+        affinity_cookie: Some("AWSALB".into()),
+        ..Default::default()
+    })
+    .await
+    .unwrap();
+    let c = AgileAppsClient::login(
+        config(&s, Format::Xml),
+        password("admin@acme.com", "admin-pw"),
+    )
+    .await
+    .unwrap();
+    c.list_users(&Search::default()).await.unwrap();
+    c.proxy_login("u-jim").await.unwrap();
+    c.search_records("case", &Search::default()).await.unwrap();
+    let r = c
+        .request(reqwest::Method::GET, "/networking/rest/user", &[], None)
+        .await
+        .unwrap();
+    assert_eq!(r.ran_as.user_id.as_deref(), Some("u-jim"));
+    c.switch_back().await.unwrap();
+    c.list_users(&Search::default()).await.unwrap();
+    let st = s.stats();
+    assert_eq!(st.missing_affinity_cookie, 0);
+    assert!(st.calls >= 6);
+    c.close().await.unwrap();
+    assert_eq!(s.stats().open_sessions, 0);
+}

@@ -118,6 +118,9 @@ pub struct AgileAppsSimConfig {
     pub faults: Faults,
     /// Seed of the fault draws (same seed, same faults).
     pub seed: u64,
+    /// Name of a load-balancer affinity cookie set by every login (e.g. `AWSALB`); calls that
+    /// do not send it back are counted in [`AgileAppsSimStats::missing_affinity_cookie`].
+    pub affinity_cookie: Option<String>,
 }
 
 impl Default for AgileAppsSimConfig {
@@ -165,6 +168,7 @@ impl Default for AgileAppsSimConfig {
             login_delay: Duration::ZERO,
             faults: Faults::none(),
             seed: 1,
+            affinity_cookie: None,
         }
     }
 }
@@ -229,6 +233,8 @@ pub struct AgileAppsSimStats {
     pub calls: u64,
     /// Requests answered -101 (no or expired session).
     pub not_logged_in: u64,
+    /// Authenticated calls without the configured affinity cookie.
+    pub missing_affinity_cookie: u64,
     /// Sessions open now.
     pub open_sessions: usize,
 }
@@ -251,6 +257,7 @@ struct Counters {
     logouts: AtomicU64,
     calls: AtomicU64,
     not_logged_in: AtomicU64,
+    missing_affinity_cookie: AtomicU64,
 }
 
 #[derive(Clone, Debug)]
@@ -357,6 +364,7 @@ impl AgileAppsSim {
             logouts: c.logouts.load(Ordering::SeqCst),
             calls: c.calls.load(Ordering::SeqCst),
             not_logged_in: c.not_logged_in.load(Ordering::SeqCst),
+            missing_affinity_cookie: c.missing_affinity_cookie.load(Ordering::SeqCst),
             open_sessions,
         }
     }
@@ -490,6 +498,7 @@ struct Reply {
     status: StatusCode,
     body: Vec<(String, Out)>,
     set_cookie: Option<String>,
+    extra_cookie: Option<String>,
 }
 
 fn message(code: i64, description: &str) -> (String, Out) {
@@ -508,6 +517,7 @@ fn ok(mut body: Vec<(String, Out)>) -> Reply {
         status: StatusCode::OK,
         body,
         set_cookie: None,
+        extra_cookie: None,
     }
 }
 
@@ -516,6 +526,7 @@ fn fail(status: u16, code: i64, description: &str) -> Reply {
         status: StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
         body: vec![message(code, description)],
         set_cookie: None,
+        extra_cookie: None,
     }
 }
 
@@ -540,9 +551,9 @@ fn render(reply: Reply, fmt: Fmt) -> Response {
     *resp.status_mut() = reply.status;
     resp.headers_mut()
         .insert(header::CONTENT_TYPE, HeaderValue::from_static(ct));
-    if let Some(c) = reply.set_cookie {
+    for c in [reply.set_cookie, reply.extra_cookie].into_iter().flatten() {
         if let Ok(v) = HeaderValue::from_str(&c) {
-            resp.headers_mut().insert(header::SET_COOKIE, v);
+            resp.headers_mut().append(header::SET_COOKIE, v);
         }
     }
     resp
@@ -596,11 +607,15 @@ impl Req {
     }
 
     fn session_id(&self) -> Option<String> {
+        self.cookie(SESSION_COOKIE)
+    }
+
+    fn cookie(&self, name: &str) -> Option<String> {
         for value in self.headers.get_all(header::COOKIE) {
             let Ok(text) = value.to_str() else { continue };
             for part in text.split(';') {
                 if let Some((k, v)) = part.trim().split_once('=') {
-                    if k.trim() == SESSION_COOKIE {
+                    if k.trim() == name {
                         return Some(v.trim().to_string());
                     }
                 }
@@ -831,6 +846,14 @@ async fn route(shared: &Arc<Shared>, req: &Req) -> Reply {
             let Some(session) = touch_session(shared, req) else {
                 return not_logged_in(shared);
             };
+            if let Some(name) = &shared.config.affinity_cookie {
+                if req.cookie(name).is_none() {
+                    shared
+                        .counters
+                        .missing_affinity_cookie
+                        .fetch_add(1, Ordering::SeqCst);
+                }
+            }
             match (m.as_str(), parts.as_slice()) {
                 ("GET", ["user"]) => list_users(shared, req, &session),
                 ("GET", ["user", id]) => get_user(shared, req, &session, id),
@@ -919,6 +942,11 @@ fn open_session(
         login_info(shared, u, tenant_id, &id),
     )]);
     reply.set_cookie = Some(format!("{SESSION_COOKIE}={id}; Path=/; HttpOnly"));
+    reply.extra_cookie = shared
+        .config
+        .affinity_cookie
+        .as_ref()
+        .map(|name| format!("{name}=node-1; Path=/"));
     reply
 }
 
@@ -1399,6 +1427,7 @@ fn add_record(shared: &Shared, req: &Req, session: &Session, object: &str) -> Re
             ]),
         )],
         set_cookie: None,
+        extra_cookie: None,
     }
 }
 
