@@ -726,6 +726,26 @@ impl Auth {
         Ok(())
     }
 
+    /// Installs a session obtained elsewhere (a Looker sudo token, an AgileApps proxy
+    /// session) without logging in; it replaces the current one (which is not logged out).
+    /// Mark it `with_renewable(false)` when this handle's authenticator cannot recreate it.
+    pub fn set_session(&self, session: Session) -> Result<(), Error> {
+        let session = {
+            let mut st = self.inner.state();
+            if st.closed {
+                return Err(closed_error());
+            }
+            st.generation += 1;
+            st.dead = false;
+            st.last_failure = None;
+            let session = Arc::new(session);
+            st.session = Some(session.clone());
+            session
+        };
+        self.start_keep_alive(&session);
+        Ok(())
+    }
+
     /// Reads a session file and installs it (see [`Auth::restore`]).
     pub fn restore_session(&self, path: impl AsRef<Path>) -> Result<(), Error> {
         let snapshot = SessionSnapshot::read(path.as_ref())?;
