@@ -67,6 +67,30 @@ mod generated {
             }
         }
 
+        /// `POST /auth/login` (operationId postLogin), 204 on success.
+        pub async fn post_login(
+            &self,
+            body: &serde_json::Value,
+        ) -> Result<ResponseValue<()>, Error<serde_json::Value>> {
+            let url = format!("{}/auth/login", self.baseurl);
+            #[allow(unused_mut)]
+            let mut request = self.client.post(url).json(body).build()?;
+            let info = OperationInfo {
+                operation_id: "postLogin",
+            };
+            self.pre(&mut request, &info).await?;
+            let result = self.exec(request, &info).await;
+            self.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                204u16 => Ok(ResponseValue::empty(response)),
+                400u16..=599u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+
         /// `POST /auth/apiTokens` with a JSON body.
         pub async fn create_api_token(
             &self,
@@ -214,4 +238,24 @@ async fn failed_relogin_hands_back_the_login_response() {
     assert_eq!(err.kind(), ErrorKind::LoginFailed);
     assert_eq!(err.code(), Some("ERR003"), "the failed login's own answer");
     assert_eq!(s.counters().logins_failed, 1);
+}
+
+#[tokio::test]
+async fn the_generated_login_operation_bypasses_the_session_machinery() {
+    let s = default_sim().await;
+    let c = admin(&s);
+    let api = typed(&c);
+    let r = api
+        .post_login(&serde_json::json!({"loginMode": 1, "username": ADMIN, "password": ADMIN_PASS}))
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 204);
+    assert!(r.headers().contains_key("x-mstr-authtoken"));
+    assert_eq!(s.counters().logins(), 1, "only the caller's own login");
+    assert_eq!(c.auth().stats().logins, 0, "the core did not log in first");
+    let err = api
+        .post_login(&serde_json::json!({"loginMode": 1, "username": ADMIN, "password": "x"}))
+        .await
+        .unwrap_err();
+    assert_eq!(bi_rest::Error::from(err).kind(), ErrorKind::LoginFailed);
 }

@@ -297,6 +297,12 @@ impl Authenticator for MstrAuthenticator {
         .boxed()
     }
 
+    fn bypasses_session(&self, request: &reqwest::Request) -> bool {
+        request.method() == Method::POST
+            && (request.url().path().ends_with("/auth/login")
+                || request.url().path().ends_with("/auth/delegate"))
+    }
+
     fn decorate(&self, request: &mut reqwest::Request, session: &Session) {
         if request.headers().contains_key(AUTH_TOKEN_HEADER) {
             return;
