@@ -240,3 +240,27 @@ async fn thousand_concurrent_calls_on_one_expired_session_cause_one_login() {
     c.close().await.unwrap();
     assert_eq!(s.open_sessions(), 0);
 }
+
+#[tokio::test]
+async fn keep_alive_stops_on_a_gone_session_and_resumes_after_renewal() {
+    let s = sim(MstrSimConfig::default().idle_timeout(Duration::from_millis(400))).await;
+    let c = builder(&s)
+        .standard(ADMIN, Credential::value(ADMIN_PASS))
+        .keep_alive(true)
+        .build()
+        .unwrap();
+    c.login().await.unwrap();
+    s.expire_all_sessions();
+    tokio::time::sleep(Duration::from_millis(1000)).await;
+    // One keep-alive found the session gone; it does not hammer the server.
+    assert_eq!(s.counters().rejected_calls, 1);
+    c.user_info().await.unwrap();
+    assert_eq!(s.counters().logins(), 2);
+    let extends = s.counters().extends;
+    tokio::time::sleep(Duration::from_millis(700)).await;
+    assert!(
+        s.counters().extends > extends,
+        "keep-alive resumed for the new session"
+    );
+    c.close().await.unwrap();
+}
