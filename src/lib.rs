@@ -10,3 +10,4 @@ pub mod mstr;
 pub use error::Error;
 #[cfg(feature = "sim")]
 pub mod sim;
+pub mod generated;

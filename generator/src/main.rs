@@ -1,0 +1,103 @@
+//! `bi-rest-gen`: generate a typed Rust client crate (or module) from an OpenAPI 3.0/3.1 or
+//! Swagger 2.0 spec, JSON or YAML.
+
+use bi_rest_generator::{generate, standalone, Config};
+use clap::Parser;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// Command line.
+#[derive(Parser, Debug)]
+#[command(name = "bi-rest-gen", version, about = "Generate a typed Rust client from an OpenAPI / Swagger spec")]
+struct Args {
+    /// Spec file (OpenAPI 3.0/3.1 or Swagger 2.0, JSON or YAML).
+    #[arg(long)]
+    spec: PathBuf,
+    /// Output directory of the standalone crate (Cargo.toml + src/lib.rs).
+    #[arg(long, required_unless_present = "module")]
+    out: Option<PathBuf>,
+    /// Write just the module to this file instead of a crate.
+    #[arg(long)]
+    module: Option<PathBuf>,
+    /// Keep only operations with these tags (comma separated).
+    #[arg(long, value_delimiter = ',')]
+    tags: Vec<String>,
+    /// Keep only these operation ids (comma separated).
+    #[arg(long, value_delimiter = ',')]
+    operations: Vec<String>,
+    /// Keep operations the vendor marks internal.
+    #[arg(long)]
+    include_internal: bool,
+    /// Inner type of the client (`with_inner_type`), e.g. `crate::auth::Auth`.
+    #[arg(long)]
+    inner_type: Option<String>,
+    /// Write the per-operation report (JSON) here.
+    #[arg(long)]
+    report: Option<PathBuf>,
+    /// Crate name (default: from the spec file name).
+    #[arg(long)]
+    name: Option<String>,
+}
+
+fn main() -> ExitCode {
+    let args = Args::parse();
+    let stem = args
+        .spec
+        .file_stem()
+        .map(|s| s.to_string_lossy().to_string())
+        .unwrap_or_else(|| "api".into());
+    let config = Config {
+        spec: args.spec.clone(),
+        tags: args.tags,
+        operations: args.operations,
+        include_internal: args.include_internal,
+        inner_type: args.inner_type.clone(),
+        module_name: stem.clone(),
+        emit_hooks: args.inner_type.is_none(),
+    };
+    let out = match generate(&config) {
+        Ok(o) => o,
+        Err(e) => {
+            eprintln!("bi-rest-gen: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    if let Some(path) = &args.report {
+        if let Err(e) = std::fs::write(path, out.report.to_json()) {
+            eprintln!("bi-rest-gen: {}: {e}", path.display());
+            return ExitCode::from(2);
+        }
+    }
+    let written = if let Some(module) = &args.module {
+        std::fs::write(module, &out.code).map_err(|e| format!("{}: {e}", module.display()))
+    } else if let Some(dir) = &args.out {
+        let name = args.name.unwrap_or_else(|| standalone::crate_name(&stem));
+        standalone::write_crate(dir, &name, &out.code).map_err(|e| e.to_string())
+    } else {
+        Ok(())
+    };
+    if let Err(e) = written {
+        eprintln!("bi-rest-gen: {e}");
+        return ExitCode::from(2);
+    }
+    let c = out.report.counts();
+    eprintln!(
+        "bi-rest-gen: {}: {} generated, {} adjusted, {} skipped, {} excluded ({} ms)",
+        args.spec.display(),
+        c.generated,
+        c.adjusted,
+        c.skipped,
+        c.excluded,
+        (out.generate_time + out.format_time).as_millis()
+    );
+    for op in out.report.operations.iter().filter(|o| o.status == bi_rest_generator::Status::Skipped && !o.excluded) {
+        eprintln!(
+            "  skipped {} {} ({}): {}",
+            op.method,
+            op.path,
+            op.operation_id,
+            op.reason.as_deref().unwrap_or("")
+        );
+    }
+    ExitCode::SUCCESS
+}

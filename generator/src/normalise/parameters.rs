@@ -1,0 +1,172 @@
+//! Parameter fixes: `$ref` parameters are inlined (so their location is known), cookie
+//! parameters are dropped from the signature (the session's cookie store sends them),
+//! styles invalid for the location (`style: simple` on a query) are removed (default style),
+//! a parameter-level `additionalProperties` moves into its schema, a `content`-typed
+//! parameter gets that content's schema, and a parameter without a schema gets a string one.
+
+use super::{deref, operation_keys, Ctx, METHODS};
+use crate::error::Result;
+use serde_json::{Map, Value};
+
+/// Runs the pass.
+pub fn run(doc: &mut Value, ctx: &mut Ctx<'_>) -> Result<()> {
+    let snapshot = doc.clone();
+    // Path-item level parameters first: fixes there count for every operation of the item.
+    let paths: Vec<String> = doc
+        .get("paths")
+        .and_then(Value::as_object)
+        .map(|p| p.keys().cloned().collect())
+        .unwrap_or_default();
+    for path in &paths {
+        let Some(item) = doc
+            .get_mut("paths")
+            .and_then(|p| p.get_mut(path))
+            .and_then(Value::as_object_mut)
+        else {
+            continue;
+        };
+        let methods: Vec<&str> = METHODS
+            .iter()
+            .copied()
+            .filter(|m| item.contains_key(*m))
+            .collect();
+        if let Some(Value::Array(params)) = item.get_mut("parameters") {
+            let changes = fix_list(&snapshot, params);
+            for m in &methods {
+                for c in &changes {
+                    ctx.report.adjust(m, path, c.clone());
+                }
+            }
+        }
+    }
+    for (path, method) in operation_keys(doc) {
+        let Some(op) = super::operation_mut(doc, &path, &method) else {
+            continue;
+        };
+        if let Some(Value::Array(params)) = op.get_mut("parameters") {
+            for c in fix_list(&snapshot, params) {
+                ctx.report.adjust(&method, &path, c);
+            }
+        }
+    }
+    Ok(())
+}
+
+fn fix_list(doc: &Value, params: &mut Vec<Value>) -> Vec<String> {
+    let mut changes = Vec::new();
+    let old = std::mem::take(params);
+    for p in old {
+        let mut p = match deref(doc, &p) {
+            Some(Value::Object(m)) => m.clone(),
+            _ => {
+                changes.push(format!(
+                    "parameter {} cannot be resolved: left out",
+                    p.get("$ref").and_then(Value::as_str).unwrap_or("?")
+                ));
+                continue;
+            }
+        };
+        let name = p
+            .get("name")
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_string();
+        let location = p.get("in").and_then(Value::as_str).unwrap_or("").to_string();
+        if location == "cookie" {
+            changes.push(format!(
+                "cookie parameter `{name}` not in the signature: the session's cookie store sends cookies"
+            ));
+            continue;
+        }
+        if !matches!(location.as_str(), "path" | "query" | "header") {
+            changes.push(format!(
+                "parameter `{name}` has invalid location `{location}`: left out"
+            ));
+            continue;
+        }
+        fix_one(&mut p, &name, &location, &mut changes);
+        params.push(Value::Object(p));
+    }
+    changes
+}
+
+fn fix_one(p: &mut Map<String, Value>, name: &str, location: &str, changes: &mut Vec<String>) {
+    if let Some(style) = p.get("style").and_then(Value::as_str).map(str::to_string) {
+        let valid: &[&str] = match location {
+            "query" => &["form", "spaceDelimited", "pipeDelimited", "deepObject"],
+            "path" => &["matrix", "label", "simple"],
+            _ => &["simple"],
+        };
+        if !valid.contains(&style.as_str()) {
+            p.remove("style");
+            changes.push(format!(
+                "{location} parameter `{name}`: `style: {style}` is not valid there: default style used"
+            ));
+        }
+    }
+    if !p.contains_key("schema") {
+        let from_content = p
+            .get("content")
+            .and_then(Value::as_object)
+            .and_then(|c| c.values().next())
+            .and_then(|mt| mt.get("schema"))
+            .cloned();
+        match from_content {
+            Some(s) => {
+                p.insert("schema".into(), s);
+                changes.push(format!(
+                    "parameter `{name}`: schema taken from its `content`"
+                ));
+            }
+            None => {
+                p.insert("schema".into(), serde_json::json!({"type": "string"}));
+                changes.push(format!("parameter `{name}` has no schema: typed as string"));
+            }
+        }
+    }
+    p.remove("content");
+    if let Some(ap) = p.remove("additionalProperties") {
+        if let Some(Value::Object(schema)) = p.get_mut("schema") {
+            if !schema.contains_key("$ref") && !schema.contains_key("additionalProperties") {
+                schema.insert("additionalProperties".into(), ap);
+            }
+        }
+        changes.push(format!(
+            "parameter `{name}`: `additionalProperties` moved into its schema"
+        ));
+    }
+    if location == "path" && p.get("required") != Some(&Value::Bool(true)) {
+        p.insert("required".into(), Value::Bool(true));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::Report;
+    use serde_json::json;
+
+    #[test]
+    fn fixes_style_cookie_additional_properties_and_refs() {
+        let mut doc = json!({
+            "paths": {"/x": {"get": {"operationId": "x", "parameters": [
+                {"name": "a", "in": "query", "style": "simple", "schema": {"type": "string"}},
+                {"name": "sid", "in": "cookie", "schema": {"type": "string"}},
+                {"name": "filters", "in": "query", "additionalProperties": {"type": "string"}, "schema": {"type": "object"}},
+                {"$ref": "#/components/parameters/H"}
+            ]}}},
+            "components": {"parameters": {"H": {"name": "h", "in": "header", "schema": {"type": "string"}}}}
+        });
+        let mut report = Report::new("t");
+        let mut ctx = Ctx { report: &mut report, flags: Default::default() };
+        run(&mut doc, &mut ctx).unwrap();
+        let ps = doc["paths"]["/x"]["get"]["parameters"].as_array().unwrap();
+        assert_eq!(ps.len(), 3);
+        assert!(ps[0].get("style").is_none());
+        assert_eq!(ps[1]["schema"]["additionalProperties"], json!({"type": "string"}));
+        assert_eq!(ps[2]["name"], "h");
+        let line = report.get("get", "/x").unwrap();
+        assert_eq!(line.changes.len(), 3);
+        assert!(line.changes[1].contains("cookie parameter `sid`"));
+    }
+}

@@ -1,0 +1,241 @@
+//! The `pub mod operations` emitted into every generated module: a static table of every
+//! generated operation (ids, method, path template, parameters with location, body media
+//! type, tags, flags) used for dynamic calls (`bi-rest call OPERATION_ID`), plus the helper
+//! the runtime `exec` hook uses to map an empty body of a flagged operation to JSON `null`.
+
+use crate::normalise::{operation_ids::ORIGINAL_ID, FlagMap};
+use serde_json::Value;
+use std::fmt::Write;
+
+/// One row of the table, as the generator sees it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OpRow {
+    /// Final, Rust-safe id (the generated method name and `OperationInfo::operation_id`).
+    pub id: String,
+    /// Id as written in the spec ("" when it had none).
+    pub original_id: String,
+    /// HTTP method, upper case.
+    pub method: String,
+    /// Path template.
+    pub path: String,
+    /// (name, location, required, type hint).
+    pub parameters: Vec<(String, String, bool, String)>,
+    /// Media type of the body as the server wants it.
+    pub body_media_type: Option<String>,
+    /// The body is raw bytes the caller builds.
+    pub raw_body: bool,
+    /// Tags.
+    pub tags: Vec<String>,
+    /// Flags from normalisation.
+    pub empty_success_is_null: bool,
+    /// Flags from normalisation.
+    pub empty_error_is_null: bool,
+    /// The success answer is raw bytes.
+    pub raw_success: bool,
+}
+
+fn type_hint(schema: Option<&Value>) -> String {
+    let Some(s) = schema else { return "string".into() };
+    if let Some(r) = s.get("$ref").and_then(Value::as_str) {
+        return r.rsplit('/').next().unwrap_or(r).to_string();
+    }
+    match s.get("type").and_then(Value::as_str) {
+        Some("array") => format!("array<{}>", type_hint(s.get("items"))),
+        Some(t) => match s.get("format").and_then(Value::as_str) {
+            Some(f) => format!("{t}:{f}"),
+            None => t.to_string(),
+        },
+        None => "any".into(),
+    }
+}
+
+/// Builds the rows from the final (normalised, subset) document, in document order.
+pub fn rows(doc: &Value, keys: &[(String, String)], flags: &FlagMap) -> Vec<OpRow> {
+    let mut out = Vec::new();
+    for (path, method) in keys {
+        let Some(item) = doc.get("paths").and_then(|p| p.get(path)) else { continue };
+        let Some(op) = item.get(method) else { continue };
+        let mut parameters: Vec<(String, String, bool, String)> = Vec::new();
+        let item_params = item.get("parameters").and_then(Value::as_array).cloned().unwrap_or_default();
+        let op_params = op.get("parameters").and_then(Value::as_array).cloned().unwrap_or_default();
+        for p in item_params.iter().chain(op_params.iter()) {
+            let name = p.get("name").and_then(Value::as_str).unwrap_or("").to_string();
+            let loc = p.get("in").and_then(Value::as_str).unwrap_or("").to_string();
+            let req = p.get("required").and_then(Value::as_bool).unwrap_or(false);
+            let hint = type_hint(p.get("schema"));
+            if let Some(existing) = parameters.iter_mut().find(|e| e.0 == name && e.1 == loc) {
+                *existing = (name, loc, req, hint);
+            } else {
+                parameters.push((name, loc, req, hint));
+            }
+        }
+        let f = flags
+            .get(&(method.to_ascii_uppercase(), path.clone()))
+            .cloned()
+            .unwrap_or_default();
+        let body_mt = op
+            .get("requestBody")
+            .and_then(|b| b.get("content"))
+            .and_then(Value::as_object)
+            .and_then(|c| c.keys().next().cloned());
+        let (body_media_type, raw_body) = match (&f.raw_body_media_type, body_mt) {
+            (Some(orig), Some(_)) => (Some(orig.clone()), true),
+            (None, mt) => (mt, false),
+            (Some(_), None) => (None, false),
+        };
+        out.push(OpRow {
+            id: op.get("operationId").and_then(Value::as_str).unwrap_or("").to_string(),
+            original_id: op.get(ORIGINAL_ID).and_then(Value::as_str).unwrap_or("").to_string(),
+            method: method.to_ascii_uppercase(),
+            path: path.clone(),
+            parameters,
+            body_media_type,
+            raw_body,
+            tags: op
+                .get("tags")
+                .and_then(Value::as_array)
+                .map(|t| t.iter().filter_map(Value::as_str).map(str::to_string).collect())
+                .unwrap_or_default(),
+            empty_success_is_null: f.empty_success_is_null,
+            empty_error_is_null: f.empty_error_is_null,
+            raw_success: f.raw_success,
+        });
+    }
+    out
+}
+
+const PRELUDE: &str = r#"
+/// Static table of every generated operation, for dynamic calls.
+pub mod operations {
+    /// Where a parameter travels.
+    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    pub enum Location {
+        /// In the path template (`{name}`).
+        Path,
+        /// In the query string.
+        Query,
+        /// As a request header.
+        Header,
+    }
+
+    /// One parameter of an operation.
+    #[derive(Clone, Copy, Debug)]
+    pub struct Parameter {
+        /// Name as the server spells it.
+        pub name: &'static str,
+        /// Where it travels.
+        pub location: Location,
+        /// Whether the spec requires it.
+        pub required: bool,
+        /// JSON type hint: `string`, `integer:int64`, `array<string>`, a schema name...
+        pub type_hint: &'static str,
+    }
+
+    /// One generated operation.
+    #[derive(Clone, Copy, Debug)]
+    pub struct Operation {
+        /// Rust-safe id: the generated method name and `OperationInfo::operation_id`.
+        pub id: &'static str,
+        /// Id as written in the spec ("" when it had none).
+        pub original_id: &'static str,
+        /// HTTP method, upper case.
+        pub method: &'static str,
+        /// Path template, e.g. `/dashboards/{dashboard_id}`.
+        pub path: &'static str,
+        /// Parameters (path-item level ones included).
+        pub parameters: &'static [Parameter],
+        /// Media type the server expects for the body, if any.
+        pub body_media_type: Option<&'static str>,
+        /// The body is sent as raw bytes the caller builds (set `Content-Type` to
+        /// `body_media_type`).
+        pub raw_body: bool,
+        /// Tags.
+        pub tags: &'static [&'static str],
+        /// A 2xx may have an empty body: map it to JSON `null` before decoding.
+        pub empty_success_is_null: bool,
+        /// A 4xx/5xx may have an empty body: map it to JSON `null` before decoding.
+        pub empty_error_is_null: bool,
+        /// The success answer is returned as raw bytes (ByteStream).
+        pub raw_success: bool,
+    }
+
+    /// The operation with this (final or original) id.
+    pub fn find(id: &str) -> Option<&'static Operation> {
+        ALL.iter()
+            .find(|o| o.id == id)
+            .or_else(|| ALL.iter().find(|o| o.original_id == id))
+    }
+
+    /// For operations flagged `empty_success_is_null` / `empty_error_is_null`: turns an empty
+    /// body of the flagged status class into the JSON text `null`, so the generated code decodes
+    /// it as `None` instead of failing. Other responses are returned untouched (not read).
+    /// Call it from `ClientHooks::exec` on the response of `info.operation_id`.
+    pub async fn null_for_empty_body(
+        operation_id: &str,
+        response: reqwest::Response,
+    ) -> reqwest::Result<reqwest::Response> {
+        let Some(op) = find(operation_id) else {
+            return Ok(response);
+        };
+        let status = response.status();
+        let applies = (status.is_success() && op.empty_success_is_null)
+            || ((status.is_client_error() || status.is_server_error()) && op.empty_error_is_null);
+        if !applies || response.content_length().is_some_and(|n| n > 0) {
+            return Ok(response);
+        }
+        let version = response.version();
+        let headers = response.headers().clone();
+        let bytes = response.bytes().await?;
+        let body = if bytes.is_empty() {
+            bytes::Bytes::from_static(b"null")
+        } else {
+            bytes
+        };
+        let mut rebuilt = http::Response::new(reqwest::Body::from(body));
+        *rebuilt.status_mut() = status;
+        *rebuilt.version_mut() = version;
+        *rebuilt.headers_mut() = headers;
+        rebuilt.headers_mut().remove(reqwest::header::CONTENT_LENGTH);
+        Ok(reqwest::Response::from(rebuilt))
+    }
+"#;
+
+/// Rust source of the `operations` module.
+pub fn render(rows: &[OpRow]) -> String {
+    let mut s = String::from(PRELUDE);
+    s.push_str("\n    /// Every generated operation, in spec order.\n    pub static ALL: &[Operation] = &[\n");
+    for r in rows {
+        let params: Vec<String> = r
+            .parameters
+            .iter()
+            .map(|(n, l, req, t)| {
+                let loc = match l.as_str() {
+                    "path" => "Path",
+                    "header" => "Header",
+                    _ => "Query",
+                };
+                format!("Parameter {{ name: {n:?}, location: Location::{loc}, required: {req}, type_hint: {t:?} }}")
+            })
+            .collect();
+        let _ = write!(
+            s,
+            "Operation {{ id: {:?}, original_id: {:?}, method: {:?}, path: {:?}, parameters: &[{}], body_media_type: {}, raw_body: {}, tags: &[{}], empty_success_is_null: {}, empty_error_is_null: {}, raw_success: {} }},\n",
+            r.id,
+            r.original_id,
+            r.method,
+            r.path,
+            params.join(", "),
+            match &r.body_media_type {
+                Some(m) => format!("Some({m:?})"),
+                None => "None".into(),
+            },
+            r.raw_body,
+            r.tags.iter().map(|t| format!("{t:?}")).collect::<Vec<_>>().join(", "),
+            r.empty_success_is_null,
+            r.empty_error_is_null,
+            r.raw_success,
+        );
+    }
+    s.push_str("    ];\n}\n");
+    s
+}

@@ -1,0 +1,62 @@
+//! Writes a small standalone crate (Cargo.toml + src/lib.rs) around a generated module; it
+//! depends only on published crates (progenitor-client 0.15.1, reqwest 0.13, serde...).
+
+use crate::error::{GenError, Result};
+use std::path::Path;
+
+/// Cargo.toml of the standalone crate named `name`.
+pub fn cargo_toml(name: &str) -> String {
+    format!(
+        r#"[package]
+name = "{name}"
+version = "0.1.0"
+edition = "2021"
+publish = false
+
+# Written by bi-rest-gen. The client needs these crates and nothing else.
+[dependencies]
+progenitor-client = "0.15.1"
+reqwest = {{ version = "0.13", default-features = false, features = ["json", "rustls", "stream", "query", "form"] }}
+serde = {{ version = "1", features = ["derive"] }}
+serde_json = "1"
+bytes = "1"
+http = "1"
+futures-core = "0.3"
+chrono = {{ version = "0.4", default-features = false, features = ["serde", "std"] }}
+uuid = {{ version = "1", features = ["serde"] }}
+regress = "0.10"
+
+[workspace]
+"#
+    )
+}
+
+/// lib.rs of the standalone crate.
+pub fn lib_rs(code: &str) -> String {
+    format!("#![allow(clippy::all, dead_code, unused_imports, missing_docs, rustdoc::all)]\n{code}")
+}
+
+/// Writes the crate into `dir` (created if needed).
+pub fn write_crate(dir: &Path, name: &str, code: &str) -> Result<()> {
+    let src = dir.join("src");
+    std::fs::create_dir_all(&src).map_err(|e| GenError::io(&src, &e))?;
+    let toml = dir.join("Cargo.toml");
+    std::fs::write(&toml, cargo_toml(name)).map_err(|e| GenError::io(&toml, &e))?;
+    let lib = src.join("lib.rs");
+    std::fs::write(&lib, lib_rs(code)).map_err(|e| GenError::io(&lib, &e))?;
+    Ok(())
+}
+
+/// A crate name from a file stem: lower case, `-` separated.
+pub fn crate_name(stem: &str) -> String {
+    let s: String = stem
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_lowercase() } else { '-' })
+        .collect();
+    let s = s.trim_matches('-').to_string();
+    if s.is_empty() || s.starts_with(|c: char| c.is_ascii_digit()) {
+        format!("api-{s}")
+    } else {
+        format!("{s}-client")
+    }
+}
