@@ -49,7 +49,8 @@ mod vendors {
                 }
             }
             let config = vendor.config(&root).unwrap_or_else(|m| fail(&m));
-            let output = bi_rest_generator::generate(&config).unwrap_or_else(|e| fail(&e.to_string()));
+            let output =
+                bi_rest_generator::generate(&config).unwrap_or_else(|e| fail(&e.to_string()));
             let c = output.report.counts();
             if c.skipped > 0 {
                 println!(

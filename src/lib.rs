@@ -8,6 +8,6 @@ pub mod error;
 pub mod mstr;
 
 pub use error::Error;
+pub mod generated;
 #[cfg(feature = "sim")]
 pub mod sim;
-pub mod generated;

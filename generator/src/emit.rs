@@ -6,8 +6,8 @@
 use crate::error::{ErrorKind, GenError, Result};
 use crate::normalise::remove_operation;
 use crate::subset::prune;
-use progenitor_impl::{GenerationSettings, Generator, InterfaceStyle, TagStyle};
 use proc_macro2::TokenStream;
+use progenitor_impl::{GenerationSettings, Generator, InterfaceStyle, TagStyle};
 use serde_json::Value;
 use std::collections::BTreeSet;
 use std::panic::{self, AssertUnwindSafe};
@@ -25,7 +25,10 @@ pub fn settings(inner_type: Option<&str>) -> Result<GenerationSettings> {
         .with_tag(TagStyle::Merged);
     if let Some(t) = inner_type {
         let ty: syn::Type = syn::parse_str(t).map_err(|e| {
-            GenError::new(ErrorKind::Config, format!("inner type `{t}` is not a Rust type: {e}"))
+            GenError::new(
+                ErrorKind::Config,
+                format!("inner type `{t}` is not a Rust type: {e}"),
+            )
         })?;
         s.with_inner_type(quote::quote!(#ty));
     }
@@ -43,7 +46,10 @@ fn panic_message(p: &(dyn std::any::Any + Send)) -> String {
 }
 
 /// Parses the document and runs progenitor once, catching panics. Errors are messages.
-pub fn try_generate(doc: &Value, settings: &GenerationSettings) -> std::result::Result<TokenStream, String> {
+pub fn try_generate(
+    doc: &Value,
+    settings: &GenerationSettings,
+) -> std::result::Result<TokenStream, String> {
     let spec: openapiv3::OpenAPI = match serde_path_to_error::deserialize(doc) {
         Ok(s) => s,
         Err(e) => {
@@ -61,7 +67,10 @@ pub fn try_generate(doc: &Value, settings: &GenerationSettings) -> std::result::
     match result {
         Ok(Ok(tokens)) => Ok(tokens),
         Ok(Err(e)) => Err(format!("progenitor error: {e}")),
-        Err(p) => Err(format!("progenitor panicked: {}", panic_message(p.as_ref()))),
+        Err(p) => Err(format!(
+            "progenitor panicked: {}",
+            panic_message(p.as_ref())
+        )),
     }
 }
 
@@ -86,13 +95,20 @@ pub struct Generated {
 }
 
 /// Generates `keys` of `doc`; on failure bisects to find and skip the failing operations.
-pub fn generate_bisect(doc: &Value, keys: &[Key], settings: &GenerationSettings) -> Result<Generated> {
+pub fn generate_bisect(
+    doc: &Value,
+    keys: &[Key],
+    settings: &GenerationSettings,
+) -> Result<Generated> {
     let all: BTreeSet<&Key> = keys.iter().collect();
     let mut d = doc.clone();
     prune(&mut d);
     let first = try_generate(&d, settings);
     if let Ok(tokens) = first {
-        return Ok(Generated { tokens, skipped: Vec::new() });
+        return Ok(Generated {
+            tokens,
+            skipped: Vec::new(),
+        });
     }
     // A failure with no operation at all is spec-wide: nothing to bisect.
     let empty = restrict(doc, keys, &BTreeSet::new());
@@ -110,7 +126,10 @@ pub fn generate_bisect(doc: &Value, keys: &[Key], settings: &GenerationSettings)
         Ok(tokens) => Ok(Generated { tokens, skipped }),
         Err(msg) => Err(GenError::new(
             ErrorKind::Generate,
-            format!("generation still fails after skipping {} operations: {msg}", skipped.len()),
+            format!(
+                "generation still fails after skipping {} operations: {msg}",
+                skipped.len()
+            ),
         )
         .with_pointer("/paths")),
     }
@@ -137,7 +156,10 @@ fn find_bad(
     }
     if *budget == 0 {
         for k in set {
-            out.push((k.clone(), "not generated: bisection budget exhausted".into()));
+            out.push((
+                k.clone(),
+                "not generated: bisection budget exhausted".into(),
+            ));
         }
         return;
     }

@@ -5,13 +5,13 @@
 
 pub mod emit;
 pub mod error;
+pub mod load;
 pub mod normalise;
 pub mod ops_table;
 pub mod report;
 pub mod standalone;
 pub mod subset;
 pub mod vendors;
-pub mod load;
 
 pub use error::{ErrorKind, GenError, Result};
 pub use report::{Counts, Report, Status};
@@ -93,7 +93,11 @@ pub fn generate(config: &Config) -> Result<Output> {
     }
     let skipped: std::collections::BTreeSet<&emit::Key> =
         generated.skipped.iter().map(|(k, _)| k).collect();
-    let kept: Vec<emit::Key> = keys.iter().filter(|k| !skipped.contains(k)).cloned().collect();
+    let kept: Vec<emit::Key> = keys
+        .iter()
+        .filter(|k| !skipped.contains(k))
+        .cloned()
+        .collect();
     let rows = ops_table::rows(&doc, &kept, &flags);
     let generate_time = start.elapsed();
     let t = Instant::now();

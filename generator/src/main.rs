@@ -8,7 +8,11 @@ use std::process::ExitCode;
 
 /// Command line.
 #[derive(Parser, Debug)]
-#[command(name = "bi-rest-gen", version, about = "Generate a typed Rust client from an OpenAPI / Swagger spec")]
+#[command(
+    name = "bi-rest-gen",
+    version,
+    about = "Generate a typed Rust client from an OpenAPI / Swagger spec"
+)]
 struct Args {
     /// Spec file (OpenAPI 3.0/3.1 or Swagger 2.0, JSON or YAML).
     #[arg(long)]
@@ -90,7 +94,12 @@ fn main() -> ExitCode {
         c.excluded,
         (out.generate_time + out.format_time).as_millis()
     );
-    for op in out.report.operations.iter().filter(|o| o.status == bi_rest_generator::Status::Skipped && !o.excluded) {
+    for op in out
+        .report
+        .operations
+        .iter()
+        .filter(|o| o.status == bi_rest_generator::Status::Skipped && !o.excluded)
+    {
         eprintln!(
             "  skipped {} {} ({}): {}",
             op.method,

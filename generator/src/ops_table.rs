@@ -35,7 +35,9 @@ pub struct OpRow {
 }
 
 fn type_hint(schema: Option<&Value>) -> String {
-    let Some(s) = schema else { return "string".into() };
+    let Some(s) = schema else {
+        return "string".into();
+    };
     if let Some(r) = s.get("$ref").and_then(Value::as_str) {
         return r.rsplit('/').next().unwrap_or(r).to_string();
     }
@@ -53,14 +55,32 @@ fn type_hint(schema: Option<&Value>) -> String {
 pub fn rows(doc: &Value, keys: &[(String, String)], flags: &FlagMap) -> Vec<OpRow> {
     let mut out = Vec::new();
     for (path, method) in keys {
-        let Some(item) = doc.get("paths").and_then(|p| p.get(path)) else { continue };
+        let Some(item) = doc.get("paths").and_then(|p| p.get(path)) else {
+            continue;
+        };
         let Some(op) = item.get(method) else { continue };
         let mut parameters: Vec<(String, String, bool, String)> = Vec::new();
-        let item_params = item.get("parameters").and_then(Value::as_array).cloned().unwrap_or_default();
-        let op_params = op.get("parameters").and_then(Value::as_array).cloned().unwrap_or_default();
+        let item_params = item
+            .get("parameters")
+            .and_then(Value::as_array)
+            .cloned()
+            .unwrap_or_default();
+        let op_params = op
+            .get("parameters")
+            .and_then(Value::as_array)
+            .cloned()
+            .unwrap_or_default();
         for p in item_params.iter().chain(op_params.iter()) {
-            let name = p.get("name").and_then(Value::as_str).unwrap_or("").to_string();
-            let loc = p.get("in").and_then(Value::as_str).unwrap_or("").to_string();
+            let name = p
+                .get("name")
+                .and_then(Value::as_str)
+                .unwrap_or("")
+                .to_string();
+            let loc = p
+                .get("in")
+                .and_then(Value::as_str)
+                .unwrap_or("")
+                .to_string();
             let req = p.get("required").and_then(Value::as_bool).unwrap_or(false);
             let hint = type_hint(p.get("schema"));
             if let Some(existing) = parameters.iter_mut().find(|e| e.0 == name && e.1 == loc) {
@@ -84,8 +104,16 @@ pub fn rows(doc: &Value, keys: &[(String, String)], flags: &FlagMap) -> Vec<OpRo
             (Some(_), None) => (None, false),
         };
         out.push(OpRow {
-            id: op.get("operationId").and_then(Value::as_str).unwrap_or("").to_string(),
-            original_id: op.get(ORIGINAL_ID).and_then(Value::as_str).unwrap_or("").to_string(),
+            id: op
+                .get("operationId")
+                .and_then(Value::as_str)
+                .unwrap_or("")
+                .to_string(),
+            original_id: op
+                .get(ORIGINAL_ID)
+                .and_then(Value::as_str)
+                .unwrap_or("")
+                .to_string(),
             method: method.to_ascii_uppercase(),
             path: path.clone(),
             parameters,
@@ -94,7 +122,12 @@ pub fn rows(doc: &Value, keys: &[(String, String)], flags: &FlagMap) -> Vec<OpRo
             tags: op
                 .get("tags")
                 .and_then(Value::as_array)
-                .map(|t| t.iter().filter_map(Value::as_str).map(str::to_string).collect())
+                .map(|t| {
+                    t.iter()
+                        .filter_map(Value::as_str)
+                        .map(str::to_string)
+                        .collect()
+                })
                 .unwrap_or_default(),
             empty_success_is_null: f.empty_success_is_null,
             empty_error_is_null: f.empty_error_is_null,

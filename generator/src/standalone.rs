@@ -51,7 +51,13 @@ pub fn write_crate(dir: &Path, name: &str, code: &str) -> Result<()> {
 pub fn crate_name(stem: &str) -> String {
     let s: String = stem
         .chars()
-        .map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_lowercase() } else { '-' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_lowercase()
+            } else {
+                '-'
+            }
+        })
         .collect();
     let s = s.trim_matches('-').to_string();
     if s.is_empty() || s.starts_with(|c: char| c.is_ascii_digit()) {

@@ -43,17 +43,28 @@ pub fn select(doc: &mut Value, sel: &Selection, report: &mut Report) -> Result<(
             .unwrap_or_default();
         let mut reason = None;
         if visibility(op) == Some("internal") && !sel.include_internal {
-            reason = Some("internal operation (x-microstrategy visibility); use --include-internal".to_string());
+            reason = Some(
+                "internal operation (x-microstrategy visibility); use --include-internal"
+                    .to_string(),
+            );
         }
         if reason.is_none() && !sel.operations.is_empty() {
-            let hit: Vec<&String> = sel.operations.iter().filter(|o| *o == id || *o == orig).collect();
+            let hit: Vec<&String> = sel
+                .operations
+                .iter()
+                .filter(|o| *o == id || *o == orig)
+                .collect();
             if hit.is_empty() {
                 reason = Some("not in the selected operations".into());
             }
             seen_ids.extend(hit.into_iter().cloned());
         }
         if reason.is_none() && !sel.tags.is_empty() {
-            let hit: Vec<&String> = sel.tags.iter().filter(|t| tags.contains(&t.as_str())).collect();
+            let hit: Vec<&String> = sel
+                .tags
+                .iter()
+                .filter(|t| tags.contains(&t.as_str()))
+                .collect();
             if hit.is_empty() {
                 reason = Some("not in the selected tags".into());
             }
@@ -64,7 +75,11 @@ pub fn select(doc: &mut Value, sel: &Selection, report: &mut Report) -> Result<(
             report.exclude(&method, &path, r);
         }
     }
-    let missing_ids: Vec<&String> = sel.operations.iter().filter(|o| !seen_ids.contains(*o)).collect();
+    let missing_ids: Vec<&String> = sel
+        .operations
+        .iter()
+        .filter(|o| !seen_ids.contains(*o))
+        .collect();
     if !missing_ids.is_empty() {
         return Err(GenError::new(
             ErrorKind::Config,
@@ -72,7 +87,11 @@ pub fn select(doc: &mut Value, sel: &Selection, report: &mut Report) -> Result<(
         )
         .with_pointer("/paths"));
     }
-    let missing_tags: Vec<&String> = sel.tags.iter().filter(|t| !seen_tags.contains(*t)).collect();
+    let missing_tags: Vec<&String> = sel
+        .tags
+        .iter()
+        .filter(|t| !seen_tags.contains(*t))
+        .collect();
     if !missing_tags.is_empty() && sel.operations.is_empty() {
         return Err(GenError::new(
             ErrorKind::Config,
@@ -156,22 +175,56 @@ mod tests {
     fn tags_visibility_and_prune() {
         let mut d = doc();
         let mut r = Report::new("t");
-        select(&mut d, &Selection { tags: vec!["T".into()], ..Default::default() }, &mut r).unwrap();
+        select(
+            &mut d,
+            &Selection {
+                tags: vec!["T".into()],
+                ..Default::default()
+            },
+            &mut r,
+        )
+        .unwrap();
         assert_eq!(prune(&mut d), 2);
-        let names: Vec<&String> = d["components"]["schemas"].as_object().unwrap().keys().collect();
+        let names: Vec<&String> = d["components"]["schemas"]
+            .as_object()
+            .unwrap()
+            .keys()
+            .collect();
         assert_eq!(names, ["A", "B"]);
         assert_eq!(r.counts().excluded, 2);
-        assert!(r.get("get", "/b").unwrap().reason.as_deref().unwrap().contains("internal"));
+        assert!(r
+            .get("get", "/b")
+            .unwrap()
+            .reason
+            .as_deref()
+            .unwrap()
+            .contains("internal"));
     }
 
     #[test]
     fn internal_kept_on_request_and_unknown_id_is_error() {
         let mut d = doc();
         let mut r = Report::new("t");
-        select(&mut d, &Selection { include_internal: true, ..Default::default() }, &mut r).unwrap();
+        select(
+            &mut d,
+            &Selection {
+                include_internal: true,
+                ..Default::default()
+            },
+            &mut r,
+        )
+        .unwrap();
         assert_eq!(r.counts().excluded, 0);
         let mut d = doc();
-        let e = select(&mut d, &Selection { operations: vec!["zzz".into()], ..Default::default() }, &mut r).unwrap_err();
+        let e = select(
+            &mut d,
+            &Selection {
+                operations: vec!["zzz".into()],
+                ..Default::default()
+            },
+            &mut r,
+        )
+        .unwrap_err();
         assert_eq!(e.kind(), &ErrorKind::Config);
     }
 }

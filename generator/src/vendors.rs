@@ -20,11 +20,31 @@ pub struct Vendor {
 
 /// All vendor modules.
 pub const VENDORS: &[Vendor] = &[
-    Vendor { feature: "looker-3_0", module: "looker_3_0", specs: &["specs/looker/Looker.3.0.json"] },
-    Vendor { feature: "looker-3_1", module: "looker_3_1", specs: &["specs/looker/Looker.3.1.oas.json"] },
-    Vendor { feature: "looker-4_0", module: "looker_4_0", specs: &["specs/looker/Looker.4.0.oas.json"] },
-    Vendor { feature: "mstr", module: "mstr", specs: &["specs/mstr/openapi.json", "specs/mstr/openapi.yaml"] },
-    Vendor { feature: "agileapps", module: "agileapps", specs: &["specs/agileapps/openapi.yaml"] },
+    Vendor {
+        feature: "looker-3_0",
+        module: "looker_3_0",
+        specs: &["specs/looker/Looker.3.0.json"],
+    },
+    Vendor {
+        feature: "looker-3_1",
+        module: "looker_3_1",
+        specs: &["specs/looker/Looker.3.1.oas.json"],
+    },
+    Vendor {
+        feature: "looker-4_0",
+        module: "looker_4_0",
+        specs: &["specs/looker/Looker.4.0.oas.json"],
+    },
+    Vendor {
+        feature: "mstr",
+        module: "mstr",
+        specs: &["specs/mstr/openapi.json", "specs/mstr/openapi.yaml"],
+    },
+    Vendor {
+        feature: "agileapps",
+        module: "agileapps",
+        specs: &["specs/agileapps/openapi.yaml"],
+    },
 ];
 
 impl Vendor {

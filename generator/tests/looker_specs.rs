@@ -34,17 +34,42 @@ fn check_version(version: &str, expected_ops: usize) {
     let swagger = gen(&format!("Looker.{version}.json"));
     for (form, out) in [("oas", &oas), ("swagger", &swagger)] {
         let c = out.report.counts();
-        assert_eq!(c.skipped, 0, "{version} {form}: skipped operations: {:#?}", out.report.operations.iter().filter(|o| o.status == bi_rest_generator::Status::Skipped).collect::<Vec<_>>());
-        assert_eq!(c.generated + c.adjusted, expected_ops, "{version} {form}: {c:?}");
-        assert_eq!(out.operations.len(), expected_ops, "{version} {form}: operations table rows");
+        assert_eq!(
+            c.skipped,
+            0,
+            "{version} {form}: skipped operations: {:#?}",
+            out.report
+                .operations
+                .iter()
+                .filter(|o| o.status == bi_rest_generator::Status::Skipped)
+                .collect::<Vec<_>>()
+        );
+        assert_eq!(
+            c.generated + c.adjusted,
+            expected_ops,
+            "{version} {form}: {c:?}"
+        );
+        assert_eq!(
+            out.operations.len(),
+            expected_ops,
+            "{version} {form}: operations table rows"
+        );
         assert!(out.code.contains("pub mod operations"));
         assert!(out.code.contains("pub struct Client"));
         // Every table row is a generated method.
         for row in &out.operations {
-            assert!(out.code.contains(&format!("pub fn {}(", row.id)), "{version} {form}: no method {}", row.id);
+            assert!(
+                out.code.contains(&format!("pub fn {}(", row.id)),
+                "{version} {form}: no method {}",
+                row.id
+            );
         }
     }
-    assert_eq!(op_set(&oas), op_set(&swagger), "{version}: Swagger and OAS operation sets differ");
+    assert_eq!(
+        op_set(&oas),
+        op_set(&swagger),
+        "{version}: Swagger and OAS operation sets differ"
+    );
 }
 
 #[test]
@@ -63,12 +88,30 @@ fn looker_4_0_swagger_and_oas() {
     // Known shapes of 4.0 end up where the runtime expects them.
     let out = gen("Looker.4.0.oas.json");
     let row = |id: &str| out.operations.iter().find(|r| r.id == id).unwrap().clone();
-    assert!(row("run_query").raw_success, "run_query answers json/png/jpeg/text: bytes");
-    assert!(row("deploy_to_production").empty_success_is_null, "200 + 204");
+    assert!(
+        row("run_query").raw_success,
+        "run_query answers json/png/jpeg/text: bytes"
+    );
+    assert!(
+        row("deploy_to_production").empty_success_is_null,
+        "200 + 204"
+    );
     assert!(out.code.contains("pub enum ValidationErrorOrError"));
-    let logout = out.report.operations.iter().find(|o| o.operation_id == "logout").unwrap();
-    assert!(logout.reason.as_deref().unwrap().contains("204: declared body dropped"));
+    let logout = out
+        .report
+        .operations
+        .iter()
+        .find(|o| o.operation_id == "logout")
+        .unwrap();
+    assert!(logout
+        .reason
+        .as_deref()
+        .unwrap()
+        .contains("204: declared body dropped"));
     let login = row("login");
     assert_eq!(login.method, "POST");
-    assert!(login.parameters.iter().any(|p| p.0 == "client_id" && p.1 == "query"));
+    assert!(login
+        .parameters
+        .iter()
+        .any(|p| p.0 == "client_id" && p.1 == "query"));
 }

@@ -304,7 +304,13 @@ impl Authenticator for MstrAuthenticator {
     }
 
     fn decorate(&self, request: &mut reqwest::Request, session: &Session) {
-        if request.headers().contains_key(AUTH_TOKEN_HEADER) {
+        // A token the caller set is kept; an empty one (the generated builders declare the
+        // header required, so callers pass "") is replaced by the session's.
+        if request
+            .headers()
+            .get(AUTH_TOKEN_HEADER)
+            .is_some_and(|v| !v.as_bytes().is_empty())
+        {
             return;
         }
         match token_header(session) {

@@ -141,7 +141,12 @@ pub fn remove_operation(doc: &mut Value, path: &str, method: &str) {
 /// Canonical media-type name: lower case, parameters dropped; the invalid bare `text`
 /// becomes `text/plain`, `*+json` becomes `application/json`.
 pub fn canonical_media_type(mt: &str) -> String {
-    let base = mt.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+    let base = mt
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
     match base.as_str() {
         "text" => "text/plain".into(),
         "json" => "application/json".into(),

@@ -13,11 +13,11 @@ use std::collections::BTreeSet;
 pub const ORIGINAL_ID: &str = "x-bi-rest-original-id";
 
 const KEYWORDS: &[&str] = &[
-    "as", "async", "await", "break", "const", "continue", "crate", "dyn", "else", "enum",
-    "extern", "false", "fn", "for", "if", "impl", "in", "let", "loop", "match", "mod", "move",
-    "mut", "pub", "ref", "return", "self", "static", "struct", "super", "trait", "true", "type",
-    "unsafe", "use", "where", "while", "abstract", "become", "box", "do", "final", "macro",
-    "override", "priv", "typeof", "unsized", "virtual", "yield", "try", "gen", "new", "send",
+    "as", "async", "await", "break", "const", "continue", "crate", "dyn", "else", "enum", "extern",
+    "false", "fn", "for", "if", "impl", "in", "let", "loop", "match", "mod", "move", "mut", "pub",
+    "ref", "return", "self", "static", "struct", "super", "trait", "true", "type", "unsafe", "use",
+    "where", "while", "abstract", "become", "box", "do", "final", "macro", "override", "priv",
+    "typeof", "unsized", "virtual", "yield", "try", "gen", "new", "send",
 ];
 
 /// Snake-case identifier that is valid Rust and not a keyword (nor a builder method name).
@@ -68,9 +68,7 @@ pub fn run(doc: &mut Value, ctx: &mut Ctx<'_>) -> Result<()> {
         let base = match &original {
             Some(id) if !id.trim().is_empty() => {
                 let safe = rust_ident(id);
-                let plain = id
-                    .chars()
-                    .all(|c| c.is_ascii_alphanumeric() || c == '_')
+                let plain = id.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
                     && !id.starts_with(|c: char| c.is_ascii_digit());
                 if !plain || safe.ends_with("_op") && !id.to_snake_case().ends_with("_op") {
                     changes.push(format!(
@@ -81,7 +79,9 @@ pub fn run(doc: &mut Value, ctx: &mut Ctx<'_>) -> Result<()> {
             }
             _ => {
                 let d = derive_id(&method, &path);
-                changes.push(format!("missing operationId: derived `{d}` from method and path"));
+                changes.push(format!(
+                    "missing operationId: derived `{d}` from method and path"
+                ));
                 d
             }
         };
@@ -127,9 +127,17 @@ mod tests {
             "/c": {"get": {"operationId": "getSettings"}, "post": {"operationId": "get_settings"}}
         }});
         let mut report = Report::new("t");
-        let mut ctx = Ctx { report: &mut report, flags: Default::default() };
+        let mut ctx = Ctx {
+            report: &mut report,
+            flags: Default::default(),
+        };
         run(&mut doc, &mut ctx).unwrap();
-        let id = |p: &str, m: &str| doc["paths"][p][m]["operationId"].as_str().unwrap().to_string();
+        let id = |p: &str, m: &str| {
+            doc["paths"][p][m]["operationId"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        };
         assert_eq!(id("/a/{id}", "get"), "get_a_by_id");
         assert_eq!(id("/a/{id}", "post"), "ms_create_thing");
         assert_eq!(id("/b", "get"), "get_settings");

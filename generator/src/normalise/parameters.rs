@@ -71,7 +71,11 @@ fn fix_list(doc: &Value, params: &mut Vec<Value>) -> Vec<String> {
             .and_then(Value::as_str)
             .unwrap_or("")
             .to_string();
-        let location = p.get("in").and_then(Value::as_str).unwrap_or("").to_string();
+        let location = p
+            .get("in")
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_string();
         if location == "cookie" {
             changes.push(format!(
                 "cookie parameter `{name}` not in the signature: the session's cookie store sends cookies"
@@ -158,12 +162,18 @@ mod tests {
             "components": {"parameters": {"H": {"name": "h", "in": "header", "schema": {"type": "string"}}}}
         });
         let mut report = Report::new("t");
-        let mut ctx = Ctx { report: &mut report, flags: Default::default() };
+        let mut ctx = Ctx {
+            report: &mut report,
+            flags: Default::default(),
+        };
         run(&mut doc, &mut ctx).unwrap();
         let ps = doc["paths"]["/x"]["get"]["parameters"].as_array().unwrap();
         assert_eq!(ps.len(), 3);
         assert!(ps[0].get("style").is_none());
-        assert_eq!(ps[1]["schema"]["additionalProperties"], json!({"type": "string"}));
+        assert_eq!(
+            ps[1]["schema"]["additionalProperties"],
+            json!({"type": "string"})
+        );
         assert_eq!(ps[2]["name"], "h");
         let line = report.get("get", "/x").unwrap();
         assert_eq!(line.changes.len(), 3);

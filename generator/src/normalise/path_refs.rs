@@ -90,7 +90,10 @@ mod tests {
             "components": {"pathItems": {"A": {"get": {"operationId": "a", "responses": {}}}}}
         });
         let mut report = Report::new("t");
-        let mut ctx = Ctx { report: &mut report, flags: Default::default() };
+        let mut ctx = Ctx {
+            report: &mut report,
+            flags: Default::default(),
+        };
         run(&mut doc, &mut ctx).unwrap();
         assert_eq!(doc["paths"]["/a"]["get"]["operationId"], "a");
         assert_eq!(doc["paths"]["/a"]["summary"], "own");

@@ -74,7 +74,10 @@ pub fn run(doc: &mut Value, ctx: &mut Ctx<'_>) -> Result<()> {
                         m.remove("encoding");
                     }
                     ("application/octet-stream", Some(m)) => {
-                        m.insert("schema".into(), json!({"type": "string", "format": "binary"}));
+                        m.insert(
+                            "schema".into(),
+                            json!({"type": "string", "format": "binary"}),
+                        );
                         m.remove("encoding");
                         raw = Some(mt.clone());
                     }
@@ -92,7 +95,11 @@ pub fn run(doc: &mut Value, ctx: &mut Ctx<'_>) -> Result<()> {
                 }
             }
         }
-        if body.get("content").and_then(Value::as_object).is_none_or(Map::is_empty) {
+        if body
+            .get("content")
+            .and_then(Value::as_object)
+            .is_none_or(Map::is_empty)
+        {
             op.remove("requestBody");
             changes.push("request body without content: left out".into());
         } else {
@@ -116,10 +123,17 @@ mod tests {
     fn one(body: Value) -> (Value, Report, super::super::FlagMap) {
         let mut doc = json!({"paths": {"/x": {"post": {"operationId": "x", "requestBody": body}}}});
         let mut report = Report::new("t");
-        let mut ctx = Ctx { report: &mut report, flags: Default::default() };
+        let mut ctx = Ctx {
+            report: &mut report,
+            flags: Default::default(),
+        };
         run(&mut doc, &mut ctx).unwrap();
         let flags = ctx.flags;
-        (doc["paths"]["/x"]["post"]["requestBody"].clone(), report, flags)
+        (
+            doc["paths"]["/x"]["post"]["requestBody"].clone(),
+            report,
+            flags,
+        )
     }
 
     #[test]
@@ -149,7 +163,11 @@ mod tests {
 
     #[test]
     fn bare_text_is_text_plain_with_string_schema() {
-        let (b, _, _) = one(json!({"content": {"text": {"schema": {"type": "string", "format": "x"}}}}));
-        assert_eq!(b["content"]["text/plain"]["schema"], json!({"type": "string"}));
+        let (b, _, _) =
+            one(json!({"content": {"text": {"schema": {"type": "string", "format": "x"}}}}));
+        assert_eq!(
+            b["content"]["text/plain"]["schema"],
+            json!({"type": "string"})
+        );
     }
 }

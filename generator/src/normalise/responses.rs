@@ -57,7 +57,10 @@ impl Merger<'_> {
     /// Specificity of a schema: (required fields, properties) of what it refers to.
     fn specificity(&self, schema: &Value) -> (usize, usize) {
         let s = deref(self.snapshot, schema).unwrap_or(schema);
-        let req = s.get("required").and_then(Value::as_array).map_or(0, Vec::len);
+        let req = s
+            .get("required")
+            .and_then(Value::as_array)
+            .map_or(0, Vec::len);
         let props = s
             .get("properties")
             .and_then(Value::as_object)
@@ -95,13 +98,8 @@ pub fn run(doc: &mut Value, ctx: &mut Ctx<'_>) -> Result<()> {
         let mut changes = Vec::new();
         inline_and_clean(&snapshot, responses, &mut changes);
         fix_default(responses, &mut changes);
-        let (s_null, s_raw) = merge_class(
-            responses,
-            Class::Success,
-            &op_id,
-            &mut merger,
-            &mut changes,
-        );
+        let (s_null, s_raw) =
+            merge_class(responses, Class::Success, &op_id, &mut merger, &mut changes);
         let (e_null, _) = merge_class(responses, Class::Error, &op_id, &mut merger, &mut changes);
         let flags = ctx.flags(&method, &path);
         flags.empty_success_is_null |= s_null;
@@ -140,13 +138,19 @@ fn class_of(status: &str) -> Option<Class> {
     }
 }
 
-fn inline_and_clean(snapshot: &Value, responses: &mut Map<String, Value>, changes: &mut Vec<String>) {
+fn inline_and_clean(
+    snapshot: &Value,
+    responses: &mut Map<String, Value>,
+    changes: &mut Vec<String>,
+) {
     for (status, resp) in responses.iter_mut() {
         if resp.get("$ref").is_some() {
             match deref(snapshot, resp) {
                 Some(r) => *resp = r.clone(),
                 None => {
-                    changes.push(format!("{status}: response reference cannot be resolved: treated as no body"));
+                    changes.push(format!(
+                        "{status}: response reference cannot be resolved: treated as no body"
+                    ));
                     *resp = json!({"description": ""});
                 }
             }
@@ -176,7 +180,10 @@ fn inline_and_clean(snapshot: &Value, responses: &mut Map<String, Value>, change
                 }
             }
         }
-        if r.get("content").and_then(Value::as_object).is_some_and(Map::is_empty) {
+        if r.get("content")
+            .and_then(Value::as_object)
+            .is_some_and(Map::is_empty)
+        {
             r.remove("content");
         }
     }
@@ -186,7 +193,9 @@ fn fix_default(responses: &mut Map<String, Value>, changes: &mut Vec<String>) {
     let Some(default) = responses.remove("default") else {
         return;
     };
-    let has_success = responses.keys().any(|k| class_of(k) == Some(Class::Success));
+    let has_success = responses
+        .keys()
+        .any(|k| class_of(k) == Some(Class::Success));
     let mut targets = vec!["4XX", "5XX"];
     if !has_success {
         targets.insert(0, "2XX");
@@ -200,7 +209,11 @@ fn fix_default(responses: &mut Map<String, Value>, changes: &mut Vec<String>) {
     }
     changes.push(format!(
         "`default` response applied to {}",
-        if used.is_empty() { "nothing (all ranges declared)".to_string() } else { used.join(", ") }
+        if used.is_empty() {
+            "nothing (all ranges declared)".to_string()
+        } else {
+            used.join(", ")
+        }
     ));
 }
 
@@ -240,7 +253,8 @@ fn merge_class(
         .collect();
     // JSON next to other media types in one response.
     for s in &statuses {
-        let Some(Value::Object(content)) = responses.get_mut(s).and_then(|r| r.get_mut("content")) else {
+        let Some(Value::Object(content)) = responses.get_mut(s).and_then(|r| r.get_mut("content"))
+        else {
             continue;
         };
         if content.len() > 1 && content.contains_key(JSON) {
@@ -330,7 +344,11 @@ fn merge_class(
                 .map(|r| pascal(r.rsplit('/').next().unwrap_or(r)))
                 .collect();
             let base = names.join("Or");
-            if any_none { format!("Optional{base}") } else { base }
+            if any_none {
+                format!("Optional{base}")
+            } else {
+                base
+            }
         }
         Class::Error => format!("{}Error", pascal(op_id)),
     };
@@ -338,20 +356,37 @@ fn merge_class(
     let reference = json!({"$ref": format!("#/components/schemas/{name}")});
     for s in &statuses {
         if let Some(Value::Object(r)) = responses.get_mut(s) {
-            r.insert("content".into(), json!({ JSON: {"schema": reference.clone()} }));
+            r.insert(
+                "content".into(),
+                json!({ JSON: {"schema": reference.clone()} }),
+            );
         }
     }
     let what = if distinct.len() > 1 {
-        format!("{} schemas merged into `{name}` (untagged enum, more specific first)", distinct.len())
+        format!(
+            "{} schemas merged into `{name}` (untagged enum, more specific first)",
+            distinct.len()
+        )
     } else {
         format!("one schema wrapped as `{name}`")
     };
     let null = if any_none {
-        format!("; body-less statuses map to null ({})", if class == Class::Success { "empty_success_is_null" } else { "empty_error_is_null" })
+        format!(
+            "; body-less statuses map to null ({})",
+            if class == Class::Success {
+                "empty_success_is_null"
+            } else {
+                "empty_error_is_null"
+            }
+        )
     } else {
         String::new()
     };
-    changes.push(format!("{}: statuses {}: {what}{null}", label(class), statuses.join("/")));
+    changes.push(format!(
+        "{}: statuses {}: {what}{null}",
+        label(class),
+        statuses.join("/")
+    ));
     (any_none, false)
 }
 
@@ -373,7 +408,10 @@ mod tests {
             "components": {"schemas": components}
         });
         let mut report = Report::new("t");
-        let mut ctx = Ctx { report: &mut report, flags: Default::default() };
+        let mut ctx = Ctx {
+            report: &mut report,
+            flags: Default::default(),
+        };
         run(&mut doc, &mut ctx).unwrap();
         let flags = ctx.flags;
         (doc, report, flags)
@@ -394,14 +432,23 @@ mod tests {
             }),
         );
         let s = &doc["components"]["schemas"];
-        assert_eq!(s["CopyDashboardResponse"]["oneOf"][0]["$ref"], "#/components/schemas/B");
+        assert_eq!(
+            s["CopyDashboardResponse"]["oneOf"][0]["$ref"],
+            "#/components/schemas/B"
+        );
         assert_eq!(
             s["ValidationErrorOrError"]["oneOf"],
             json!([{"$ref": "#/components/schemas/ValidationError"}, {"$ref": "#/components/schemas/Error"}])
         );
         let r = &doc["paths"]["/x"]["get"]["responses"];
-        assert_eq!(r["201"]["content"][JSON]["schema"]["$ref"], "#/components/schemas/CopyDashboardResponse");
-        assert_eq!(r["404"]["content"][JSON]["schema"]["$ref"], "#/components/schemas/ValidationErrorOrError");
+        assert_eq!(
+            r["201"]["content"][JSON]["schema"]["$ref"],
+            "#/components/schemas/CopyDashboardResponse"
+        );
+        assert_eq!(
+            r["404"]["content"][JSON]["schema"]["$ref"],
+            "#/components/schemas/ValidationErrorOrError"
+        );
         assert_eq!(report.get("get", "/x").unwrap().changes.len(), 2);
     }
 
@@ -412,7 +459,10 @@ mod tests {
             json!({"A": {"type": "object"}}),
         );
         let s = &doc["components"]["schemas"]["CopyDashboardResponse"];
-        assert_eq!(s, &json!({"oneOf": [{"$ref": "#/components/schemas/A"}], "nullable": true}));
+        assert_eq!(
+            s,
+            &json!({"oneOf": [{"$ref": "#/components/schemas/A"}], "nullable": true})
+        );
         let f = &flags[&("GET".to_string(), "/x".to_string())];
         assert!(f.empty_success_is_null);
         assert!(!f.raw_success);
@@ -428,7 +478,9 @@ mod tests {
             json!({"Error": {"type": "object"}}),
         );
         let r = &doc["paths"]["/x"]["get"]["responses"];
-        assert!(r["200"]["content"].get("application/octet-stream").is_some());
+        assert!(r["200"]["content"]
+            .get("application/octet-stream")
+            .is_some());
         assert!(r.get("default").is_none());
         assert!(r.get("4XX").is_some() && r.get("5XX").is_some());
         assert!(flags[&("GET".to_string(), "/x".to_string())].raw_success);

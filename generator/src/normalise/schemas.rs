@@ -126,7 +126,10 @@ mod tests {
             }}
         }}});
         let mut report = Report::new("t");
-        let mut ctx = Ctx { report: &mut report, flags: Default::default() };
+        let mut ctx = Ctx {
+            report: &mut report,
+            flags: Default::default(),
+        };
         run(&mut doc, &mut ctx).unwrap();
         let a = &doc["components"]["schemas"]["A"];
         assert!(a.get("description").is_none());
