@@ -495,6 +495,35 @@ impl Error {
     }
 }
 
+impl Error {
+    /// Like [`Error::from_progenitor`], trying a vendor layer's own `mappers` first (for
+    /// shapes the built-in sniffer does not know, e.g. AgileApps `{platform:{message}}`).
+    pub async fn from_progenitor_with<E: Serialize>(
+        mappers: &[&dyn ErrorMapper],
+        err: progenitor_client::Error<E>,
+    ) -> Error {
+        use progenitor_client::Error as P;
+        match err {
+            P::UnexpectedResponse(response) => {
+                let status = response.status();
+                let headers = response.headers().clone();
+                match response.bytes().await {
+                    Ok(body) => map_response_with(mappers, status, &headers, &body),
+                    Err(e) => map_response_with(mappers, status, &headers, &[])
+                        .with_source(e.without_url()),
+                }
+            }
+            P::ErrorResponse(rv) => {
+                let status = rv.status();
+                let headers = rv.headers().clone();
+                let body = serde_json::to_vec(rv.as_ref()).unwrap_or_default();
+                map_response_with(mappers, status, &headers, &body)
+            }
+            other => Error::from(other),
+        }
+    }
+}
+
 /// Keeps the text of a source error when an `Error` shared by several callers is modified.
 #[derive(Debug)]
 struct SharedSource(String);

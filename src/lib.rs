@@ -11,5 +11,6 @@ pub mod looker;
 pub mod mstr;
 
 pub use error::Error;
+pub mod generated;
 #[cfg(feature = "sim")]
 pub mod sim;

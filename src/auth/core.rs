@@ -333,6 +333,11 @@ impl Auth {
         Ok(ticket.session.info(ticket.generation))
     }
 
+    /// Whether the authenticator says this request needs no session.
+    pub(crate) fn bypasses_session(&self, request: &Request) -> bool {
+        self.inner.authenticator.bypasses_session(request)
+    }
+
     /// The current session, logging in if there is none (or it is about to expire).
     pub(crate) async fn ensure(&self) -> Result<Ticket, Error> {
         let (generation, attempts) = {
@@ -512,6 +517,9 @@ impl Auth {
     /// login's response (e.g. 401 `ERR003`), or the original rejection, marked with the
     /// [`ERROR_KIND_HEADER`] so error conversions report the right kind.
     pub async fn execute(&self, request: Request, operation_id: &str) -> reqwest::Result<Response> {
+        if self.inner.authenticator.bypasses_session(&request) {
+            return self.inner.ctx.client.execute(request).await;
+        }
         let ticket = match self.ensure().await {
             Ok(ticket) => ticket,
             Err(err) => return self.answer_without_session(request, &err).await,
@@ -722,6 +730,26 @@ impl Auth {
             session
         };
         self.set_logout_on_drop(false);
+        self.start_keep_alive(&session);
+        Ok(())
+    }
+
+    /// Installs a session obtained elsewhere (a Looker sudo token, an AgileApps proxy
+    /// session) without logging in; it replaces the current one (which is not logged out).
+    /// Mark it `with_renewable(false)` when this handle's authenticator cannot recreate it.
+    pub fn set_session(&self, session: Session) -> Result<(), Error> {
+        let session = {
+            let mut st = self.inner.state();
+            if st.closed {
+                return Err(closed_error());
+            }
+            st.generation += 1;
+            st.dead = false;
+            st.last_failure = None;
+            let session = Arc::new(session);
+            st.session = Some(session.clone());
+            session
+        };
         self.start_keep_alive(&session);
         Ok(())
     }

@@ -22,12 +22,16 @@ pub use progenitor_client as __progenitor_client;
 #[doc(hidden)]
 pub use reqwest as __reqwest;
 
-/// The `pre` hook: ensures a session exists.
+/// The `pre` hook: ensures a session exists (except for requests the vendor says need none,
+/// such as its login calls).
 pub async fn pre<E>(
     auth: &Auth,
-    _request: &mut reqwest::Request,
+    request: &mut reqwest::Request,
     _info: &OperationInfo,
 ) -> Result<(), progenitor_client::Error<E>> {
+    if auth.bypasses_session(request) {
+        return Ok(());
+    }
     auth.ensure()
         .await
         .map(|_| ())

@@ -18,6 +18,8 @@ pub fn interval_for(idle_timeout: Duration) -> Duration {
 }
 
 pub(crate) async fn run(inner: Weak<AuthInner>) {
+    // The generation the server said is gone: not extended again (the next call renews it).
+    let mut gone: Option<u64> = None;
     loop {
         let interval = {
             let Some(strong) = inner.upgrade() else {
@@ -35,6 +37,9 @@ pub(crate) async fn run(inner: Weak<AuthInner>) {
         let Some((generation, session)) = Auth::current_session(&strong) else {
             return;
         };
+        if gone == Some(generation) {
+            continue;
+        }
         let Some(call) = strong.authenticator.keep_alive(&strong.ctx, &session) else {
             return;
         };
@@ -44,6 +49,7 @@ pub(crate) async fn run(inner: Weak<AuthInner>) {
                 tracing::trace!(generation, "session extended");
             }
             Err(e) if e.is_session_invalid() || e.is_session_expired() => {
+                gone = Some(generation);
                 tracing::debug!(
                     generation,
                     "keep-alive found the session gone; the next call renews it"

@@ -120,6 +120,13 @@ pub trait Authenticator: Send + Sync + fmt::Debug + 'static {
         session: &'a Session,
     ) -> BoxFuture<'a, Result<(), Error>>;
 
+    /// Whether a request needs no session (the vendor's own login calls, e.g. a generated
+    /// client's `postLogin`): the hooks then send it as is, without logging in first.
+    fn bypasses_session(&self, request: &reqwest::Request) -> bool {
+        let _ = request;
+        false
+    }
+
     /// Adds the session's headers (token) to a request. Cookies are added by the jar.
     /// Must not overwrite headers the caller set.
     fn decorate(&self, request: &mut reqwest::Request, session: &Session);

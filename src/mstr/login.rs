@@ -297,8 +297,28 @@ impl Authenticator for MstrAuthenticator {
         .boxed()
     }
 
+    fn bypasses_session(&self, request: &reqwest::Request) -> bool {
+        // The login calls themselves, and requests that carry their own (non-empty) token:
+        // those are sent as they are, never renewed or replayed with this client's session.
+        let own_token = request
+            .headers()
+            .get(AUTH_TOKEN_HEADER)
+            .is_some_and(|v| !v.as_bytes().is_empty());
+        own_token
+            || (request.method() == Method::POST
+                && (request.url().path().ends_with("/auth/login")
+                    || request.url().path().ends_with("/auth/delegate")))
+    }
+
     fn decorate(&self, request: &mut reqwest::Request, session: &Session) {
-        if request.headers().contains_key(AUTH_TOKEN_HEADER) {
+        // A token the caller set is kept (such requests bypass the session anyway); an empty
+        // one (the generated builders declare the header required, so callers pass "") is
+        // replaced by the session's.
+        if request
+            .headers()
+            .get(AUTH_TOKEN_HEADER)
+            .is_some_and(|v| !v.as_bytes().is_empty())
+        {
             return;
         }
         match token_header(session) {

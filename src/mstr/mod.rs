@@ -18,6 +18,7 @@
 
 pub mod client;
 pub mod errors;
+pub mod hooks;
 pub mod login;
 pub mod types;
 
