@@ -19,46 +19,30 @@ async fn generated_client_through_the_auth_core() {
         .build()
         .unwrap();
     let api = c.typed();
-    // The spec makes X-MSTR-AuthToken a required parameter: "" lets the core fill it in.
-    let me = api
-        .get_user_info()
-        .x_mstr_auth_token("")
-        .send()
-        .await
-        .unwrap();
+    // X-MSTR-AuthToken and X-MSTR-ProjectID are session headers: the generator leaves them
+    // out of the signatures and the auth core sends them.
+    let me = api.get_user_info().send().await.unwrap();
     assert_eq!(me.username.as_deref(), Some(ADMIN));
     assert_eq!(s.counters().logins(), 1);
-    let projects = api
-        .get_projects_1()
-        .x_mstr_auth_token("")
-        .send()
-        .await
-        .unwrap();
+    let projects = api.get_projects_1().send().await.unwrap();
     assert!(format!("{:?}", projects.into_inner()).contains(TUTORIAL_PROJECT_ID));
 
     s.expire_all_sessions();
-    let token = api
-        .create_api_token()
-        .x_mstr_auth_token("")
-        .send()
-        .await
-        .unwrap();
+    let token = api.create_api_token().send().await.unwrap();
     assert!(!token.api_token.is_empty());
     assert_eq!(s.counters().logins(), 2);
     assert_eq!(s.counters().api_tokens_created, 1);
     assert_eq!(c.auth().stats().replays, 1);
 
-    // A vendor error converts into bi_rest::Error with code and ticket.
-    let err = api
-        .get_user_info()
-        .x_mstr_auth_token("not-a-session-token")
-        .send()
-        .await
-        .unwrap_err();
+    // A vendor error converts into bi_rest::Error with code and ticket: an unknown project.
+    c.auth()
+        .set_header("X-MSTR-ProjectID", "00000000000000000000000000000000")
+        .unwrap();
+    let err = api.get_folders().send().await.unwrap_err();
     let err = bi_rest::Error::from(err);
     assert_eq!(
         (err.kind(), err.code()),
-        (ErrorKind::SessionInvalid, Some("ERR009"))
+        (ErrorKind::NotFound, Some("ERR004"))
     );
     assert!(err.ticket_id().is_some());
     c.close().await.unwrap();

@@ -37,6 +37,9 @@ pub struct Config {
     /// Emit `impl ClientHooks for Client` that maps empty bodies of flagged operations to
     /// `null` (for standalone crates without an inner type).
     pub emit_hooks: bool,
+    /// Header parameters the session supplies (an auth token, a project id): left out of the
+    /// generated signatures, matched case-insensitively, each reported as `adjusted`.
+    pub session_headers: Vec<String>,
 }
 
 /// What `generate` produced.
@@ -78,7 +81,8 @@ pub fn generate(config: &Config) -> Result<Output> {
     for n in &loaded.notes {
         report.note(format!("load: {}: {} ({})", n.pointer, n.message, n.rule));
     }
-    let flags = normalise::run(&mut doc, &mut report).map_err(|e| e.with_file(spec))?;
+    let flags = normalise::run(&mut doc, &mut report, &config.session_headers)
+        .map_err(|e| e.with_file(spec))?;
     let selection = subset::Selection {
         tags: config.tags.clone(),
         operations: config.operations.clone(),

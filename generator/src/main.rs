@@ -35,6 +35,10 @@ struct Args {
     /// Inner type of the client (`with_inner_type`), e.g. `crate::auth::Auth`.
     #[arg(long)]
     inner_type: Option<String>,
+    /// A header the caller's session sends on every call (e.g. `X-MSTR-AuthToken`): left out
+    /// of the generated signatures. Repeat for several.
+    #[arg(long = "session-header", value_name = "NAME")]
+    session_headers: Vec<String>,
     /// Write the per-operation report (JSON) here.
     #[arg(long)]
     report: Option<PathBuf>,
@@ -58,6 +62,7 @@ fn main() -> ExitCode {
         inner_type: args.inner_type.clone(),
         module_name: stem.clone(),
         emit_hooks: args.inner_type.is_none(),
+        session_headers: args.session_headers.clone(),
     };
     let out = match generate(&config) {
         Ok(o) => o,

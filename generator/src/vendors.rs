@@ -16,6 +16,8 @@ pub struct Vendor {
     pub module: &'static str,
     /// Spec files relative to the workspace root, in order of preference.
     pub specs: &'static [&'static str],
+    /// Header parameters the auth layer sends for every call (left out of signatures).
+    pub session_headers: &'static [&'static str],
 }
 
 /// All vendor modules.
@@ -24,26 +26,32 @@ pub const VENDORS: &[Vendor] = &[
         feature: "looker-3_0",
         module: "looker_3_0",
         specs: &["specs/looker/Looker.3.0.json"],
+        session_headers: &[],
     },
     Vendor {
         feature: "looker-3_1",
         module: "looker_3_1",
         specs: &["specs/looker/Looker.3.1.oas.json"],
+        session_headers: &[],
     },
     Vendor {
         feature: "looker-4_0",
         module: "looker_4_0",
         specs: &["specs/looker/Looker.4.0.oas.json"],
+        session_headers: &[],
     },
     Vendor {
         feature: "mstr",
         module: "mstr",
         specs: &["specs/mstr/openapi.json", "specs/mstr/openapi.yaml"],
+        // The auth core adds the session token and the selected project to every call.
+        session_headers: &["X-MSTR-AuthToken", "X-MSTR-ProjectID"],
     },
     Vendor {
         feature: "agileapps",
         module: "agileapps",
         specs: &["specs/agileapps/openapi.yaml"],
+        session_headers: &[],
     },
 ];
 
@@ -69,6 +77,7 @@ impl Vendor {
             spec: self.spec_path(root)?,
             inner_type: Some(INNER_TYPE.to_string()),
             module_name: self.module.to_string(),
+            session_headers: self.session_headers.iter().map(|h| h.to_string()).collect(),
             ..Default::default()
         })
     }

@@ -229,7 +229,7 @@ pub fn auth(config: &AgileAppsConfig, method: LoginMethod) -> Result<Auth, Error
 }
 
 #[cfg(feature = "agileapps")]
-crate::bi_rest_auth_hooks!(crate::generated::agileapps::Client);
+crate::bi_rest_auth_hooks!(module = crate::generated::agileapps);
 
 #[cfg(feature = "agileapps")]
 impl crate::generated::agileapps::Client {

@@ -480,15 +480,20 @@ impl Auth {
         self.inner.authenticator.decorate(request, session);
     }
 
-    async fn send_with_retries(&self, mut request: Request) -> reqwest::Result<Response> {
+    /// Sends a decorated request; a 429 to an idempotent call is retried within the policy's
+    /// bounds. `original` is the undecorated request the retries are rebuilt from (decorated
+    /// again with `session`), so the common path clones nothing here.
+    async fn send_with_retries(
+        &self,
+        request: Request,
+        original: Option<&Request>,
+        session: &Session,
+    ) -> reqwest::Result<Response> {
+        let retryable = original
+            .filter(|r| is_idempotent(r.method()) && self.inner.retry.rate_limit_retries > 0);
+        let mut request = request;
         let mut attempt = 0;
         loop {
-            let copy = if is_idempotent(request.method()) && self.inner.retry.rate_limit_retries > 0
-            {
-                request.try_clone()
-            } else {
-                None
-            };
             let response = self.inner.ctx.client.execute(request).await?;
             if response.status() != StatusCode::TOO_MANY_REQUESTS {
                 return Ok(response);
@@ -497,10 +502,12 @@ impl Auth {
                 .headers()
                 .get(reqwest::header::RETRY_AFTER)
                 .and_then(|v| v.to_str().ok());
+            let copy = retryable.and_then(Request::try_clone);
             match (copy, self.inner.retry.rate_limit_wait(attempt, retry_after)) {
-                (Some(copy), Some(wait)) => {
+                (Some(mut copy), Some(wait)) => {
                     tracing::debug!(?wait, attempt, "rate limited; retrying an idempotent call");
                     tokio::time::sleep(wait).await;
+                    self.decorate(&mut copy, session);
                     request = copy;
                     attempt += 1;
                 }
@@ -527,7 +534,9 @@ impl Auth {
         let spare = request.try_clone();
         let mut request = request;
         self.decorate(&mut request, &ticket.session);
-        let response = self.send_with_retries(request).await?;
+        let response = self
+            .send_with_retries(request, spare.as_ref(), &ticket.session)
+            .await?;
         if !self
             .inner
             .authenticator
@@ -557,9 +566,11 @@ impl Auth {
         );
         match self.renew(ticket.generation, ticket.attempts).await {
             Ok(renewed) => {
+                let original = replay.try_clone();
                 self.decorate(&mut replay, &renewed.session);
                 self.inner.replays.fetch_add(1, Ordering::Relaxed);
-                self.send_with_retries(replay).await
+                self.send_with_retries(replay, original.as_ref(), &renewed.session)
+                    .await
             }
             Err(err) => Ok(match err.captured() {
                 Some(c) => rebuild(
@@ -602,9 +613,9 @@ impl Auth {
     /// may have any status.
     pub async fn send(&self, request: RequestBuilder) -> Result<Response, Error> {
         let request = request.build().map_err(Error::from_reqwest)?;
-        let operation = format!("{} {}", request.method(), request.url().path());
         self.ensure().await?;
-        self.execute(request, &operation)
+        // The operation name only labels debug logs; the URL is on the request itself.
+        self.execute(request, "raw request")
             .await
             .map_err(Error::from_reqwest)
     }

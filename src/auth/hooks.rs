@@ -49,10 +49,24 @@ pub async fn exec(
 
 /// Implements `progenitor_client::ClientHooks<bi_rest::auth::Auth>` for a generated client
 /// type (generated `with_inner_type(crate::auth::Auth)`), wiring `pre` and `exec` to the auth
-/// core. Use once per generated client: `bi_rest_auth_hooks!(crate::generated::mstr::Client);`
+/// core. Use once per generated client.
+///
+/// - `bi_rest_auth_hooks!(module = crate::generated::mstr)`: for a bi-rest generated module;
+///   `exec` also passes the response through the module's
+///   `operations::null_for_empty_body`, so an operation whose success may or may not carry a
+///   body (200 + 204) decodes an empty body as `None` instead of failing.
+/// - `bi_rest_auth_hooks!(path::to::Client)`: any client shaped like progenitor's output.
 #[macro_export]
 macro_rules! bi_rest_auth_hooks {
+    (module = $($module:ident)::+) => {
+        $crate::bi_rest_auth_hooks!(@impl $($module)::+::Client, |info, response| {
+            $($module)::+::operations::null_for_empty_body(info.operation_id, response).await
+        });
+    };
     ($client:ty) => {
+        $crate::bi_rest_auth_hooks!(@impl $client, |_info, response| Ok(response));
+    };
+    (@impl $client:ty, |$info:ident, $response:ident| $finish:expr) => {
         impl $crate::auth::hooks::__progenitor_client::ClientHooks<$crate::auth::Auth> for $client {
             async fn pre<E>(
                 &self,
@@ -74,7 +88,12 @@ macro_rules! bi_rest_auth_hooks {
                 let auth = <$client as $crate::auth::hooks::__progenitor_client::ClientInfo<
                     $crate::auth::Auth,
                 >>::inner(self);
-                $crate::auth::hooks::exec(auth, request, info).await
+                let $response = $crate::auth::hooks::exec(auth, request, info).await;
+                let $info = info;
+                match $response {
+                    Ok($response) => $finish,
+                    Err(e) => Err(e),
+                }
             }
         }
     };

@@ -1,13 +1,14 @@
 //! Auth for the generated MicroStrategy client (`bi_rest::generated::mstr`, feature `mstr`):
 //! `ClientHooks<crate::auth::Auth>` through the auth core, and [`MstrClient::typed`].
 //!
-//! The spec declares `X-MSTR-AuthToken` as a required header parameter (as springdoc does), so
-//! the generated builders ask for it: pass `""` and the auth core fills in the session's token
-//! (a non-empty value is kept). `POST /auth/login` and `/auth/delegate` bypass the session.
+//! The spec declares `X-MSTR-AuthToken` and `X-MSTR-ProjectID` as header parameters (as
+//! springdoc does); the generator leaves them out of the signatures (they are the vendor's
+//! session headers) and the auth core sends the session's token and selected project on every
+//! call. `POST /auth/login` and `/auth/delegate` bypass the session.
 
 use crate::mstr::MstrClient;
 
-crate::bi_rest_auth_hooks!(crate::generated::mstr::Client);
+crate::bi_rest_auth_hooks!(module = crate::generated::mstr);
 
 impl MstrClient {
     /// The generated typed client (every operation of specs/mstr), sharing this client's

@@ -42,6 +42,8 @@ pub struct Ctx<'a> {
     pub report: &'a mut Report,
     /// Flags per operation.
     pub flags: FlagMap,
+    /// Header parameters the session supplies, lower case (left out of signatures).
+    pub session_headers: Vec<String>,
 }
 
 impl Ctx<'_> {
@@ -54,13 +56,17 @@ impl Ctx<'_> {
 }
 
 /// Runs all passes in order.
-pub fn run(doc: &mut Value, report: &mut Report) -> Result<FlagMap> {
+pub fn run(doc: &mut Value, report: &mut Report, session_headers: &[String]) -> Result<FlagMap> {
     if !doc.is_object() {
         return Err(GenError::invalid("", "the document is not a JSON object"));
     }
     let mut ctx = Ctx {
         report,
         flags: FlagMap::new(),
+        session_headers: session_headers
+            .iter()
+            .map(|h| h.to_ascii_lowercase())
+            .collect(),
     };
     path_refs::run(doc, &mut ctx)?;
     schemas::run(doc, &mut ctx)?;

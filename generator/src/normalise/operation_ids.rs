@@ -130,6 +130,7 @@ mod tests {
         let mut ctx = Ctx {
             report: &mut report,
             flags: Default::default(),
+            session_headers: Vec::new(),
         };
         run(&mut doc, &mut ctx).unwrap();
         let id = |p: &str, m: &str| {

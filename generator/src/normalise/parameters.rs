@@ -31,7 +31,7 @@ pub fn run(doc: &mut Value, ctx: &mut Ctx<'_>) -> Result<()> {
             .filter(|m| item.contains_key(*m))
             .collect();
         if let Some(Value::Array(params)) = item.get_mut("parameters") {
-            let changes = fix_list(&snapshot, params);
+            let changes = fix_list(&snapshot, params, &ctx.session_headers);
             for m in &methods {
                 for c in &changes {
                     ctx.report.adjust(m, path, c.clone());
@@ -44,7 +44,7 @@ pub fn run(doc: &mut Value, ctx: &mut Ctx<'_>) -> Result<()> {
             continue;
         };
         if let Some(Value::Array(params)) = op.get_mut("parameters") {
-            for c in fix_list(&snapshot, params) {
+            for c in fix_list(&snapshot, params, &ctx.session_headers) {
                 ctx.report.adjust(&method, &path, c);
             }
         }
@@ -52,7 +52,7 @@ pub fn run(doc: &mut Value, ctx: &mut Ctx<'_>) -> Result<()> {
     Ok(())
 }
 
-fn fix_list(doc: &Value, params: &mut Vec<Value>) -> Vec<String> {
+fn fix_list(doc: &Value, params: &mut Vec<Value>, session_headers: &[String]) -> Vec<String> {
     let mut changes = Vec::new();
     let old = std::mem::take(params);
     for p in old {
@@ -79,6 +79,12 @@ fn fix_list(doc: &Value, params: &mut Vec<Value>) -> Vec<String> {
         if location == "cookie" {
             changes.push(format!(
                 "cookie parameter `{name}` not in the signature: the session's cookie store sends cookies"
+            ));
+            continue;
+        }
+        if location == "header" && session_headers.contains(&name.to_ascii_lowercase()) {
+            changes.push(format!(
+                "header parameter `{name}` not in the signature: the session sends it"
             ));
             continue;
         }
@@ -151,6 +157,30 @@ mod tests {
     use serde_json::json;
 
     #[test]
+    fn session_headers_leave_the_signature_case_insensitively() {
+        let mut doc = json!({"openapi": "3.0.1", "paths": {"/p": {"get": {
+            "operationId": "g",
+            "parameters": [
+                {"name": "X-MSTR-AuthToken", "in": "header", "required": true, "schema": {"type": "string"}},
+                {"name": "X-Other", "in": "header", "schema": {"type": "string"}}
+            ],
+            "responses": {"204": {"description": "ok"}}
+        }}}});
+        let mut report = Report::new("t");
+        let mut ctx = Ctx {
+            report: &mut report,
+            flags: Default::default(),
+            session_headers: vec!["x-mstr-authtoken".to_string()],
+        };
+        run(&mut doc, &mut ctx).unwrap();
+        let params = doc["paths"]["/p"]["get"]["parameters"].as_array().unwrap();
+        assert_eq!(params.len(), 1);
+        assert_eq!(params[0]["name"], "X-Other");
+        let line = report.operations.iter().find(|o| o.path == "/p").unwrap();
+        assert!(line.changes[0].contains("header parameter `X-MSTR-AuthToken`"));
+    }
+
+    #[test]
     fn fixes_style_cookie_additional_properties_and_refs() {
         let mut doc = json!({
             "paths": {"/x": {"get": {"operationId": "x", "parameters": [
@@ -165,6 +195,7 @@ mod tests {
         let mut ctx = Ctx {
             report: &mut report,
             flags: Default::default(),
+            session_headers: Vec::new(),
         };
         run(&mut doc, &mut ctx).unwrap();
         let ps = doc["paths"]["/x"]["get"]["parameters"].as_array().unwrap();

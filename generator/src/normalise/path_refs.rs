@@ -93,6 +93,7 @@ mod tests {
         let mut ctx = Ctx {
             report: &mut report,
             flags: Default::default(),
+            session_headers: Vec::new(),
         };
         run(&mut doc, &mut ctx).unwrap();
         assert_eq!(doc["paths"]["/a"]["get"]["operationId"], "a");

@@ -129,6 +129,7 @@ mod tests {
         let mut ctx = Ctx {
             report: &mut report,
             flags: Default::default(),
+            session_headers: Vec::new(),
         };
         run(&mut doc, &mut ctx).unwrap();
         let a = &doc["components"]["schemas"]["A"];
