@@ -1,5 +1,10 @@
 //! bi-rest: typed, authenticated clients for the REST APIs of enterprise analytics platforms
 //! (MicroStrategy / Strategy One, Looker, AgileApps).
+//!
+//! Data flows one way: spec -> [`generated`] typed clients -> [`auth`] core -> vendor layers
+//! ([`mstr`], [`looker`], [`agileapps`]) -> the `bi-rest` CLI. [`credentials`] are resolved at
+//! every login; [`sim`] holds loopback simulators of the three vendors for tests and demos.
+#![deny(missing_docs)]
 
 pub mod agileapps;
 pub mod auth;
@@ -9,8 +14,7 @@ pub mod generated;
 pub mod looker;
 #[cfg(feature = "mstr")]
 pub mod mstr;
-
-pub use error::Error;
-pub mod generated;
 #[cfg(feature = "sim")]
 pub mod sim;
+
+pub use error::Error;
