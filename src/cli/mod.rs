@@ -10,6 +10,8 @@ pub mod body;
 pub mod common;
 #[macro_use]
 pub mod dynamic;
+pub mod looker;
+pub mod missing;
 pub mod mstr;
 pub mod output;
 
@@ -37,6 +39,8 @@ pub struct Cli {
 pub enum Command {
     /// MicroStrategy / Strategy One.
     Mstr(mstr::MstrArgs),
+    /// Looker.
+    Looker(looker::LookerArgs),
     /// Shell completions for bi-rest.
     Completions {
         /// The shell.
@@ -76,6 +80,7 @@ pub fn main() -> ExitCode {
 async fn run(cli: Cli) -> Result<Option<serde_json::Value>, Error> {
     match cli.command {
         Command::Mstr(args) => mstr::run(args).await.map(Some),
+        Command::Looker(args) => looker::run(args).await.map(Some),
         Command::Completions { shell } => {
             clap_complete::generate(
                 shell,
