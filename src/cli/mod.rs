@@ -10,6 +10,7 @@ pub mod body;
 pub mod common;
 #[macro_use]
 pub mod dynamic;
+pub mod agileapps;
 pub mod looker;
 pub mod missing;
 pub mod mstr;
@@ -41,6 +42,8 @@ pub enum Command {
     Mstr(mstr::MstrArgs),
     /// Looker.
     Looker(looker::LookerArgs),
+    /// AgileApps Cloud.
+    Agileapps(agileapps::AgileAppsArgs),
     /// Shell completions for bi-rest.
     Completions {
         /// The shell.
@@ -81,6 +84,7 @@ async fn run(cli: Cli) -> Result<Option<serde_json::Value>, Error> {
     match cli.command {
         Command::Mstr(args) => mstr::run(args).await.map(Some),
         Command::Looker(args) => looker::run(args).await.map(Some),
+        Command::Agileapps(args) => agileapps::run(args).await.map(Some),
         Command::Completions { shell } => {
             clap_complete::generate(
                 shell,
