@@ -14,7 +14,11 @@ async fn run(url: &str, args: &[&str], envs: &[(&str, &str)]) -> Output {
         cmd.arg("--base-url").arg(url);
     }
     cmd.args(args);
-    for var in ["AGILEAPPS_BASE_URL", "AGILEAPPS_USERNAME", "AGILEAPPS_PASSWORD"] {
+    for var in [
+        "AGILEAPPS_BASE_URL",
+        "AGILEAPPS_USERNAME",
+        "AGILEAPPS_PASSWORD",
+    ] {
         cmd.env_remove(var);
     }
     for (k, v) in envs {
@@ -73,7 +77,13 @@ async fn each_login_kind_whoami_and_logout_with_no_session_left() {
 
     let out = run(
         &url,
-        &["--login-mode", "saml", "--saml-assertion", "env:SA", "whoami"],
+        &[
+            "--login-mode",
+            "saml",
+            "--saml-assertion",
+            "env:SA",
+            "whoami",
+        ],
         &[("SA", "saml-assertion-jim")],
     )
     .await;
@@ -148,7 +158,13 @@ async fn proxy_login_switch_back_with_a_session_file() {
     // Calls run as the proxy user, from the file, without credentials or URL.
     let out = run(
         "",
-        &["--session-file", &f, "api", "GET", "/networking/rest/user/u-jim"],
+        &[
+            "--session-file",
+            &f,
+            "api",
+            "GET",
+            "/networking/rest/user/u-jim",
+        ],
         &[],
     )
     .await;
@@ -163,7 +179,12 @@ async fn proxy_login_switch_back_with_a_session_file() {
     assert_eq!(json["user_id"], "u-admin", "the switch-back was saved");
     // A second switch-back: nothing to leave, invalid request (exit 7).
     let out = run("", &["--session-file", &f, "switch-back"], &[]).await;
-    assert_eq!(out.status.code(), Some(7), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(7),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let s = sim.stats();
     assert_eq!(s.logins_password, 1);
     assert_eq!(s.logins_proxy, 1);
@@ -185,7 +206,10 @@ async fn session_file_reuses_one_login_for_three_commands() {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("s.json");
     let f = file.to_str().unwrap().to_string();
-    let creds = [("AGILEAPPS_USERNAME", "jim@acme.com"), ("AGILEAPPS_PASSWORD", "jim-pw")];
+    let creds = [
+        ("AGILEAPPS_USERNAME", "jim@acme.com"),
+        ("AGILEAPPS_PASSWORD", "jim-pw"),
+    ];
     ok_json(&run(&url, &["--session-file", &f, "login"], &creds).await);
     let json = ok_json(&run(&url, &["--session-file", &f, "whoami"], &creds).await);
     assert_eq!(json["user_id"], "u-jim");
@@ -193,12 +217,25 @@ async fn session_file_reuses_one_login_for_three_commands() {
     assert!(ok_json(&out).to_string().contains("admin@acme.com"));
     let out = run(
         &url,
-        &["--session-file", &f, "--format", "xml", "call", "getUser", "--param", "userId=u-admin"],
+        &[
+            "--session-file",
+            &f,
+            "--format",
+            "xml",
+            "call",
+            "getUser",
+            "--param",
+            "userId=u-admin",
+        ],
         &creds,
     )
     .await;
     let json = ok_json(&out);
-    assert!(json.as_str().is_some_and(|x| x.contains("<platform>") && x.contains("admin@acme.com")), "{json}");
+    assert!(
+        json.as_str()
+            .is_some_and(|x| x.contains("<platform>") && x.contains("admin@acme.com")),
+        "{json}"
+    );
     let s = sim.stats();
     assert_eq!(s.logins(), 1, "one login for every command");
     assert_eq!(s.open_sessions, 1);
@@ -212,12 +249,32 @@ async fn session_file_reuses_one_login_for_three_commands() {
 async fn call_and_errors_map_to_exit_codes_and_the_stderr_line() {
     let sim = sim().await;
     let url = sim.base_url();
-    let creds = [("AGILEAPPS_USERNAME", "jim@acme.com"), ("AGILEAPPS_PASSWORD", "jim-pw")];
-    let json = ok_json(&run(&url, &["call", "getUser", "--param", "userId=u-admin"], &creds).await);
+    let creds = [
+        ("AGILEAPPS_USERNAME", "jim@acme.com"),
+        ("AGILEAPPS_PASSWORD", "jim-pw"),
+    ];
+    let json = ok_json(
+        &run(
+            &url,
+            &["call", "getUser", "--param", "userId=u-admin"],
+            &creds,
+        )
+        .await,
+    );
     assert!(json.to_string().contains("admin@acme.com"), "{json}");
     // Unknown user: -200, exit 5.
-    let out = run(&url, &["call", "getUser", "--param", "userId=nobody"], &creds).await;
-    assert_eq!(out.status.code(), Some(5), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = run(
+        &url,
+        &["call", "getUser", "--param", "userId=nobody"],
+        &creds,
+    )
+    .await;
+    assert_eq!(
+        out.status.code(),
+        Some(5),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(stderr.lines().count(), 1, "{stderr}");
     assert!(stderr.starts_with("bi-rest: -200 "), "{stderr}");
@@ -229,7 +286,12 @@ async fn call_and_errors_map_to_exit_codes_and_the_stderr_line() {
         &[("AGILEAPPS_PASSWORD", "wr0ng-s3cret")],
     )
     .await;
-    assert_eq!(out.status.code(), Some(3), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(3),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.starts_with("bi-rest: -101 "), "{stderr}");
     no_secret(&out, &["wr0ng-s3cret"]);
@@ -239,14 +301,23 @@ async fn call_and_errors_map_to_exit_codes_and_the_stderr_line() {
     assert_eq!(out.status.code(), Some(2));
     let out = run(
         &url,
-        &["--login-mode", "proxy", "--username", "admin@acme.com", "whoami"],
+        &[
+            "--login-mode",
+            "proxy",
+            "--username",
+            "admin@acme.com",
+            "whoami",
+        ],
         &[("AGILEAPPS_PASSWORD", "admin-pw")],
     )
     .await;
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("--proxy-user-id"));
     let after = sim.stats();
-    assert_eq!(after.logins() + after.failed_logins, before.logins() + before.failed_logins);
+    assert_eq!(
+        after.logins() + after.failed_logins,
+        before.logins() + before.failed_logins
+    );
     let out = run(&url, &["call", "noSuchOperation"], &creds).await;
     assert_eq!(out.status.code(), Some(2));
     let s = sim.stats();

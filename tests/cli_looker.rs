@@ -149,7 +149,13 @@ async fn ini_then_env_then_flags() {
     let ini = dir.path().join("looker.ini");
     let out = run(
         other.path(),
-        &["--ini", ini.to_str().unwrap(), "--section", "Admin", "whoami"],
+        &[
+            "--ini",
+            ini.to_str().unwrap(),
+            "--section",
+            "Admin",
+            "whoami",
+        ],
         &[],
     )
     .await;
@@ -158,7 +164,12 @@ async fn ini_then_env_then_flags() {
     // Without the env the first section's dead base_url and wrong secret are used: the login
     // is refused or the server unreachable, never a success.
     let out = run(dir.path(), &["--base-url", &url, "whoami"], &[]).await;
-    assert_eq!(out.status.code(), Some(3), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(3),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let s = sim.stats();
     assert_eq!(s.logins, 3);
     assert_eq!(s.failed_logins, 1);
@@ -253,42 +264,75 @@ async fn call_runs_generated_operations_and_errors_map_to_exit_codes() {
         "--client-secret",
         "env:CSECRET",
     ];
-    let with = |more: &[&str]| -> Vec<String> {
-        base.iter().chain(more).map(|s| s.to_string()).collect()
-    };
+    let with =
+        |more: &[&str]| -> Vec<String> { base.iter().chain(more).map(|s| s.to_string()).collect() };
     let a = with(&["call", "user", "--param", "user_id=2"]);
     let a: Vec<&str> = a.iter().map(String::as_str).collect();
-    assert_eq!(ok_json(&run(dir.path(), &a, &ADMIN_ENV).await)["display_name"], "Bob Builder");
+    assert_eq!(
+        ok_json(&run(dir.path(), &a, &ADMIN_ENV).await)["display_name"],
+        "Bob Builder"
+    );
     let a = with(&["call", "me"]);
     let a: Vec<&str> = a.iter().map(String::as_str).collect();
-    assert_eq!(ok_json(&run(dir.path(), &a, &ADMIN_ENV).await)["display_name"], "Ada Admin");
+    assert_eq!(
+        ok_json(&run(dir.path(), &a, &ADMIN_ENV).await)["display_name"],
+        "Ada Admin"
+    );
     // 404 from the server: exit 5, one line `bi-rest: <message>`.
     let a = with(&["call", "user", "--param", "user_id=999"]);
     let a: Vec<&str> = a.iter().map(String::as_str).collect();
     let out = run(dir.path(), &a, &ADMIN_ENV).await;
-    assert_eq!(out.status.code(), Some(5), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(5),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(stderr.lines().count(), 1, "{stderr}");
     assert!(stderr.starts_with("bi-rest: "), "{stderr}");
     assert!(stderr.contains("Not found"), "{stderr}");
     assert!(out.stdout.is_empty());
     // A wrong secret: exit 3, the secret nowhere.
-    let out = run(dir.path(), &base, &[("CID", ADMIN_CLIENT_ID), ("CSECRET", "wr0ng-s3cret")]).await;
+    let out = run(
+        dir.path(),
+        &base,
+        &[("CID", ADMIN_CLIENT_ID), ("CSECRET", "wr0ng-s3cret")],
+    )
+    .await;
     assert_eq!(out.status.code(), Some(2), "no command is a usage error");
     let mut a = base.to_vec();
     a.push("whoami");
-    let out = run(dir.path(), &a, &[("CID", ADMIN_CLIENT_ID), ("CSECRET", "wr0ng-s3cret")]).await;
-    assert_eq!(out.status.code(), Some(3), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = run(
+        dir.path(),
+        &a,
+        &[("CID", ADMIN_CLIENT_ID), ("CSECRET", "wr0ng-s3cret")],
+    )
+    .await;
+    assert_eq!(
+        out.status.code(),
+        Some(3),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.starts_with("bi-rest: "), "{stderr}");
     no_secret(&out, &["wr0ng-s3cret"]);
     // No credentials anywhere: usage, exit 2, nothing sent.
     let before = sim.stats();
     let out = run(dir.path(), &["--base-url", &url, "whoami"], &[]).await;
-    assert_eq!(out.status.code(), Some(2), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(String::from_utf8_lossy(&out.stderr).contains("client_id"));
     let after = sim.stats();
-    assert_eq!(after.logins + after.failed_logins, before.logins + before.failed_logins);
+    assert_eq!(
+        after.logins + after.failed_logins,
+        before.logins + before.failed_logins
+    );
     // An unknown operation: usage.
     let a = with(&["call", "no_such_operation"]);
     let a: Vec<&str> = a.iter().map(String::as_str).collect();

@@ -127,7 +127,8 @@ impl AgileAppsClient {
     }
 
     /// A client on the sessions saved in `path`, without a login. `config` must be for the same
-    /// base URL; `method` renews the base session when the server reports it ended.
+    /// base URL (its body format is used; the saved one is informational); `method` renews the
+    /// base session when the server reports it ended.
     pub fn restore_session(
         config: AgileAppsConfig,
         method: LoginMethod,
@@ -143,8 +144,7 @@ impl AgileAppsClient {
                 format!("{:?}, not {VENDOR:?}", saved.vendor),
             ));
         }
-        if saved.base_url.trim_end_matches('/') != config.base_url.as_str().trim_end_matches('/')
-        {
+        if saved.base_url.trim_end_matches('/') != config.base_url.as_str().trim_end_matches('/') {
             return Err(file_error(
                 path,
                 "wrong server",
@@ -154,10 +154,6 @@ impl AgileAppsClient {
         if saved.frames.is_empty() {
             return Err(file_error(path, "no session", "the stack is empty"));
         }
-        let config = match saved.format.as_str() {
-            "json" => config.format(Format::Json),
-            _ => config.format(Format::Xml),
-        };
         let jar = Arc::new(CookieJar::default());
         jar.restore(&saved.cookies);
         let http = config.http.build_client(jar.clone())?;

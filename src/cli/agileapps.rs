@@ -95,11 +95,13 @@ pub enum AgileAppsCommand {
 
 /// The connection settings from the options (the session file's URL when none is given).
 fn config(args: &AgileAppsArgs) -> Result<AgileAppsConfig, Error> {
-    let base_url = match &args.base_url {
-        Some(url) => url.clone(),
-        None => super::session_file_base_url(args.http.session_file.as_deref())?
-            .ok_or_else(|| usage("no platform URL: pass --base-url URL or set AGILEAPPS_BASE_URL"))?,
-    };
+    let base_url =
+        match &args.base_url {
+            Some(url) => url.clone(),
+            None => super::session_file_base_url(args.http.session_file.as_deref())?.ok_or_else(
+                || usage("no platform URL: pass --base-url URL or set AGILEAPPS_BASE_URL"),
+            )?,
+        };
     let format = match args.format {
         WireFormat::Json => Format::Json,
         WireFormat::Xml => Format::Xml,
@@ -285,10 +287,7 @@ fn identity_json(i: &Identity) -> serde_json::Value {
 }
 
 /// `call OPERATION_ID`: a generated operation, sent through the session stack.
-async fn run_call(
-    client: &AgileAppsClient,
-    args: &CallArgs,
-) -> Result<serde_json::Value, Error> {
+async fn run_call(client: &AgileAppsClient, args: &CallArgs) -> Result<serde_json::Value, Error> {
     let (find, ids) = op_lookup!(bi_rest::generated::agileapps::operations);
     if args.operation_id == "list" {
         return Ok(serde_json::Value::from(ids()));
