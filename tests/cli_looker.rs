@@ -341,3 +341,84 @@ async fn call_runs_generated_operations_and_errors_map_to_exit_codes() {
     assert_eq!(s.logins, 3, "three successful logins");
     assert_eq!(s.live_tokens, 0, "every command logged out");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn expired_saved_session_is_renewed_with_credentials_and_refused_without() {
+    let sim = start(LookerSimConfig::default()).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("s.json");
+    let f = file.to_str().unwrap().to_string();
+    let url = sim.base_url();
+    let creds = [
+        "--base-url",
+        url.as_str(),
+        "--client-id",
+        "env:CID",
+        "--client-secret",
+        "env:CSECRET",
+        "--session-file",
+        f.as_str(),
+    ];
+    let mut a = creds.to_vec();
+    a.push("login");
+    ok_json(&run(dir.path(), &a, &ADMIN_ENV).await);
+    sim.expire_all();
+    // Without credentials the saved session cannot be renewed: exit 4 (session expired).
+    let out = run(dir.path(), &["--session-file", &f, "whoami"], &[]).await;
+    assert_eq!(
+        out.status.code(),
+        Some(4),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(stderr.contains("client_id"), "{stderr}");
+    // With them, one new login and the file is updated.
+    let mut a = creds.to_vec();
+    a.push("whoami");
+    assert_eq!(
+        ok_json(&run(dir.path(), &a, &ADMIN_ENV).await)["display_name"],
+        "Ada Admin"
+    );
+    assert_eq!(
+        ok_json(&run(dir.path(), &["--session-file", &f, "whoami"], &[]).await)["display_name"],
+        "Ada Admin"
+    );
+    let s = sim.stats();
+    assert_eq!(s.logins, 2);
+    assert_eq!(s.live_tokens, 1);
+    ok_json(&run(dir.path(), &["--session-file", &f, "logout"], &[]).await);
+    assert_eq!(sim.stats().live_tokens, 0);
+    assert!(!file.exists());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn api_version_3_1_through_the_cli() {
+    let sim = start(LookerSimConfig::default()).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let url = sim.base_url();
+    let out = run(
+        dir.path(),
+        &[
+            "--base-url",
+            &url,
+            "--client-id",
+            "env:CID",
+            "--client-secret",
+            "env:CSECRET",
+            "--api-version",
+            "3.1",
+            "api",
+            "GET",
+            "/users/2",
+        ],
+        &ADMIN_ENV,
+    )
+    .await;
+    let json = ok_json(&out);
+    assert_eq!(json["id"], 2, "3.x renders ids as numbers: {json}");
+    let out = run(dir.path(), &["--api-version", "5.0", "whoami"], &[]).await;
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(sim.stats().live_tokens, 0);
+}

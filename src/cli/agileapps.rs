@@ -303,11 +303,11 @@ async fn run_call(client: &AgileAppsClient, args: &CallArgs) -> Result<serde_jso
     send(client, method, &path, &query, body).await
 }
 
+/// A request's method, path and query.
+type Resolved = (Method, String, Vec<(String, String)>);
+
 /// The method, path and query of `op` with `NAME=VALUE` params filled in.
-fn resolve(
-    op: &OpView,
-    params: &[(String, String)],
-) -> Result<(Method, String, Vec<(String, String)>), Error> {
+fn resolve(op: &OpView, params: &[(String, String)]) -> Result<Resolved, Error> {
     for (name, _) in params {
         match op.params.iter().find(|p| p.name == name) {
             None => {

@@ -18,7 +18,7 @@ use super::body::usage;
 use super::common::{
     run_api, run_call, secret_arg, with_session, ApiArgs, CallArgs, CliSession, HttpArgs,
 };
-use super::dynamic::OpView;
+use super::dynamic::OpTable;
 use super::missing::NotGiven;
 
 /// Options of `bi-rest looker`.
@@ -204,9 +204,7 @@ pub fn client(args: &LookerArgs) -> Result<LookerClient, Error> {
 
 /// The generated operations of `version`, for `call`.
 #[allow(unreachable_patterns)]
-fn operations(
-    version: ApiVersion,
-) -> Result<(fn(&str) -> Option<OpView>, fn() -> Vec<&'static str>), Error> {
+fn operations(version: ApiVersion) -> Result<OpTable, Error> {
     match version {
         #[cfg(feature = "looker-4_0")]
         ApiVersion::V4_0 => Ok(op_lookup!(bi_rest::generated::looker_4_0::operations)),

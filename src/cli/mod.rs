@@ -132,9 +132,6 @@ pub fn session_file_base_url(path: Option<&Path>) -> Result<Option<String>, Erro
 }
 
 /// The generated MicroStrategy operations, for `call`.
-pub fn mstr_operations() -> (
-    fn(&str) -> Option<dynamic::OpView>,
-    fn() -> Vec<&'static str>,
-) {
+pub fn mstr_operations() -> dynamic::OpTable {
     op_lookup!(bi_rest::generated::mstr::operations)
 }
