@@ -363,17 +363,20 @@ async fn expired_saved_session_is_renewed_with_credentials_and_refused_without()
     a.push("login");
     ok_json(&run(dir.path(), &a, &ADMIN_ENV).await);
     sim.expire_all();
-    // Without credentials the saved session cannot be renewed: exit 4 (session expired).
+    // Without credentials the saved session cannot be renewed: the server's 401 is reported
+    // (exit 3), and the auth core's warning says which credential was missing.
     let out = run(dir.path(), &["--session-file", &f, "whoami"], &[]).await;
     assert_eq!(
         out.status.code(),
-        Some(4),
+        Some(3),
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(stderr.lines().count(), 1, "{stderr}");
-    assert!(stderr.contains("client_id"), "{stderr}");
+    let last = stderr.lines().last().unwrap_or_default();
+    assert_eq!(last, "bi-rest: Requires authentication.", "{stderr}");
+    assert!(stderr.contains("pass --client-id SOURCE"), "{stderr}");
+    assert!(out.stdout.is_empty());
     // With them, one new login and the file is updated.
     let mut a = creds.to_vec();
     a.push("whoami");
