@@ -31,6 +31,9 @@ pub const SESSION_COOKIE: &str = "JSESSIONID";
 
 const REST: &str = "/networking/rest";
 
+#[path = "session_file.rs"]
+mod session_file;
+
 /// Connection settings: the platform URL, the body format and the shared [`HttpConfig`] (TLS
 /// verified by default, CA bundle, proxy, timeouts, user agent).
 #[derive(Clone)]

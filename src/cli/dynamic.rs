@@ -45,6 +45,9 @@ pub struct OpView {
     pub body_media_type: Option<&'static str>,
 }
 
+/// An operations table as the CLI uses it: find an operation by id, and list every id.
+pub type OpTable = (fn(&str) -> Option<OpView>, fn() -> Vec<&'static str>);
+
 /// Builds `fn(&str) -> Option<OpView>` and `fn() -> Vec<&'static str>` over one generated
 /// module's `operations` table.
 macro_rules! op_lookup {

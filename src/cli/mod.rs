@@ -10,6 +10,9 @@ pub mod body;
 pub mod common;
 #[macro_use]
 pub mod dynamic;
+pub mod agileapps;
+pub mod looker;
+pub mod missing;
 pub mod mstr;
 pub mod output;
 
@@ -37,6 +40,10 @@ pub struct Cli {
 pub enum Command {
     /// MicroStrategy / Strategy One.
     Mstr(mstr::MstrArgs),
+    /// Looker.
+    Looker(looker::LookerArgs),
+    /// AgileApps Cloud.
+    Agileapps(agileapps::AgileAppsArgs),
     /// Shell completions for bi-rest.
     Completions {
         /// The shell.
@@ -76,6 +83,8 @@ pub fn main() -> ExitCode {
 async fn run(cli: Cli) -> Result<Option<serde_json::Value>, Error> {
     match cli.command {
         Command::Mstr(args) => mstr::run(args).await.map(Some),
+        Command::Looker(args) => looker::run(args).await.map(Some),
+        Command::Agileapps(args) => agileapps::run(args).await.map(Some),
         Command::Completions { shell } => {
             clap_complete::generate(
                 shell,
@@ -123,9 +132,6 @@ pub fn session_file_base_url(path: Option<&Path>) -> Result<Option<String>, Erro
 }
 
 /// The generated MicroStrategy operations, for `call`.
-pub fn mstr_operations() -> (
-    fn(&str) -> Option<dynamic::OpView>,
-    fn() -> Vec<&'static str>,
-) {
+pub fn mstr_operations() -> dynamic::OpTable {
     op_lookup!(bi_rest::generated::mstr::operations)
 }
