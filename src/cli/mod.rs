@@ -39,11 +39,11 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// MicroStrategy / Strategy One.
-    Mstr(mstr::MstrArgs),
+    Mstr(Box<mstr::MstrArgs>),
     /// Looker.
-    Looker(looker::LookerArgs),
+    Looker(Box<looker::LookerArgs>),
     /// AgileApps Cloud.
-    Agileapps(agileapps::AgileAppsArgs),
+    Agileapps(Box<agileapps::AgileAppsArgs>),
     /// Shell completions for bi-rest.
     Completions {
         /// The shell.
@@ -82,9 +82,9 @@ pub fn main() -> ExitCode {
 
 async fn run(cli: Cli) -> Result<Option<serde_json::Value>, Error> {
     match cli.command {
-        Command::Mstr(args) => mstr::run(args).await.map(Some),
-        Command::Looker(args) => looker::run(args).await.map(Some),
-        Command::Agileapps(args) => agileapps::run(args).await.map(Some),
+        Command::Mstr(args) => mstr::run(*args).await.map(Some),
+        Command::Looker(args) => looker::run(*args).await.map(Some),
+        Command::Agileapps(args) => agileapps::run(*args).await.map(Some),
         Command::Completions { shell } => {
             clap_complete::generate(
                 shell,
