@@ -1,7 +1,9 @@
 //! Schema-level fixes over the whole document: `description: null` / `title: null` (removed:
 //! null carries nothing), `type: "any"` (becomes an untyped schema = any JSON value), and
 //! `format: "any"` on an untyped schema (removed), and `enum` on a `type: array` schema
-//! (moved into `items`, where it belongs).
+//! (moved into `items`, where it belongs), and a string `enum` whose values differ only in case
+//! or punctuation (`ROW`, `row`: no two Rust variants can be named apart; typed as a string, the
+//! allowed values kept in the description).
 
 use super::Ctx;
 use crate::error::Result;
@@ -29,6 +31,12 @@ pub fn run(doc: &mut Value, ctx: &mut Ctx<'_>) -> Result<()> {
             counts.array_enum
         ));
     }
+    if counts.colliding_enum > 0 {
+        ctx.report.note(format!(
+            "{} string `enum`s whose values differ only in case or punctuation typed as strings (values kept in the description)",
+            counts.colliding_enum
+        ));
+    }
     Ok(())
 }
 
@@ -37,6 +45,7 @@ struct Counts {
     null_text: usize,
     any: usize,
     array_enum: usize,
+    colliding_enum: usize,
 }
 
 fn walk(v: &mut Value, c: &mut Counts, depth: usize) {
@@ -99,6 +108,44 @@ fn fix_object(map: &mut Map<String, Value>, c: &mut Counts) {
             c.array_enum += 1;
         }
     }
+    fix_colliding_enum(map, c);
+}
+
+/// A string enum whose values collide once case and punctuation are ignored cannot become a
+/// Rust enum: drop the `enum` (any string is accepted) and keep the values in the description.
+fn fix_colliding_enum(map: &mut Map<String, Value>, c: &mut Counts) {
+    let Some(Value::Array(values)) = map.get("enum") else {
+        return;
+    };
+    let mut seen = std::collections::HashSet::new();
+    let mut collides = false;
+    for v in values {
+        let Some(s) = v.as_str() else {
+            return;
+        };
+        let key: String = s
+            .chars()
+            .filter(|ch| ch.is_alphanumeric())
+            .flat_map(char::to_lowercase)
+            .collect();
+        collides |= !seen.insert(key);
+    }
+    if !collides {
+        return;
+    }
+    let listed: Vec<String> = values
+        .iter()
+        .filter_map(Value::as_str)
+        .map(str::to_string)
+        .collect();
+    map.remove("enum");
+    let note = format!("One of: {}.", listed.join(", "));
+    let description = match map.get("description").and_then(Value::as_str) {
+        Some(d) if !d.is_empty() => format!("{d} {note}"),
+        _ => note,
+    };
+    map.insert("description".into(), Value::String(description));
+    c.colliding_enum += 1;
 }
 
 fn json_type(v: &Value) -> Option<&'static str> {
@@ -142,5 +189,31 @@ mod tests {
             json!({"type": "array", "items": {"type": "string", "enum": ["csv", "txt"]}})
         );
         assert_eq!(report.notes.len(), 3);
+    }
+
+    #[test]
+    fn string_enums_colliding_by_case_become_strings_with_values_described() {
+        let mut doc = json!({"components": {"schemas": {
+            "Orientation": {"type": "string", "enum": ["ROW", "COLUMN", "row", "column"]},
+            "Fine": {"type": "string", "enum": ["a", "b"]}
+        }}});
+        let mut report = Report::new("t");
+        let mut ctx = Ctx {
+            report: &mut report,
+            flags: Default::default(),
+            session_headers: Vec::new(),
+        };
+        run(&mut doc, &mut ctx).unwrap();
+        let o = &doc["components"]["schemas"]["Orientation"];
+        assert!(o.get("enum").is_none());
+        assert_eq!(o["description"], "One of: ROW, COLUMN, row, column.");
+        assert_eq!(
+            doc["components"]["schemas"]["Fine"]["enum"],
+            json!(["a", "b"])
+        );
+        assert!(report
+            .notes
+            .iter()
+            .any(|n| n.contains("differ only in case")));
     }
 }
