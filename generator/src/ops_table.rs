@@ -272,3 +272,39 @@ pub fn render(rows: &[OpRow]) -> String {
     s.push_str("    ];\n}\n");
     s
 }
+
+/// Progenitor sends a raw body (the normalised form of multipart, XML and other media types it
+/// cannot encode) with `Content-Type: application/octet-stream`. For every row with
+/// `raw_body`, this rewrites that header in the operation's `send` to the table's
+/// `body_media_type` (the type the server expects), in the formatted module source.
+pub fn raw_body_content_types(code: &str, rows: &[OpRow]) -> String {
+    const OCTET: &str = "HeaderValue::from_static(\"application/octet-stream\")";
+    let mut out = code.to_string();
+    for r in rows.iter().filter(|r| r.raw_body) {
+        let Some(mt) = r.body_media_type.as_deref() else {
+            continue;
+        };
+        if mt == "application/octet-stream" || reqwest_header_value_invalid(mt) {
+            continue;
+        }
+        let marker = format!("operation_id: {:?}", r.id);
+        let Some(at) = out.find(&marker) else {
+            continue;
+        };
+        let start = out[..at].rfind("pub async fn send(").unwrap_or(0);
+        let Some(rel) = out[start..at].rfind(OCTET) else {
+            continue;
+        };
+        let pos = start + rel;
+        out.replace_range(
+            pos..pos + OCTET.len(),
+            &format!("HeaderValue::from_static({mt:?})"),
+        );
+    }
+    out
+}
+
+/// `HeaderValue::from_static` panics on non-visible-ASCII: such media types are left alone.
+fn reqwest_header_value_invalid(mt: &str) -> bool {
+    !mt.bytes().all(|b| (0x20..0x7f).contains(&b)) || mt.contains('"') || mt.contains('\\')
+}
