@@ -43,10 +43,22 @@ pub struct XmlOp {
     pub error: Option<XmlBody>,
 }
 
-/// Whether a media type is XML (`application/xml`, `text/xml`, `*+xml`).
+/// Whether a media type is XML data (`application/xml`, `text/xml`, `*+xml`; not images such
+/// as `image/svg+xml`, which stay raw bytes).
 pub fn is_xml(media_type: &str) -> bool {
     let mt = canonical_media_type(media_type);
-    mt == "application/xml" || mt == "text/xml" || mt.ends_with("+xml")
+    !mt.starts_with("image/")
+        && (mt == "application/xml" || mt == "text/xml" || mt.ends_with("+xml"))
+}
+
+/// Whether a body schema describes a document model (object, array, composition) rather than
+/// a scalar (a string or binary schema means the XML is handled as an opaque document).
+fn is_model(doc: &Value, schema: &Value) -> bool {
+    let s = deref(doc, schema).unwrap_or(schema);
+    !matches!(
+        s.get("type").and_then(Value::as_str),
+        Some("string" | "integer" | "number" | "boolean")
+    ) && s.as_object().is_some_and(|m| !m.is_empty())
 }
 
 /// The XML media type and schema of a `content` map, if any.
@@ -104,7 +116,9 @@ pub fn capture(doc: &mut Value, ctx: &mut Ctx<'_>) -> crate::Result<()> {
             name
         };
         if let Some(body) = op.get("requestBody").and_then(|b| deref(&snapshot, b)) {
-            if let Some((mt, schema)) = xml_in(body.get("content")) {
+            if let Some((mt, schema)) =
+                xml_in(body.get("content")).filter(|(_, schema)| is_model(&snapshot, schema))
+            {
                 found.request = Some(XmlBody {
                     media_type: mt,
                     schema: name_of(schema, "XmlRequest"),
@@ -116,7 +130,9 @@ pub fn capture(doc: &mut Value, ctx: &mut Ctx<'_>) -> crate::Result<()> {
                 let Some(resp) = deref(&snapshot, resp) else {
                     continue;
                 };
-                let Some((mt, schema)) = xml_in(resp.get("content")) else {
+                let Some((mt, schema)) =
+                    xml_in(resp.get("content")).filter(|(_, schema)| is_model(&snapshot, schema))
+                else {
                     continue;
                 };
                 let success = status.starts_with('2');
@@ -610,6 +626,7 @@ mod tests {
                 }},
                 "responses": {
                     "200": {"description": "", "content": {"text/xml": {"schema": {"type": "object", "properties": {"id": {"type": "string"}}}}}},
+                    "202": {"description": "", "content": {"application/xml": {"schema": {"type": "string"}}}},
                     "default": {"description": "", "content": {"application/problem+xml": {"schema": {"$ref": "#/components/schemas/Err"}}}}
                 }
             }}},
@@ -683,7 +700,12 @@ mod tests {
         ] {
             assert!(is_xml(mt), "{mt}");
         }
-        for mt in ["application/json", "text/plain", "application/xml-dtd"] {
+        for mt in [
+            "application/json",
+            "text/plain",
+            "application/xml-dtd",
+            "image/svg+xml",
+        ] {
             assert!(!is_xml(mt), "{mt}");
         }
     }
