@@ -5666,28 +5666,32 @@ pub mod xml {
         text: String,
         children: Vec<Element>,
     }
-    fn local(qname: &[u8]) -> String {
-        let s = String::from_utf8_lossy(qname);
-        match s.rsplit_once(':') {
+    fn local(qname: &str) -> String {
+        match qname.rsplit_once(':') {
             Some((_, l)) => l.to_string(),
-            None => s.into_owned(),
+            None => qname.to_string(),
         }
     }
     fn open(e: &quick_xml::events::BytesStart<'_>) -> Result<Element, XmlError> {
         let mut el = Element {
-            name: local(e.name().as_ref()),
+            name: {
+                let qname = e.name();
+                let q: &str = qname.as_ref();
+                local(q)
+            },
             ..Element::default()
         };
         for a in e.attributes() {
             let a = a.map_err(|err| XmlError(format!("XML attribute: {err}")))?;
-            let key = String::from_utf8_lossy(a.key.as_ref()).into_owned();
+            let key: &str = a.key.as_ref();
+            let key = key.to_string();
             if key == "xmlns" || key.starts_with("xmlns:") {
                 continue;
             }
             let value = a
                 .normalized_value(quick_xml::XmlVersion::Implicit1_0)
                 .map_err(|err| XmlError(format!("XML attribute `{key}`: {err}")))?;
-            el.attrs.push((local(key.as_bytes()), value.into_owned()));
+            el.attrs.push((local(&key), value.into_owned()));
         }
         Ok(el)
     }
