@@ -278,7 +278,8 @@ pub fn render(rows: &[OpRow]) -> String {
 /// `raw_body`, this rewrites that header in the operation's `send` to the table's
 /// `body_media_type` (the type the server expects), in the formatted module source.
 pub fn raw_body_content_types(code: &str, rows: &[OpRow]) -> String {
-    const OCTET: &str = "HeaderValue::from_static(\"application/octet-stream\")";
+    // prettyplease may break `from_static(` and the literal onto separate lines.
+    const OCTET: &str = "\"application/octet-stream\"";
     let mut out = code.to_string();
     for r in rows.iter().filter(|r| r.raw_body) {
         let Some(mt) = r.body_media_type.as_deref() else {
@@ -292,14 +293,15 @@ pub fn raw_body_content_types(code: &str, rows: &[OpRow]) -> String {
             continue;
         };
         let start = out[..at].rfind("pub async fn send(").unwrap_or(0);
-        let Some(rel) = out[start..at].rfind(OCTET) else {
+        let segment = &out[start..at];
+        let Some(rel) = segment.rfind(OCTET) else {
             continue;
         };
+        if !segment[..rel].contains("CONTENT_TYPE") {
+            continue;
+        }
         let pos = start + rel;
-        out.replace_range(
-            pos..pos + OCTET.len(),
-            &format!("HeaderValue::from_static({mt:?})"),
-        );
+        out.replace_range(pos..pos + OCTET.len(), &format!("{mt:?}"));
     }
     out
 }
