@@ -445,6 +445,105 @@ pub mod types {
             value.parse()
         }
     }
+    ///`LoginInfo`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    pub struct LoginInfo {
+        #[serde(
+            rename = "cookieString",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub cookie_string: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub email: ::std::option::Option<::std::string::String>,
+        #[serde(
+            rename = "employeeNumber",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub employee_number: ::std::option::Option<::std::string::String>,
+        #[serde(
+            rename = "firstName",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub first_name: ::std::option::Option<::std::string::String>,
+        #[serde(
+            rename = "isForceChangePassword",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub is_force_change_password: ::std::option::Option<bool>,
+        #[serde(
+            rename = "lastName",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub last_name: ::std::option::Option<::std::string::String>,
+        #[serde(
+            rename = "organizationId",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub organization_id: ::std::option::Option<::std::string::String>,
+        #[serde(
+            rename = "organizationName",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub organization_name: ::std::option::Option<::std::string::String>,
+        #[serde(
+            rename = "primaryTeamId",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub primary_team_id: ::std::option::Option<::std::string::String>,
+        #[serde(
+            rename = "sessionId",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub session_id: ::std::option::Option<::std::string::String>,
+        #[serde(
+            rename = "startingAppId",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub starting_app_id: ::std::option::Option<StartingAppId>,
+        #[serde(
+            rename = "timeZone",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub time_zone: ::std::option::Option<::std::string::String>,
+        #[serde(
+            rename = "userDateFormat",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub user_date_format: ::std::option::Option<::std::string::String>,
+        #[serde(
+            rename = "userId",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub user_id: ::std::option::Option<::std::string::String>,
+        #[serde(
+            rename = "userLocale",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub user_locale: ::std::option::Option<::std::string::String>,
+        #[serde(
+            rename = "userName",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub user_name: ::std::option::Option<::std::string::String>,
+    }
+    impl LoginInfo {
+        pub fn builder() -> builder::LoginInfo {
+            Default::default()
+        }
+    }
+    ///`LoginResponse`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    pub struct LoginResponse {
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub login: ::std::option::Option<LoginInfo>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub message: ::std::option::Option<Message>,
+    }
+    impl LoginResponse {
+        pub fn builder() -> builder::LoginResponse {
+            Default::default()
+        }
+    }
     ///`LoginSamlAssertionAlt`
     #[derive(
         ::serde::Deserialize,
@@ -591,6 +690,16 @@ pub mod types {
             Self::Integer(value)
         }
     }
+    ///`MessageResponse`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    pub struct MessageResponse {
+        pub message: Message,
+    }
+    impl MessageResponse {
+        pub fn builder() -> builder::MessageResponse {
+            Default::default()
+        }
+    }
     ///`PasswordLogin`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     pub struct PasswordLogin {
@@ -724,6 +833,45 @@ pub mod types {
             Default::default()
         }
     }
+    ///`RecordListResponse`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    pub struct RecordListResponse {
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub message: ::std::option::Option<Message>,
+        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        pub record: ::std::vec::Vec<Record>,
+        ///An integer in XML, a string in JSON.
+        #[serde(
+            rename = "recordCount",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub record_count: ::std::option::Option<RecordListResponseRecordCount>,
+    }
+    impl RecordListResponse {
+        pub fn builder() -> builder::RecordListResponse {
+            Default::default()
+        }
+    }
+    ///An integer in XML, a string in JSON.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[serde(untagged)]
+    pub enum RecordListResponseRecordCount {
+        Integer(i64),
+        String(::std::string::String),
+    }
+    impl ::std::fmt::Display for RecordListResponseRecordCount {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match self {
+                Self::Integer(x) => x.fmt(f),
+                Self::String(x) => x.fmt(f),
+            }
+        }
+    }
+    impl ::std::convert::From<i64> for RecordListResponseRecordCount {
+        fn from(value: i64) -> Self {
+            Self::Integer(value)
+        }
+    }
     ///`RecordRequest`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     pub struct RecordRequest {
@@ -741,6 +889,19 @@ pub mod types {
     }
     impl RecordRequestJson {
         pub fn builder() -> builder::RecordRequestJson {
+            Default::default()
+        }
+    }
+    ///`RecordResponse`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    pub struct RecordResponse {
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub message: ::std::option::Option<Message>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub record: ::std::option::Option<Record>,
+    }
+    impl RecordResponse {
+        pub fn builder() -> builder::RecordResponse {
             Default::default()
         }
     }
@@ -829,6 +990,26 @@ pub mod types {
             value: ::std::string::String,
         ) -> ::std::result::Result<Self, self::error::ConversionError> {
             value.parse()
+        }
+    }
+    ///XML: the id is the element text, the other members are attributes.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    pub struct StartingAppId {
+        #[serde(
+            rename = "displayValue",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub display_value: ::std::option::Option<::std::string::String>,
+        #[serde(rename = "type", skip_serializing_if = "::std::option::Option::is_none")]
+        pub type_: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub uri: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub value: ::std::option::Option<::std::string::String>,
+    }
+    impl StartingAppId {
+        pub fn builder() -> builder::StartingAppId {
+            Default::default()
         }
     }
     ///`SwitchBackAlt`
@@ -939,6 +1120,83 @@ pub mod types {
             value: ::std::string::String,
         ) -> ::std::result::Result<Self, self::error::ConversionError> {
             value.parse()
+        }
+    }
+    ///`User`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    pub struct User {
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub email: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub first_name: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub id: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub is_active: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub last_name: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub username: ::std::option::Option<::std::string::String>,
+        #[serde(flatten)]
+        pub extra: ::std::collections::HashMap<
+            ::std::string::String,
+            ::std::string::String,
+        >,
+    }
+    impl User {
+        pub fn builder() -> builder::User {
+            Default::default()
+        }
+    }
+    ///`UserListResponse`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    pub struct UserListResponse {
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub message: ::std::option::Option<Message>,
+        #[serde(
+            rename = "recordCount",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub record_count: ::std::option::Option<UserListResponseRecordCount>,
+        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        pub user: ::std::vec::Vec<User>,
+    }
+    impl UserListResponse {
+        pub fn builder() -> builder::UserListResponse {
+            Default::default()
+        }
+    }
+    ///`UserListResponseRecordCount`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[serde(untagged)]
+    pub enum UserListResponseRecordCount {
+        Integer(i64),
+        String(::std::string::String),
+    }
+    impl ::std::fmt::Display for UserListResponseRecordCount {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match self {
+                Self::Integer(x) => x.fmt(f),
+                Self::String(x) => x.fmt(f),
+            }
+        }
+    }
+    impl ::std::convert::From<i64> for UserListResponseRecordCount {
+        fn from(value: i64) -> Self {
+            Self::Integer(value)
+        }
+    }
+    ///`UserResponse`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    pub struct UserResponse {
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub message: ::std::option::Option<Message>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub user: ::std::option::Option<User>,
+    }
+    impl UserResponse {
+        pub fn builder() -> builder::UserResponse {
+            Default::default()
         }
     }
     /// Types for composing complex structures.
@@ -1198,6 +1456,414 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        pub struct LoginInfo {
+            cookie_string: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            email: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            employee_number: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            first_name: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            is_force_change_password: ::std::result::Result<
+                ::std::option::Option<bool>,
+                ::std::string::String,
+            >,
+            last_name: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            organization_id: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            organization_name: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            primary_team_id: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            session_id: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            starting_app_id: ::std::result::Result<
+                ::std::option::Option<super::StartingAppId>,
+                ::std::string::String,
+            >,
+            time_zone: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            user_date_format: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            user_id: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            user_locale: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            user_name: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for LoginInfo {
+            fn default() -> Self {
+                Self {
+                    cookie_string: Ok(Default::default()),
+                    email: Ok(Default::default()),
+                    employee_number: Ok(Default::default()),
+                    first_name: Ok(Default::default()),
+                    is_force_change_password: Ok(Default::default()),
+                    last_name: Ok(Default::default()),
+                    organization_id: Ok(Default::default()),
+                    organization_name: Ok(Default::default()),
+                    primary_team_id: Ok(Default::default()),
+                    session_id: Ok(Default::default()),
+                    starting_app_id: Ok(Default::default()),
+                    time_zone: Ok(Default::default()),
+                    user_date_format: Ok(Default::default()),
+                    user_id: Ok(Default::default()),
+                    user_locale: Ok(Default::default()),
+                    user_name: Ok(Default::default()),
+                }
+            }
+        }
+        impl LoginInfo {
+            pub fn cookie_string<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.cookie_string = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for cookie_string: {e}")
+                    });
+                self
+            }
+            pub fn email<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.email = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for email: {e}")
+                    });
+                self
+            }
+            pub fn employee_number<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.employee_number = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for employee_number: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn first_name<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.first_name = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for first_name: {e}")
+                    });
+                self
+            }
+            pub fn is_force_change_password<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.is_force_change_password = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for is_force_change_password: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn last_name<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.last_name = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for last_name: {e}")
+                    });
+                self
+            }
+            pub fn organization_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.organization_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for organization_id: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn organization_name<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.organization_name = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for organization_name: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn primary_team_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.primary_team_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for primary_team_id: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn session_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.session_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for session_id: {e}")
+                    });
+                self
+            }
+            pub fn starting_app_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::StartingAppId>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.starting_app_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for starting_app_id: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn time_zone<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.time_zone = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for time_zone: {e}")
+                    });
+                self
+            }
+            pub fn user_date_format<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.user_date_format = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for user_date_format: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn user_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.user_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for user_id: {e}")
+                    });
+                self
+            }
+            pub fn user_locale<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.user_locale = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for user_locale: {e}")
+                    });
+                self
+            }
+            pub fn user_name<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.user_name = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for user_name: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<LoginInfo> for super::LoginInfo {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: LoginInfo,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    cookie_string: value.cookie_string?,
+                    email: value.email?,
+                    employee_number: value.employee_number?,
+                    first_name: value.first_name?,
+                    is_force_change_password: value.is_force_change_password?,
+                    last_name: value.last_name?,
+                    organization_id: value.organization_id?,
+                    organization_name: value.organization_name?,
+                    primary_team_id: value.primary_team_id?,
+                    session_id: value.session_id?,
+                    starting_app_id: value.starting_app_id?,
+                    time_zone: value.time_zone?,
+                    user_date_format: value.user_date_format?,
+                    user_id: value.user_id?,
+                    user_locale: value.user_locale?,
+                    user_name: value.user_name?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::LoginInfo> for LoginInfo {
+            fn from(value: super::LoginInfo) -> Self {
+                Self {
+                    cookie_string: Ok(value.cookie_string),
+                    email: Ok(value.email),
+                    employee_number: Ok(value.employee_number),
+                    first_name: Ok(value.first_name),
+                    is_force_change_password: Ok(value.is_force_change_password),
+                    last_name: Ok(value.last_name),
+                    organization_id: Ok(value.organization_id),
+                    organization_name: Ok(value.organization_name),
+                    primary_team_id: Ok(value.primary_team_id),
+                    session_id: Ok(value.session_id),
+                    starting_app_id: Ok(value.starting_app_id),
+                    time_zone: Ok(value.time_zone),
+                    user_date_format: Ok(value.user_date_format),
+                    user_id: Ok(value.user_id),
+                    user_locale: Ok(value.user_locale),
+                    user_name: Ok(value.user_name),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct LoginResponse {
+            login: ::std::result::Result<
+                ::std::option::Option<super::LoginInfo>,
+                ::std::string::String,
+            >,
+            message: ::std::result::Result<
+                ::std::option::Option<super::Message>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for LoginResponse {
+            fn default() -> Self {
+                Self {
+                    login: Ok(Default::default()),
+                    message: Ok(Default::default()),
+                }
+            }
+        }
+        impl LoginResponse {
+            pub fn login<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::LoginInfo>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.login = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for login: {e}")
+                    });
+                self
+            }
+            pub fn message<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::Message>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.message = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for message: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<LoginResponse> for super::LoginResponse {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: LoginResponse,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    login: value.login?,
+                    message: value.message?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::LoginResponse> for LoginResponse {
+            fn from(value: super::LoginResponse) -> Self {
+                Self {
+                    login: Ok(value.login),
+                    message: Ok(value.message),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
         pub struct Message {
             code: ::std::result::Result<super::MessageCode, ::std::string::String>,
             description: ::std::result::Result<
@@ -1273,6 +1939,44 @@ pub mod types {
                     description: Ok(value.description),
                     id: Ok(value.id),
                 }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct MessageResponse {
+            message: ::std::result::Result<super::Message, ::std::string::String>,
+        }
+        impl ::std::default::Default for MessageResponse {
+            fn default() -> Self {
+                Self {
+                    message: Err("no value supplied for message".to_string()),
+                }
+            }
+        }
+        impl MessageResponse {
+            pub fn message<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::Message>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.message = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for message: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<MessageResponse> for super::MessageResponse {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: MessageResponse,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self { message: value.message? })
+            }
+        }
+        impl ::std::convert::From<super::MessageResponse> for MessageResponse {
+            fn from(value: super::MessageResponse) -> Self {
+                Self { message: Ok(value.message) }
             }
         }
         #[derive(Clone, Debug)]
@@ -1622,6 +2326,91 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        pub struct RecordListResponse {
+            message: ::std::result::Result<
+                ::std::option::Option<super::Message>,
+                ::std::string::String,
+            >,
+            record: ::std::result::Result<
+                ::std::vec::Vec<super::Record>,
+                ::std::string::String,
+            >,
+            record_count: ::std::result::Result<
+                ::std::option::Option<super::RecordListResponseRecordCount>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for RecordListResponse {
+            fn default() -> Self {
+                Self {
+                    message: Ok(Default::default()),
+                    record: Ok(Default::default()),
+                    record_count: Ok(Default::default()),
+                }
+            }
+        }
+        impl RecordListResponse {
+            pub fn message<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::Message>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.message = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for message: {e}")
+                    });
+                self
+            }
+            pub fn record<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<super::Record>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.record = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for record: {e}")
+                    });
+                self
+            }
+            pub fn record_count<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::RecordListResponseRecordCount>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.record_count = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for record_count: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<RecordListResponse> for super::RecordListResponse {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: RecordListResponse,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    message: value.message?,
+                    record: value.record?,
+                    record_count: value.record_count?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::RecordListResponse> for RecordListResponse {
+            fn from(value: super::RecordListResponse) -> Self {
+                Self {
+                    message: Ok(value.message),
+                    record: Ok(value.record),
+                    record_count: Ok(value.record_count),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
         pub struct RecordRequest {
             record: ::std::result::Result<super::Record, ::std::string::String>,
         }
@@ -1696,6 +2485,70 @@ pub mod types {
             fn from(value: super::RecordRequestJson) -> Self {
                 Self {
                     platform: Ok(value.platform),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct RecordResponse {
+            message: ::std::result::Result<
+                ::std::option::Option<super::Message>,
+                ::std::string::String,
+            >,
+            record: ::std::result::Result<
+                ::std::option::Option<super::Record>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for RecordResponse {
+            fn default() -> Self {
+                Self {
+                    message: Ok(Default::default()),
+                    record: Ok(Default::default()),
+                }
+            }
+        }
+        impl RecordResponse {
+            pub fn message<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::Message>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.message = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for message: {e}")
+                    });
+                self
+            }
+            pub fn record<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::Record>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.record = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for record: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<RecordResponse> for super::RecordResponse {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: RecordResponse,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    message: value.message?,
+                    record: value.record?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::RecordResponse> for RecordResponse {
+            fn from(value: super::RecordResponse) -> Self {
+                Self {
+                    message: Ok(value.message),
+                    record: Ok(value.record),
                 }
             }
         }
@@ -1827,6 +2680,422 @@ pub mod types {
             fn from(value: super::SamlLoginRequestJson) -> Self {
                 Self {
                     platform: Ok(value.platform),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct StartingAppId {
+            display_value: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            type_: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            uri: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            value: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for StartingAppId {
+            fn default() -> Self {
+                Self {
+                    display_value: Ok(Default::default()),
+                    type_: Ok(Default::default()),
+                    uri: Ok(Default::default()),
+                    value: Ok(Default::default()),
+                }
+            }
+        }
+        impl StartingAppId {
+            pub fn display_value<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.display_value = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for display_value: {e}")
+                    });
+                self
+            }
+            pub fn type_<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.type_ = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for type_: {e}")
+                    });
+                self
+            }
+            pub fn uri<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.uri = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for uri: {e}")
+                    });
+                self
+            }
+            pub fn value<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.value = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for value: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<StartingAppId> for super::StartingAppId {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: StartingAppId,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    display_value: value.display_value?,
+                    type_: value.type_?,
+                    uri: value.uri?,
+                    value: value.value?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::StartingAppId> for StartingAppId {
+            fn from(value: super::StartingAppId) -> Self {
+                Self {
+                    display_value: Ok(value.display_value),
+                    type_: Ok(value.type_),
+                    uri: Ok(value.uri),
+                    value: Ok(value.value),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct User {
+            email: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            first_name: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            id: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            is_active: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            last_name: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            username: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            extra: ::std::result::Result<
+                ::std::collections::HashMap<
+                    ::std::string::String,
+                    ::std::string::String,
+                >,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for User {
+            fn default() -> Self {
+                Self {
+                    email: Ok(Default::default()),
+                    first_name: Ok(Default::default()),
+                    id: Ok(Default::default()),
+                    is_active: Ok(Default::default()),
+                    last_name: Ok(Default::default()),
+                    username: Ok(Default::default()),
+                    extra: Err("no value supplied for extra".to_string()),
+                }
+            }
+        }
+        impl User {
+            pub fn email<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.email = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for email: {e}")
+                    });
+                self
+            }
+            pub fn first_name<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.first_name = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for first_name: {e}")
+                    });
+                self
+            }
+            pub fn id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.id = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for id: {e}"));
+                self
+            }
+            pub fn is_active<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.is_active = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for is_active: {e}")
+                    });
+                self
+            }
+            pub fn last_name<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.last_name = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for last_name: {e}")
+                    });
+                self
+            }
+            pub fn username<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.username = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for username: {e}")
+                    });
+                self
+            }
+            pub fn extra<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::collections::HashMap<
+                        ::std::string::String,
+                        ::std::string::String,
+                    >,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.extra = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for extra: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<User> for super::User {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: User,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    email: value.email?,
+                    first_name: value.first_name?,
+                    id: value.id?,
+                    is_active: value.is_active?,
+                    last_name: value.last_name?,
+                    username: value.username?,
+                    extra: value.extra?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::User> for User {
+            fn from(value: super::User) -> Self {
+                Self {
+                    email: Ok(value.email),
+                    first_name: Ok(value.first_name),
+                    id: Ok(value.id),
+                    is_active: Ok(value.is_active),
+                    last_name: Ok(value.last_name),
+                    username: Ok(value.username),
+                    extra: Ok(value.extra),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct UserListResponse {
+            message: ::std::result::Result<
+                ::std::option::Option<super::Message>,
+                ::std::string::String,
+            >,
+            record_count: ::std::result::Result<
+                ::std::option::Option<super::UserListResponseRecordCount>,
+                ::std::string::String,
+            >,
+            user: ::std::result::Result<
+                ::std::vec::Vec<super::User>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for UserListResponse {
+            fn default() -> Self {
+                Self {
+                    message: Ok(Default::default()),
+                    record_count: Ok(Default::default()),
+                    user: Ok(Default::default()),
+                }
+            }
+        }
+        impl UserListResponse {
+            pub fn message<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::Message>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.message = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for message: {e}")
+                    });
+                self
+            }
+            pub fn record_count<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::UserListResponseRecordCount>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.record_count = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for record_count: {e}")
+                    });
+                self
+            }
+            pub fn user<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<super::User>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.user = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for user: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<UserListResponse> for super::UserListResponse {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: UserListResponse,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    message: value.message?,
+                    record_count: value.record_count?,
+                    user: value.user?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::UserListResponse> for UserListResponse {
+            fn from(value: super::UserListResponse) -> Self {
+                Self {
+                    message: Ok(value.message),
+                    record_count: Ok(value.record_count),
+                    user: Ok(value.user),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct UserResponse {
+            message: ::std::result::Result<
+                ::std::option::Option<super::Message>,
+                ::std::string::String,
+            >,
+            user: ::std::result::Result<
+                ::std::option::Option<super::User>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for UserResponse {
+            fn default() -> Self {
+                Self {
+                    message: Ok(Default::default()),
+                    user: Ok(Default::default()),
+                }
+            }
+        }
+        impl UserResponse {
+            pub fn message<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::Message>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.message = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for message: {e}")
+                    });
+                self
+            }
+            pub fn user<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::User>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.user = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for user: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<UserResponse> for super::UserResponse {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: UserResponse,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    message: value.message?,
+                    user: value.user?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::UserResponse> for UserResponse {
+            fn from(value: super::UserResponse) -> Self {
+                Self {
+                    message: Ok(value.message),
+                    user: Ok(value.user),
                 }
             }
         }
@@ -4151,4 +5420,1875 @@ pub mod operations {
             raw_success: true,
         },
     ];
+}
+/// Typed XML bodies (quick-xml + serde): for every operation with an XML request or
+/// answer, `<operation_id>_xml` sends the generated model as XML and parses the XML answer
+/// into the generated model, through the client's hooks. The progenitor method of the same
+/// operation is unchanged (JSON, or raw bytes), so the caller picks the format.
+#[allow(dead_code, unused_imports, clippy::all)]
+pub mod xml {
+    #[allow(unused_imports)]
+    use super::{types, Client};
+    #[allow(unused_imports)]
+    use progenitor_client::{
+        encode_path, ByteStream, ClientHooks, ClientInfo, Error, OperationInfo,
+        ResponseValue,
+    };
+    use serde_json::{Map, Value};
+    /// Shape of an XML node, derived from the schema.
+    #[derive(Debug, Clone, Copy)]
+    pub enum Shape {
+        /// Text.
+        String,
+        /// Integer text.
+        Integer,
+        /// Number text.
+        Number,
+        /// `true` / `false`.
+        Boolean,
+        /// Anything: text, or an object of attributes and child elements.
+        Any,
+        /// An element with attributes and child elements.
+        Object(&'static ObjectShape),
+        /// Repeated elements.
+        Array(&'static ArrayShape),
+        /// A component schema by name (see [`SCHEMAS`]).
+        Ref(&'static str),
+        /// One of several shapes (for text, scalars are tried in order).
+        OneOf(&'static [Shape]),
+    }
+    /// The properties of an object schema.
+    #[derive(Debug)]
+    pub struct ObjectShape {
+        /// Declared properties.
+        pub props: &'static [Prop],
+        /// Shape of undeclared child elements (`additionalProperties`), when they are kept.
+        pub additional: Option<&'static Shape>,
+    }
+    /// One property of an object schema.
+    #[derive(Debug)]
+    pub struct Prop {
+        /// JSON name (the serde name of the generated field).
+        pub name: &'static str,
+        /// Element or attribute name (`xml.name`, else the property name).
+        pub xml_name: &'static str,
+        /// `xml.prefix`.
+        pub prefix: Option<&'static str>,
+        /// `xml.attribute: true`.
+        pub attribute: bool,
+        /// The property is the element's text (`x-xml-text: true`, or `value` next to attributes).
+        pub text: bool,
+        /// The value's shape.
+        pub shape: Shape,
+    }
+    /// An array schema: repeated elements.
+    #[derive(Debug)]
+    pub struct ArrayShape {
+        /// The items.
+        pub item: Shape,
+        /// `xml.wrapped: true`: the items sit inside an element named after the property.
+        pub wrapped: bool,
+        /// Item element name (`items.xml.name`); else the property's name.
+        pub item_name: Option<&'static str>,
+    }
+    /// A component schema used in XML bodies.
+    #[derive(Debug)]
+    pub struct Schema {
+        /// Component name.
+        pub name: &'static str,
+        /// Root element name (`xml.name`, else the component name).
+        pub element: &'static str,
+        /// `xml.prefix` of the root element.
+        pub prefix: Option<&'static str>,
+        /// `xml.namespace` of the root element (written as `xmlns[:prefix]`).
+        pub namespace: Option<&'static str>,
+        /// The shape.
+        pub shape: Shape,
+    }
+    /// Why an XML body could not be written or read.
+    #[derive(Debug, Clone, PartialEq, Eq)]
+    pub struct XmlError(pub String);
+    impl std::fmt::Display for XmlError {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str(&self.0)
+        }
+    }
+    impl std::error::Error for XmlError {}
+    /// The XML schema of component `name`.
+    pub fn schema(name: &str) -> Option<&'static Schema> {
+        SCHEMAS.iter().find(|s| s.name == name)
+    }
+    fn resolve(shape: &Shape) -> Shape {
+        let mut s = *shape;
+        for _ in 0..32 {
+            match s {
+                Shape::Ref(n) => {
+                    match schema(n) {
+                        Some(x) => s = x.shape,
+                        None => return Shape::Any,
+                    }
+                }
+                other => return other,
+            }
+        }
+        Shape::Any
+    }
+    fn qualified(prefix: Option<&str>, name: &str) -> String {
+        match prefix {
+            Some(p) if !p.is_empty() => format!("{p}:{name}"),
+            _ => name.to_string(),
+        }
+    }
+    fn scalar_text(v: &Value) -> String {
+        match v {
+            Value::String(s) => s.clone(),
+            Value::Null => String::new(),
+            other => other.to_string(),
+        }
+    }
+    fn write_err(e: impl std::fmt::Display) -> XmlError {
+        XmlError(format!("writing XML: {e}"))
+    }
+    /// Serialises `value` (a generated model) as the XML document of component `name`
+    /// (root element from the schema's `xml` object, attributes, wrapped arrays).
+    pub fn to_xml<T: serde::Serialize>(
+        value: &T,
+        name: &str,
+    ) -> Result<String, XmlError> {
+        let schema = schema(name)
+            .ok_or_else(|| XmlError(format!("no XML schema `{name}`")))?;
+        let json = serde_json::to_value(value)
+            .map_err(|e| XmlError(format!("`{name}`: {e}")))?;
+        let mut w = quick_xml::Writer::new(Vec::new());
+        let root = qualified(schema.prefix, schema.element);
+        let ns_key = match schema.prefix {
+            Some(p) if !p.is_empty() => format!("xmlns:{p}"),
+            _ => "xmlns".to_string(),
+        };
+        let ns = schema.namespace.map(|n| (ns_key.as_str(), n));
+        write_element(&mut w, &root, &json, &schema.shape, ns, 0)?;
+        String::from_utf8(w.into_inner()).map_err(write_err)
+    }
+    fn write_prop(
+        w: &mut quick_xml::Writer<Vec<u8>>,
+        name: &str,
+        v: &Value,
+        shape: &Shape,
+        depth: usize,
+    ) -> Result<(), XmlError> {
+        use quick_xml::events::{BytesEnd, BytesStart, Event};
+        let resolved = resolve(shape);
+        let (item, wrapped, item_name) = match resolved {
+            Shape::Array(a) => (a.item, a.wrapped, a.item_name),
+            _ if v.is_array() => (Shape::Any, false, None),
+            _ => return write_element(w, name, v, shape, None, depth + 1),
+        };
+        let single = [v.clone()];
+        let items: &[Value] = v.as_array().map(Vec::as_slice).unwrap_or(&single);
+        let item_el = item_name.unwrap_or(name);
+        if wrapped {
+            w.write_event(Event::Start(BytesStart::new(name))).map_err(write_err)?;
+        }
+        for x in items.iter().filter(|x| !x.is_null()) {
+            write_element(w, item_el, x, &item, None, depth + 1)?;
+        }
+        if wrapped {
+            w.write_event(Event::End(BytesEnd::new(name))).map_err(write_err)?;
+        }
+        Ok(())
+    }
+    fn write_element(
+        w: &mut quick_xml::Writer<Vec<u8>>,
+        name: &str,
+        v: &Value,
+        shape: &Shape,
+        extra_attr: Option<(&str, &str)>,
+        depth: usize,
+    ) -> Result<(), XmlError> {
+        use quick_xml::events::{BytesEnd, BytesStart, BytesText, Event};
+        if depth > 64 {
+            return Err(XmlError("XML body nested deeper than 64 levels".into()));
+        }
+        let mut start = BytesStart::new(name);
+        if let Some(a) = extra_attr {
+            start.push_attribute(a);
+        }
+        let Value::Object(map) = v else {
+            let text = scalar_text(v);
+            if text.is_empty() {
+                return w.write_event(Event::Empty(start)).map(|_| ()).map_err(write_err);
+            }
+            w.write_event(Event::Start(start)).map_err(write_err)?;
+            w.write_event(Event::Text(BytesText::new(&text))).map_err(write_err)?;
+            return w
+                .write_event(Event::End(BytesEnd::new(name)))
+                .map(|_| ())
+                .map_err(write_err);
+        };
+        let (props, additional): (&[Prop], Shape) = match resolve(shape) {
+            Shape::Object(o) => (o.props, o.additional.copied().unwrap_or(Shape::Any)),
+            _ => (&[], Shape::Any),
+        };
+        let mut text = None;
+        for p in props {
+            let Some(x) = map.get(p.name).filter(|x| !x.is_null()) else {
+                continue;
+            };
+            if p.attribute {
+                let q = qualified(p.prefix, p.xml_name);
+                let t = scalar_text(x);
+                start.push_attribute((q.as_str(), t.as_str()));
+            } else if p.text {
+                text = Some(scalar_text(x));
+            }
+        }
+        w.write_event(Event::Start(start)).map_err(write_err)?;
+        if let Some(t) = text {
+            w.write_event(Event::Text(BytesText::new(&t))).map_err(write_err)?;
+        }
+        for p in props.iter().filter(|p| !p.attribute && !p.text) {
+            if let Some(x) = map.get(p.name).filter(|x| !x.is_null()) {
+                write_prop(w, &qualified(p.prefix, p.xml_name), x, &p.shape, depth)?;
+            }
+        }
+        for (k, x) in map {
+            if x.is_null() || props.iter().any(|p| p.name == k) {
+                continue;
+            }
+            write_prop(w, k, x, &additional, depth)?;
+        }
+        w.write_event(Event::End(BytesEnd::new(name))).map(|_| ()).map_err(write_err)
+    }
+    #[derive(Debug, Default)]
+    struct Element {
+        name: String,
+        attrs: Vec<(String, String)>,
+        text: String,
+        children: Vec<Element>,
+    }
+    fn local(qname: &str) -> String {
+        match qname.rsplit_once(':') {
+            Some((_, l)) => l.to_string(),
+            None => qname.to_string(),
+        }
+    }
+    fn open(e: &quick_xml::events::BytesStart<'_>) -> Result<Element, XmlError> {
+        let mut el = Element {
+            name: {
+                let qname = e.name();
+                let q: &str = qname.as_ref();
+                local(q)
+            },
+            ..Element::default()
+        };
+        for a in e.attributes() {
+            let a = a.map_err(|err| XmlError(format!("XML attribute: {err}")))?;
+            let key: &str = a.key.as_ref();
+            let key = key.to_string();
+            if key == "xmlns" || key.starts_with("xmlns:") {
+                continue;
+            }
+            let value = a
+                .normalized_value(quick_xml::XmlVersion::Implicit1_0)
+                .map_err(|err| XmlError(format!("XML attribute `{key}`: {err}")))?;
+            el.attrs.push((local(&key), value.into_owned()));
+        }
+        Ok(el)
+    }
+    fn close(el: Element, stack: &mut [Element], root: &mut Option<Element>) {
+        match stack.last_mut() {
+            Some(parent) => parent.children.push(el),
+            None => {
+                if root.is_none() {
+                    *root = Some(el);
+                }
+            }
+        }
+    }
+    fn parse_tree(bytes: &[u8]) -> Result<Element, XmlError> {
+        use quick_xml::events::Event;
+        let text = std::str::from_utf8(bytes)
+            .map_err(|e| XmlError(format!("XML body is not UTF-8: {e}")))?;
+        let mut reader = quick_xml::Reader::from_str(text);
+        let mut stack: Vec<Element> = Vec::new();
+        let mut root: Option<Element> = None;
+        loop {
+            let event = reader
+                .read_event()
+                .map_err(|e| {
+                    XmlError(
+                        format!("XML body at byte {}: {e}", reader.buffer_position()),
+                    )
+                })?;
+            match event {
+                Event::Start(e) => {
+                    if stack.len() >= 128 {
+                        return Err(
+                            XmlError("XML body nested deeper than 128 levels".into()),
+                        );
+                    }
+                    stack.push(open(&e)?);
+                }
+                Event::Empty(e) => {
+                    let el = open(&e)?;
+                    close(el, &mut stack, &mut root);
+                }
+                Event::End(_) => {
+                    let el = stack
+                        .pop()
+                        .ok_or_else(|| XmlError("XML body: unbalanced end tag".into()))?;
+                    close(el, &mut stack, &mut root);
+                }
+                Event::Text(t) => {
+                    if let Some(top) = stack.last_mut() {
+                        top.text.push_str(&t.xml10_content());
+                    }
+                }
+                Event::CData(c) => {
+                    if let Some(top) = stack.last_mut() {
+                        top.text.push_str(&c.xml10_content());
+                    }
+                }
+                Event::GeneralRef(r) => {
+                    let name = r.xml10_content().into_owned();
+                    let resolved = if r.is_char_ref() {
+                        r.resolve_char_ref().ok().flatten().map(String::from)
+                    } else {
+                        quick_xml::escape::resolve_predefined_entity(&name)
+                            .map(str::to_string)
+                    };
+                    if let Some(top) = stack.last_mut() {
+                        top.text
+                            .push_str(&resolved.unwrap_or_else(|| format!("&{name};")));
+                    }
+                }
+                Event::Eof => break,
+                _ => {}
+            }
+        }
+        root.ok_or_else(|| XmlError("XML body has no root element".into()))
+    }
+    fn scalar(text: &str, shape: Shape) -> Option<Value> {
+        let t = text.trim();
+        match shape {
+            Shape::String => Some(Value::String(text.to_string())),
+            Shape::Integer => {
+                t.parse::<i64>()
+                    .ok()
+                    .map(Value::from)
+                    .or_else(|| t.parse::<u64>().ok().map(Value::from))
+            }
+            Shape::Number => {
+                t.parse::<f64>()
+                    .ok()
+                    .and_then(serde_json::Number::from_f64)
+                    .map(Value::Number)
+            }
+            Shape::Boolean => {
+                match t {
+                    "true" | "1" => Some(Value::Bool(true)),
+                    "false" | "0" => Some(Value::Bool(false)),
+                    _ => None,
+                }
+            }
+            Shape::OneOf(alts) => alts.iter().find_map(|a| scalar(text, resolve(a))),
+            _ => None,
+        }
+    }
+    fn text_value(text: &str, shape: Shape) -> Value {
+        scalar(text, shape).unwrap_or_else(|| Value::String(text.to_string()))
+    }
+    fn insert_repeated(map: &mut Map<String, Value>, key: &str, v: Value) {
+        match map.get_mut(key) {
+            Some(Value::Array(a)) => a.push(v),
+            Some(existing) => {
+                let old = existing.take();
+                *existing = Value::Array(vec![old, v]);
+            }
+            None => {
+                map.insert(key.to_string(), v);
+            }
+        }
+    }
+    fn any_value(e: &Element, depth: usize) -> Value {
+        if e.children.is_empty() && e.attrs.is_empty() || depth > 128 {
+            return Value::String(e.text.clone());
+        }
+        let mut map = Map::new();
+        for (k, v) in &e.attrs {
+            map.insert(k.clone(), Value::String(v.clone()));
+        }
+        for c in &e.children {
+            insert_repeated(&mut map, &c.name, any_value(c, depth + 1));
+        }
+        Value::Object(map)
+    }
+    fn to_value(e: &Element, shape: &Shape, depth: usize) -> Value {
+        if depth > 128 {
+            return Value::Null;
+        }
+        match resolve(shape) {
+            Shape::Object(o) => object_value(e, o, depth),
+            Shape::Array(a) => {
+                Value::Array(
+                    e
+                        .children
+                        .iter()
+                        .filter(|c| a.item_name.is_none_or(|n| c.name == n))
+                        .map(|c| to_value(c, &a.item, depth + 1))
+                        .collect(),
+                )
+            }
+            Shape::OneOf(alts) => {
+                if e.children.is_empty() && e.attrs.is_empty() {
+                    return text_value(&e.text, Shape::OneOf(alts));
+                }
+                match alts.iter().map(resolve).find(|s| matches!(s, Shape::Object(_))) {
+                    Some(s) => to_value(e, &s, depth + 1),
+                    None => any_value(e, depth),
+                }
+            }
+            Shape::Any | Shape::Ref(_) => any_value(e, depth),
+            s => text_value(&e.text, s),
+        }
+    }
+    fn object_value(e: &Element, o: &ObjectShape, depth: usize) -> Value {
+        let mut map = Map::new();
+        let mut used = vec![false; e.children.len()];
+        for p in o.props {
+            let shape = resolve(&p.shape);
+            let attr = e.attrs.iter().find(|(k, _)| k == p.xml_name);
+            if p.attribute {
+                if let Some((_, v)) = attr {
+                    map.insert(p.name.to_string(), text_value(v, shape));
+                }
+                continue;
+            }
+            if p.text {
+                map.insert(p.name.to_string(), text_value(&e.text, shape));
+                continue;
+            }
+            if let Shape::Array(a) = shape {
+                let mut items = Vec::new();
+                if a.wrapped {
+                    if let Some(i) = e.children.iter().position(|c| c.name == p.xml_name)
+                    {
+                        used[i] = true;
+                        items
+                            .extend(
+                                e
+                                    .children[i]
+                                    .children
+                                    .iter()
+                                    .filter(|c| a.item_name.is_none_or(|n| c.name == n))
+                                    .map(|c| to_value(c, &a.item, depth + 1)),
+                            );
+                    } else {
+                        continue;
+                    }
+                } else {
+                    let n = a.item_name.unwrap_or(p.xml_name);
+                    for (i, c) in e.children.iter().enumerate() {
+                        if c.name == n {
+                            used[i] = true;
+                            items.push(to_value(c, &a.item, depth + 1));
+                        }
+                    }
+                    if items.is_empty() {
+                        continue;
+                    }
+                }
+                map.insert(p.name.to_string(), Value::Array(items));
+                continue;
+            }
+            if let Some(i) = e.children.iter().position(|c| c.name == p.xml_name) {
+                used[i] = true;
+                map.insert(
+                    p.name.to_string(),
+                    to_value(&e.children[i], &p.shape, depth + 1),
+                );
+            } else if let Some((_, v)) = attr {
+                map.insert(p.name.to_string(), text_value(v, shape));
+            }
+        }
+        if let Some(add) = o.additional {
+            for (i, c) in e.children.iter().enumerate() {
+                if !used[i] {
+                    let v = to_value(c, add, depth + 1);
+                    insert_repeated(&mut map, &c.name, v);
+                }
+            }
+        }
+        Value::Object(map)
+    }
+    /// Parses an XML document into a generated model, reading it as component `name`
+    /// (attributes, element text, repeated and wrapped elements, undeclared elements into
+    /// `additionalProperties`; namespace prefixes are ignored).
+    pub fn from_xml<T: serde::de::DeserializeOwned>(
+        bytes: &[u8],
+        name: &str,
+    ) -> Result<T, XmlError> {
+        let schema = schema(name)
+            .ok_or_else(|| XmlError(format!("no XML schema `{name}`")))?;
+        let root = parse_tree(bytes)?;
+        let value = to_value(&root, &schema.shape, 0);
+        serde_json::from_value(value)
+            .map_err(|e| XmlError(format!("XML body as `{name}`: {e}")))
+    }
+    async fn typed<T: serde::de::DeserializeOwned, E>(
+        response: reqwest::Response,
+        name: &str,
+    ) -> Result<ResponseValue<T>, Error<E>> {
+        let status = response.status();
+        let headers = response.headers().clone();
+        let bytes = response.bytes().await.map_err(Error::ResponseBodyError)?;
+        match from_xml::<T>(&bytes, name) {
+            Ok(v) => Ok(ResponseValue::new(v, status, headers)),
+            Err(e) => {
+                Err(
+                    Error::InvalidResponsePayload(
+                        bytes,
+                        <serde_json::Error as serde::de::Error>::custom(e),
+                    ),
+                )
+            }
+        }
+    }
+    async fn error_body<E: serde::de::DeserializeOwned>(
+        response: reqwest::Response,
+        name: &str,
+    ) -> Error<E> {
+        match typed::<E, E>(response, name).await {
+            Ok(v) => Error::ErrorResponse(v),
+            Err(e) => e,
+        }
+    }
+    /// XML shape of every schema used in an XML body.
+    pub static SCHEMAS: &[Schema] = &[
+        Schema {
+            name: "CustomerSupportLogin",
+            element: "CustomerSupportLogin",
+            prefix: None,
+            namespace: None,
+            shape: Shape::Object(
+                &ObjectShape {
+                    props: &[
+                        Prop {
+                            name: "userName",
+                            xml_name: "userName",
+                            prefix: None,
+                            attribute: false,
+                            text: false,
+                            shape: Shape::String,
+                        },
+                        Prop {
+                            name: "password",
+                            xml_name: "password",
+                            prefix: None,
+                            attribute: false,
+                            text: false,
+                            shape: Shape::String,
+                        },
+                        Prop {
+                            name: "client_tenant_id",
+                            xml_name: "client_tenant_id",
+                            prefix: None,
+                            attribute: false,
+                            text: false,
+                            shape: Shape::String,
+                        },
+                    ],
+                    additional: None,
+                },
+            ),
+        },
+        Schema {
+            name: "CustomerSupportLoginRequest",
+            element: "platform",
+            prefix: None,
+            namespace: None,
+            shape: Shape::Object(
+                &ObjectShape {
+                    props: &[
+                        Prop {
+                            name: "login",
+                            xml_name: "login",
+                            prefix: None,
+                            attribute: false,
+                            text: false,
+                            shape: Shape::Ref("CustomerSupportLogin"),
+                        },
+                    ],
+                    additional: None,
+                },
+            ),
+        },
+        Schema {
+            name: "ErrorResponse",
+            element: "platform",
+            prefix: None,
+            namespace: None,
+            shape: Shape::Object(
+                &ObjectShape {
+                    props: &[
+                        Prop {
+                            name: "message",
+                            xml_name: "message",
+                            prefix: None,
+                            attribute: false,
+                            text: false,
+                            shape: Shape::Ref("Message"),
+                        },
+                    ],
+                    additional: None,
+                },
+            ),
+        },
+        Schema {
+            name: "LoginInfo",
+            element: "LoginInfo",
+            prefix: None,
+            namespace: None,
+            shape: Shape::Object(
+                &ObjectShape {
+                    props: &[
+                        Prop {
+                            name: "userId",
+                            xml_name: "userId",
+                            prefix: None,
+                            attribute: false,
+                            text: false,
+                            shape: Shape::String,
+                        },
+                        Prop {
+                            name: "email",
+                            xml_name: "email",
+                            prefix: None,
+                            attribute: false,
+                            text: false,
+                            shape: Shape::String,
+                        },
+                        Prop {
+                            name: "userName",
+                            xml_name: "userName",
+                            prefix: None,
+                            attribute: false,
+                            text: false,
+                            shape: Shape::String,
+                        },
+                        Prop {
+                            name: "firstName",
+                            xml_name: "firstName",
+                            prefix: None,
+                            attribute: false,
+                            text: false,
+                            shape: Shape::String,
+                        },
+                        Prop {
+                            name: "lastName",
+                            xml_name: "lastName",
+                            prefix: None,
+                            attribute: false,
+                            text: false,
+                            shape: Shape::String,
+                        },
+                        Prop {
+                            name: "isForceChangePassword",
+                            xml_name: "isForceChangePassword",
+                            prefix: None,
+                            attribute: false,
+                            text: false,
+                            shape: Shape::Boolean,
+                        },
+                        Prop {
+                            name: "organizationName",
+                            xml_name: "organizationName",
+                            prefix: None,
+                            attribute: false,
+                            text: false,
+                            shape: Shape::String,
+                        },
+                        Prop {
+                            name: "organizationId",
+                            xml_name: "organizationId",
+                            prefix: None,
+                            attribute: false,
+                            text: false,
+                            shape: Shape::String,
+                        },
+                        Prop {
+                            name: "timeZone",
+                            xml_name: "timeZone",
+                            prefix: None,
+                            attribute: false,
+                            text: false,
+                            shape: Shape::String,
+                        },
+                        Prop {
+                            name: "primaryTeamId",
+                            xml_name: "primaryTeamId",
+                            prefix: None,
+                            attribute: false,
+                            text: false,
+                            shape: Shape::String,
+                        },
+                        Prop {
+                            name: "employeeNumber",
+                            xml_name: "employeeNumber",
+                            prefix: None,
+                            attribute: false,
+                            text: false,
+                            shape: Shape::String,
+                        },
+                        Prop {
+                            name: "sessionId",
+                            xml_name: "sessionId",
+                            prefix: None,
+                            attribute: false,
+                            text: false,
+                            shape: Shape::String,
+                        },
+                        Prop {
+                            name: "cookieString",
+                            xml_name: "cookieString",
+                            prefix: None,
+                            attribute: false,
+                            text: false,
+                            shape: Shape::String,
+                        },
+                        Prop {
+                            name: "startingAppId",
+                            xml_name: "startingAppId",
+                            prefix: None,
+                            attribute: false,
+                            text: false,
+                            shape: Shape::Ref("StartingAppId"),
+                        },
+                        Prop {
+                            name: "userLocale",
+                            xml_name: "userLocale",
+                            prefix: None,
+                            attribute: false,
+                            text: false,
+                            shape: Shape::String,
+                        },
+                        Prop {
+                            name: "userDateFormat",
+                            xml_name: "userDateFormat",
+                            prefix: None,
+                            attribute: false,
+                            text: false,
+                            shape: Shape::String,
+                        },
+                    ],
+                    additional: None,
+                },
+            ),
+        },
+        Schema {
+            name: "LoginResponse",
+            element: "platform",
+            prefix: None,
+            namespace: None,
+            shape: Shape::Object(
+                &ObjectShape {
+                    props: &[
+                        Prop {
+                            name: "login",
+                            xml_name: "login",
+                            prefix: None,
+                            attribute: false,
+                            text: false,
+                            shape: Shape::Ref("LoginInfo"),
+                        },
+                        Prop {
+                            name: "message",
+                            xml_name: "message",
+                            prefix: None,
+                            attribute: false,
+                            text: false,
+                            shape: Shape::Ref("Message"),
+                        },
+                    ],
+                    additional: None,
+                },
+            ),
+        },
+        Schema {
+            name: "Message",
+            element: "Message",
+            prefix: None,
+            namespace: None,
+            shape: Shape::Object(
+                &ObjectShape {
+                    props: &[
+                        Prop {
+                            name: "code",
+                            xml_name: "code",
+                            prefix: None,
+                            attribute: false,
+                            text: false,
+                            shape: Shape::OneOf(&[Shape::Integer, Shape::String]),
+                        },
+                        Prop {
+                            name: "description",
+                            xml_name: "description",
+                            prefix: None,
+                            attribute: false,
+                            text: false,
+                            shape: Shape::String,
+                        },
+                        Prop {
+                            name: "id",
+                            xml_name: "id",
+                            prefix: None,
+                            attribute: false,
+                            text: false,
+                            shape: Shape::String,
+                        },
+                    ],
+                    additional: None,
+                },
+            ),
+        },
+        Schema {
+            name: "MessageResponse",
+            element: "platform",
+            prefix: None,
+            namespace: None,
+            shape: Shape::Object(
+                &ObjectShape {
+                    props: &[
+                        Prop {
+                            name: "message",
+                            xml_name: "message",
+                            prefix: None,
+                            attribute: false,
+                            text: false,
+                            shape: Shape::Ref("Message"),
+                        },
+                    ],
+                    additional: None,
+                },
+            ),
+        },
+        Schema {
+            name: "PasswordLogin",
+            element: "PasswordLogin",
+            prefix: None,
+            namespace: None,
+            shape: Shape::Object(
+                &ObjectShape {
+                    props: &[
+                        Prop {
+                            name: "userName",
+                            xml_name: "userName",
+                            prefix: None,
+                            attribute: false,
+                            text: false,
+                            shape: Shape::String,
+                        },
+                        Prop {
+                            name: "password",
+                            xml_name: "password",
+                            prefix: None,
+                            attribute: false,
+                            text: false,
+                            shape: Shape::String,
+                        },
+                    ],
+                    additional: None,
+                },
+            ),
+        },
+        Schema {
+            name: "PasswordLoginRequest",
+            element: "platform",
+            prefix: None,
+            namespace: None,
+            shape: Shape::Object(
+                &ObjectShape {
+                    props: &[
+                        Prop {
+                            name: "login",
+                            xml_name: "login",
+                            prefix: None,
+                            attribute: false,
+                            text: false,
+                            shape: Shape::Ref("PasswordLogin"),
+                        },
+                    ],
+                    additional: None,
+                },
+            ),
+        },
+        Schema {
+            name: "ProxyLogin",
+            element: "ProxyLogin",
+            prefix: None,
+            namespace: None,
+            shape: Shape::Object(
+                &ObjectShape {
+                    props: &[
+                        Prop {
+                            name: "proxy_user_id",
+                            xml_name: "proxy_user_id",
+                            prefix: None,
+                            attribute: false,
+                            text: false,
+                            shape: Shape::String,
+                        },
+                    ],
+                    additional: None,
+                },
+            ),
+        },
+        Schema {
+            name: "ProxyLoginRequest",
+            element: "platform",
+            prefix: None,
+            namespace: None,
+            shape: Shape::Object(
+                &ObjectShape {
+                    props: &[
+                        Prop {
+                            name: "login",
+                            xml_name: "login",
+                            prefix: None,
+                            attribute: false,
+                            text: false,
+                            shape: Shape::Ref("ProxyLogin"),
+                        },
+                    ],
+                    additional: None,
+                },
+            ),
+        },
+        Schema {
+            name: "Record",
+            element: "Record",
+            prefix: None,
+            namespace: None,
+            shape: Shape::Object(
+                &ObjectShape {
+                    props: &[
+                        Prop {
+                            name: "id",
+                            xml_name: "id",
+                            prefix: None,
+                            attribute: false,
+                            text: false,
+                            shape: Shape::String,
+                        },
+                    ],
+                    additional: Some(&Shape::String),
+                },
+            ),
+        },
+        Schema {
+            name: "RecordListResponse",
+            element: "platform",
+            prefix: None,
+            namespace: None,
+            shape: Shape::Object(
+                &ObjectShape {
+                    props: &[
+                        Prop {
+                            name: "record",
+                            xml_name: "record",
+                            prefix: None,
+                            attribute: false,
+                            text: false,
+                            shape: Shape::Array(
+                                &ArrayShape {
+                                    item: Shape::Ref("Record"),
+                                    wrapped: false,
+                                    item_name: None,
+                                },
+                            ),
+                        },
+                        Prop {
+                            name: "recordCount",
+                            xml_name: "recordCount",
+                            prefix: None,
+                            attribute: false,
+                            text: false,
+                            shape: Shape::OneOf(&[Shape::Integer, Shape::String]),
+                        },
+                        Prop {
+                            name: "message",
+                            xml_name: "message",
+                            prefix: None,
+                            attribute: false,
+                            text: false,
+                            shape: Shape::Ref("Message"),
+                        },
+                    ],
+                    additional: None,
+                },
+            ),
+        },
+        Schema {
+            name: "RecordRequest",
+            element: "platform",
+            prefix: None,
+            namespace: None,
+            shape: Shape::Object(
+                &ObjectShape {
+                    props: &[
+                        Prop {
+                            name: "record",
+                            xml_name: "record",
+                            prefix: None,
+                            attribute: false,
+                            text: false,
+                            shape: Shape::Ref("Record"),
+                        },
+                    ],
+                    additional: None,
+                },
+            ),
+        },
+        Schema {
+            name: "RecordResponse",
+            element: "platform",
+            prefix: None,
+            namespace: None,
+            shape: Shape::Object(
+                &ObjectShape {
+                    props: &[
+                        Prop {
+                            name: "record",
+                            xml_name: "record",
+                            prefix: None,
+                            attribute: false,
+                            text: false,
+                            shape: Shape::Ref("Record"),
+                        },
+                        Prop {
+                            name: "message",
+                            xml_name: "message",
+                            prefix: None,
+                            attribute: false,
+                            text: false,
+                            shape: Shape::Ref("Message"),
+                        },
+                    ],
+                    additional: None,
+                },
+            ),
+        },
+        Schema {
+            name: "SamlLogin",
+            element: "SamlLogin",
+            prefix: None,
+            namespace: None,
+            shape: Shape::Object(
+                &ObjectShape {
+                    props: &[
+                        Prop {
+                            name: "samlAssertion",
+                            xml_name: "samlAssertion",
+                            prefix: None,
+                            attribute: false,
+                            text: false,
+                            shape: Shape::String,
+                        },
+                    ],
+                    additional: None,
+                },
+            ),
+        },
+        Schema {
+            name: "SamlLoginRequest",
+            element: "platform",
+            prefix: None,
+            namespace: None,
+            shape: Shape::Object(
+                &ObjectShape {
+                    props: &[
+                        Prop {
+                            name: "login",
+                            xml_name: "login",
+                            prefix: None,
+                            attribute: false,
+                            text: false,
+                            shape: Shape::Ref("SamlLogin"),
+                        },
+                    ],
+                    additional: None,
+                },
+            ),
+        },
+        Schema {
+            name: "StartingAppId",
+            element: "StartingAppId",
+            prefix: None,
+            namespace: None,
+            shape: Shape::Object(
+                &ObjectShape {
+                    props: &[
+                        Prop {
+                            name: "type",
+                            xml_name: "type",
+                            prefix: None,
+                            attribute: true,
+                            text: false,
+                            shape: Shape::String,
+                        },
+                        Prop {
+                            name: "uri",
+                            xml_name: "uri",
+                            prefix: None,
+                            attribute: true,
+                            text: false,
+                            shape: Shape::String,
+                        },
+                        Prop {
+                            name: "displayValue",
+                            xml_name: "displayValue",
+                            prefix: None,
+                            attribute: true,
+                            text: false,
+                            shape: Shape::String,
+                        },
+                        Prop {
+                            name: "value",
+                            xml_name: "value",
+                            prefix: None,
+                            attribute: false,
+                            text: true,
+                            shape: Shape::String,
+                        },
+                    ],
+                    additional: None,
+                },
+            ),
+        },
+        Schema {
+            name: "User",
+            element: "User",
+            prefix: None,
+            namespace: None,
+            shape: Shape::Object(
+                &ObjectShape {
+                    props: &[
+                        Prop {
+                            name: "id",
+                            xml_name: "id",
+                            prefix: None,
+                            attribute: false,
+                            text: false,
+                            shape: Shape::String,
+                        },
+                        Prop {
+                            name: "username",
+                            xml_name: "username",
+                            prefix: None,
+                            attribute: false,
+                            text: false,
+                            shape: Shape::String,
+                        },
+                        Prop {
+                            name: "first_name",
+                            xml_name: "first_name",
+                            prefix: None,
+                            attribute: false,
+                            text: false,
+                            shape: Shape::String,
+                        },
+                        Prop {
+                            name: "last_name",
+                            xml_name: "last_name",
+                            prefix: None,
+                            attribute: false,
+                            text: false,
+                            shape: Shape::String,
+                        },
+                        Prop {
+                            name: "email",
+                            xml_name: "email",
+                            prefix: None,
+                            attribute: false,
+                            text: false,
+                            shape: Shape::String,
+                        },
+                        Prop {
+                            name: "is_active",
+                            xml_name: "is_active",
+                            prefix: None,
+                            attribute: false,
+                            text: false,
+                            shape: Shape::String,
+                        },
+                    ],
+                    additional: Some(&Shape::String),
+                },
+            ),
+        },
+        Schema {
+            name: "UserListResponse",
+            element: "platform",
+            prefix: None,
+            namespace: None,
+            shape: Shape::Object(
+                &ObjectShape {
+                    props: &[
+                        Prop {
+                            name: "user",
+                            xml_name: "user",
+                            prefix: None,
+                            attribute: false,
+                            text: false,
+                            shape: Shape::Array(
+                                &ArrayShape {
+                                    item: Shape::Ref("User"),
+                                    wrapped: false,
+                                    item_name: None,
+                                },
+                            ),
+                        },
+                        Prop {
+                            name: "recordCount",
+                            xml_name: "recordCount",
+                            prefix: None,
+                            attribute: false,
+                            text: false,
+                            shape: Shape::OneOf(&[Shape::Integer, Shape::String]),
+                        },
+                        Prop {
+                            name: "message",
+                            xml_name: "message",
+                            prefix: None,
+                            attribute: false,
+                            text: false,
+                            shape: Shape::Ref("Message"),
+                        },
+                    ],
+                    additional: None,
+                },
+            ),
+        },
+        Schema {
+            name: "UserResponse",
+            element: "platform",
+            prefix: None,
+            namespace: None,
+            shape: Shape::Object(
+                &ObjectShape {
+                    props: &[
+                        Prop {
+                            name: "user",
+                            xml_name: "user",
+                            prefix: None,
+                            attribute: false,
+                            text: false,
+                            shape: Shape::Ref("User"),
+                        },
+                        Prop {
+                            name: "message",
+                            xml_name: "message",
+                            prefix: None,
+                            attribute: false,
+                            text: false,
+                            shape: Shape::Ref("Message"),
+                        },
+                    ],
+                    additional: None,
+                },
+            ),
+        },
+    ];
+    /// `login` (`POST /networking/rest/login`) with XML bodies: sends the body as XML and parses the XML answer. Runs through the client's hooks.
+    pub async fn login_xml(
+        client: &Client,
+        alt: Option<&str>,
+        body: &types::PasswordLoginRequest,
+    ) -> Result<ResponseValue<types::LoginResponse>, Error<types::ErrorResponse>> {
+        let url = format!("{}/networking/rest/login", client.baseurl());
+        #[allow(unused_mut)]
+        let mut query: Vec<(&str, String)> = Vec::new();
+        #[allow(unused_mut)]
+        let mut headers: Vec<(&str, String)> = Vec::new();
+        if let Some(alt) = alt {
+            query.push(("alt", alt.to_string()));
+        }
+        let mut builder = client
+            .client()
+            .request(reqwest::Method::POST, url)
+            .header(reqwest::header::ACCEPT, "application/xml")
+            .header(reqwest::header::CONTENT_TYPE, "application/xml")
+            .body(
+                to_xml(body, "PasswordLoginRequest")
+                    .map_err(|e| Error::InvalidRequest(e.to_string()))?,
+            )
+            .query(&query);
+        for (k, v) in headers {
+            builder = builder.header(k, v);
+        }
+        let mut request = builder.build()?;
+        let info = OperationInfo {
+            operation_id: "login",
+        };
+        client.pre(&mut request, &info).await?;
+        let result = client.exec(request, &info).await;
+        client.post(&result, &info).await?;
+        let response = result?;
+        let status = response.status();
+        if status.is_success() {
+            typed(response, "LoginResponse").await
+        } else if status.is_client_error() || status.is_server_error() {
+            Err(error_body(response, "ErrorResponse").await)
+        } else {
+            Err(Error::UnexpectedResponse(response))
+        }
+    }
+    /// `login_saml_assertion` (`POST /networking/rest/login/samlAssertion`) with XML bodies: sends the body as XML and parses the XML answer. Runs through the client's hooks.
+    pub async fn login_saml_assertion_xml(
+        client: &Client,
+        alt: Option<&str>,
+        body: &types::SamlLoginRequest,
+    ) -> Result<ResponseValue<types::LoginResponse>, Error<types::ErrorResponse>> {
+        let url = format!("{}/networking/rest/login/samlAssertion", client.baseurl());
+        #[allow(unused_mut)]
+        let mut query: Vec<(&str, String)> = Vec::new();
+        #[allow(unused_mut)]
+        let mut headers: Vec<(&str, String)> = Vec::new();
+        if let Some(alt) = alt {
+            query.push(("alt", alt.to_string()));
+        }
+        let mut builder = client
+            .client()
+            .request(reqwest::Method::POST, url)
+            .header(reqwest::header::ACCEPT, "application/xml")
+            .header(reqwest::header::CONTENT_TYPE, "application/xml")
+            .body(
+                to_xml(body, "SamlLoginRequest")
+                    .map_err(|e| Error::InvalidRequest(e.to_string()))?,
+            )
+            .query(&query);
+        for (k, v) in headers {
+            builder = builder.header(k, v);
+        }
+        let mut request = builder.build()?;
+        let info = OperationInfo {
+            operation_id: "login_saml_assertion",
+        };
+        client.pre(&mut request, &info).await?;
+        let result = client.exec(request, &info).await;
+        client.post(&result, &info).await?;
+        let response = result?;
+        let status = response.status();
+        if status.is_success() {
+            typed(response, "LoginResponse").await
+        } else if status.is_client_error() || status.is_server_error() {
+            Err(error_body(response, "ErrorResponse").await)
+        } else {
+            Err(Error::UnexpectedResponse(response))
+        }
+    }
+    /// `login_customer_support` (`POST /networking/rest/login/customerSupport`) with XML bodies: sends the body as XML and parses the XML answer. Runs through the client's hooks.
+    pub async fn login_customer_support_xml(
+        client: &Client,
+        alt: Option<&str>,
+        body: &types::CustomerSupportLoginRequest,
+    ) -> Result<ResponseValue<types::LoginResponse>, Error<types::ErrorResponse>> {
+        let url = format!("{}/networking/rest/login/customerSupport", client.baseurl());
+        #[allow(unused_mut)]
+        let mut query: Vec<(&str, String)> = Vec::new();
+        #[allow(unused_mut)]
+        let mut headers: Vec<(&str, String)> = Vec::new();
+        if let Some(alt) = alt {
+            query.push(("alt", alt.to_string()));
+        }
+        let mut builder = client
+            .client()
+            .request(reqwest::Method::POST, url)
+            .header(reqwest::header::ACCEPT, "application/xml")
+            .header(reqwest::header::CONTENT_TYPE, "application/xml")
+            .body(
+                to_xml(body, "CustomerSupportLoginRequest")
+                    .map_err(|e| Error::InvalidRequest(e.to_string()))?,
+            )
+            .query(&query);
+        for (k, v) in headers {
+            builder = builder.header(k, v);
+        }
+        let mut request = builder.build()?;
+        let info = OperationInfo {
+            operation_id: "login_customer_support",
+        };
+        client.pre(&mut request, &info).await?;
+        let result = client.exec(request, &info).await;
+        client.post(&result, &info).await?;
+        let response = result?;
+        let status = response.status();
+        if status.is_success() {
+            typed(response, "LoginResponse").await
+        } else if status.is_client_error() || status.is_server_error() {
+            Err(error_body(response, "ErrorResponse").await)
+        } else {
+            Err(Error::UnexpectedResponse(response))
+        }
+    }
+    /// `proxy_login` (`POST /networking/rest/login/proxyLogin`) with XML bodies: sends the body as XML and parses the XML answer. Runs through the client's hooks.
+    pub async fn proxy_login_xml(
+        client: &Client,
+        alt: Option<&str>,
+        body: &types::ProxyLoginRequest,
+    ) -> Result<ResponseValue<types::LoginResponse>, Error<types::ErrorResponse>> {
+        let url = format!("{}/networking/rest/login/proxyLogin", client.baseurl());
+        #[allow(unused_mut)]
+        let mut query: Vec<(&str, String)> = Vec::new();
+        #[allow(unused_mut)]
+        let mut headers: Vec<(&str, String)> = Vec::new();
+        if let Some(alt) = alt {
+            query.push(("alt", alt.to_string()));
+        }
+        let mut builder = client
+            .client()
+            .request(reqwest::Method::POST, url)
+            .header(reqwest::header::ACCEPT, "application/xml")
+            .header(reqwest::header::CONTENT_TYPE, "application/xml")
+            .body(
+                to_xml(body, "ProxyLoginRequest")
+                    .map_err(|e| Error::InvalidRequest(e.to_string()))?,
+            )
+            .query(&query);
+        for (k, v) in headers {
+            builder = builder.header(k, v);
+        }
+        let mut request = builder.build()?;
+        let info = OperationInfo {
+            operation_id: "proxy_login",
+        };
+        client.pre(&mut request, &info).await?;
+        let result = client.exec(request, &info).await;
+        client.post(&result, &info).await?;
+        let response = result?;
+        let status = response.status();
+        if status.is_success() {
+            typed(response, "LoginResponse").await
+        } else if status.is_client_error() || status.is_server_error() {
+            Err(error_body(response, "ErrorResponse").await)
+        } else {
+            Err(Error::UnexpectedResponse(response))
+        }
+    }
+    /// `switch_back` (`GET /networking/rest/login/proxyLogin/switchBack`) with XML bodies: parses the XML answer. Runs through the client's hooks.
+    pub async fn switch_back_xml(
+        client: &Client,
+        alt: Option<&str>,
+    ) -> Result<ResponseValue<types::LoginResponse>, Error<types::ErrorResponse>> {
+        let url = format!(
+            "{}/networking/rest/login/proxyLogin/switchBack", client.baseurl()
+        );
+        #[allow(unused_mut)]
+        let mut query: Vec<(&str, String)> = Vec::new();
+        #[allow(unused_mut)]
+        let mut headers: Vec<(&str, String)> = Vec::new();
+        if let Some(alt) = alt {
+            query.push(("alt", alt.to_string()));
+        }
+        let mut builder = client
+            .client()
+            .request(reqwest::Method::GET, url)
+            .header(reqwest::header::ACCEPT, "application/xml")
+            .query(&query);
+        for (k, v) in headers {
+            builder = builder.header(k, v);
+        }
+        let mut request = builder.build()?;
+        let info = OperationInfo {
+            operation_id: "switch_back",
+        };
+        client.pre(&mut request, &info).await?;
+        let result = client.exec(request, &info).await;
+        client.post(&result, &info).await?;
+        let response = result?;
+        let status = response.status();
+        if status.is_success() {
+            typed(response, "LoginResponse").await
+        } else if status.is_client_error() || status.is_server_error() {
+            Err(error_body(response, "ErrorResponse").await)
+        } else {
+            Err(Error::UnexpectedResponse(response))
+        }
+    }
+    /// `logout` (`GET /networking/rest/logout`) with XML bodies: parses the XML answer. Runs through the client's hooks.
+    pub async fn logout_xml(
+        client: &Client,
+        alt: Option<&str>,
+    ) -> Result<ResponseValue<types::MessageResponse>, Error<types::ErrorResponse>> {
+        let url = format!("{}/networking/rest/logout", client.baseurl());
+        #[allow(unused_mut)]
+        let mut query: Vec<(&str, String)> = Vec::new();
+        #[allow(unused_mut)]
+        let mut headers: Vec<(&str, String)> = Vec::new();
+        if let Some(alt) = alt {
+            query.push(("alt", alt.to_string()));
+        }
+        let mut builder = client
+            .client()
+            .request(reqwest::Method::GET, url)
+            .header(reqwest::header::ACCEPT, "application/xml")
+            .query(&query);
+        for (k, v) in headers {
+            builder = builder.header(k, v);
+        }
+        let mut request = builder.build()?;
+        let info = OperationInfo {
+            operation_id: "logout",
+        };
+        client.pre(&mut request, &info).await?;
+        let result = client.exec(request, &info).await;
+        client.post(&result, &info).await?;
+        let response = result?;
+        let status = response.status();
+        if status.is_success() {
+            typed(response, "MessageResponse").await
+        } else if status.is_client_error() || status.is_server_error() {
+            Err(error_body(response, "ErrorResponse").await)
+        } else {
+            Err(Error::UnexpectedResponse(response))
+        }
+    }
+    /// `list_users` (`GET /networking/rest/user`) with XML bodies: parses the XML answer. Runs through the client's hooks.
+    pub async fn list_users_xml(
+        client: &Client,
+        alt: Option<&str>,
+        field_list: Option<&str>,
+        filter: Option<&str>,
+    ) -> Result<ResponseValue<types::UserListResponse>, Error<types::ErrorResponse>> {
+        let url = format!("{}/networking/rest/user", client.baseurl());
+        #[allow(unused_mut)]
+        let mut query: Vec<(&str, String)> = Vec::new();
+        #[allow(unused_mut)]
+        let mut headers: Vec<(&str, String)> = Vec::new();
+        if let Some(alt) = alt {
+            query.push(("alt", alt.to_string()));
+        }
+        if let Some(field_list) = field_list {
+            query.push(("fieldList", field_list.to_string()));
+        }
+        if let Some(filter) = filter {
+            query.push(("filter", filter.to_string()));
+        }
+        let mut builder = client
+            .client()
+            .request(reqwest::Method::GET, url)
+            .header(reqwest::header::ACCEPT, "application/xml")
+            .query(&query);
+        for (k, v) in headers {
+            builder = builder.header(k, v);
+        }
+        let mut request = builder.build()?;
+        let info = OperationInfo {
+            operation_id: "list_users",
+        };
+        client.pre(&mut request, &info).await?;
+        let result = client.exec(request, &info).await;
+        client.post(&result, &info).await?;
+        let response = result?;
+        let status = response.status();
+        if status.is_success() {
+            typed(response, "UserListResponse").await
+        } else if status.is_client_error() || status.is_server_error() {
+            Err(error_body(response, "ErrorResponse").await)
+        } else {
+            Err(Error::UnexpectedResponse(response))
+        }
+    }
+    /// `get_user` (`GET /networking/rest/user/{userId}`) with XML bodies: parses the XML answer. Runs through the client's hooks.
+    pub async fn get_user_xml(
+        client: &Client,
+        alt: Option<&str>,
+        field_list: Option<&str>,
+        user_id: &str,
+    ) -> Result<ResponseValue<types::UserResponse>, Error<types::ErrorResponse>> {
+        let url = format!(
+            "{}/networking/rest/user/{}", client.baseurl(), encode_path(user_id)
+        );
+        #[allow(unused_mut)]
+        let mut query: Vec<(&str, String)> = Vec::new();
+        #[allow(unused_mut)]
+        let mut headers: Vec<(&str, String)> = Vec::new();
+        if let Some(alt) = alt {
+            query.push(("alt", alt.to_string()));
+        }
+        if let Some(field_list) = field_list {
+            query.push(("fieldList", field_list.to_string()));
+        }
+        let mut builder = client
+            .client()
+            .request(reqwest::Method::GET, url)
+            .header(reqwest::header::ACCEPT, "application/xml")
+            .query(&query);
+        for (k, v) in headers {
+            builder = builder.header(k, v);
+        }
+        let mut request = builder.build()?;
+        let info = OperationInfo {
+            operation_id: "get_user",
+        };
+        client.pre(&mut request, &info).await?;
+        let result = client.exec(request, &info).await;
+        client.post(&result, &info).await?;
+        let response = result?;
+        let status = response.status();
+        if status.is_success() {
+            typed(response, "UserResponse").await
+        } else if status.is_client_error() || status.is_server_error() {
+            Err(error_body(response, "ErrorResponse").await)
+        } else {
+            Err(Error::UnexpectedResponse(response))
+        }
+    }
+    /// `search_records` (`GET /networking/rest/record/{object}`) with XML bodies: parses the XML answer. Runs through the client's hooks.
+    pub async fn search_records_xml(
+        client: &Client,
+        object: &str,
+        alt: Option<&str>,
+        field_list: Option<&str>,
+        filter: Option<&str>,
+        sort_by: Option<&str>,
+        offset: Option<&str>,
+        page_size: Option<&str>,
+    ) -> Result<ResponseValue<types::RecordListResponse>, Error<types::ErrorResponse>> {
+        let url = format!(
+            "{}/networking/rest/record/{}", client.baseurl(), encode_path(object)
+        );
+        #[allow(unused_mut)]
+        let mut query: Vec<(&str, String)> = Vec::new();
+        #[allow(unused_mut)]
+        let mut headers: Vec<(&str, String)> = Vec::new();
+        if let Some(alt) = alt {
+            query.push(("alt", alt.to_string()));
+        }
+        if let Some(field_list) = field_list {
+            query.push(("fieldList", field_list.to_string()));
+        }
+        if let Some(filter) = filter {
+            query.push(("filter", filter.to_string()));
+        }
+        if let Some(sort_by) = sort_by {
+            query.push(("sortBy", sort_by.to_string()));
+        }
+        if let Some(offset) = offset {
+            query.push(("offset", offset.to_string()));
+        }
+        if let Some(page_size) = page_size {
+            query.push(("pageSize", page_size.to_string()));
+        }
+        let mut builder = client
+            .client()
+            .request(reqwest::Method::GET, url)
+            .header(reqwest::header::ACCEPT, "application/xml")
+            .query(&query);
+        for (k, v) in headers {
+            builder = builder.header(k, v);
+        }
+        let mut request = builder.build()?;
+        let info = OperationInfo {
+            operation_id: "search_records",
+        };
+        client.pre(&mut request, &info).await?;
+        let result = client.exec(request, &info).await;
+        client.post(&result, &info).await?;
+        let response = result?;
+        let status = response.status();
+        if status.is_success() {
+            typed(response, "RecordListResponse").await
+        } else if status.is_client_error() || status.is_server_error() {
+            Err(error_body(response, "ErrorResponse").await)
+        } else {
+            Err(Error::UnexpectedResponse(response))
+        }
+    }
+    /// `add_record` (`POST /networking/rest/record/{object}`) with XML bodies: sends the body as XML and parses the XML answer. Runs through the client's hooks.
+    pub async fn add_record_xml(
+        client: &Client,
+        object: &str,
+        alt: Option<&str>,
+        body: &types::RecordRequest,
+    ) -> Result<ResponseValue<types::MessageResponse>, Error<types::ErrorResponse>> {
+        let url = format!(
+            "{}/networking/rest/record/{}", client.baseurl(), encode_path(object)
+        );
+        #[allow(unused_mut)]
+        let mut query: Vec<(&str, String)> = Vec::new();
+        #[allow(unused_mut)]
+        let mut headers: Vec<(&str, String)> = Vec::new();
+        if let Some(alt) = alt {
+            query.push(("alt", alt.to_string()));
+        }
+        let mut builder = client
+            .client()
+            .request(reqwest::Method::POST, url)
+            .header(reqwest::header::ACCEPT, "application/xml")
+            .header(reqwest::header::CONTENT_TYPE, "application/xml")
+            .body(
+                to_xml(body, "RecordRequest")
+                    .map_err(|e| Error::InvalidRequest(e.to_string()))?,
+            )
+            .query(&query);
+        for (k, v) in headers {
+            builder = builder.header(k, v);
+        }
+        let mut request = builder.build()?;
+        let info = OperationInfo {
+            operation_id: "add_record",
+        };
+        client.pre(&mut request, &info).await?;
+        let result = client.exec(request, &info).await;
+        client.post(&result, &info).await?;
+        let response = result?;
+        let status = response.status();
+        if status.is_success() {
+            typed(response, "MessageResponse").await
+        } else if status.is_client_error() || status.is_server_error() {
+            Err(error_body(response, "ErrorResponse").await)
+        } else {
+            Err(Error::UnexpectedResponse(response))
+        }
+    }
+    /// `get_record` (`GET /networking/rest/record/{object}/{recordId}`) with XML bodies: parses the XML answer. Runs through the client's hooks.
+    pub async fn get_record_xml(
+        client: &Client,
+        object: &str,
+        record_id: &str,
+        alt: Option<&str>,
+        field_list: Option<&str>,
+    ) -> Result<ResponseValue<types::RecordResponse>, Error<types::ErrorResponse>> {
+        let url = format!(
+            "{}/networking/rest/record/{}/{}", client.baseurl(), encode_path(object),
+            encode_path(record_id)
+        );
+        #[allow(unused_mut)]
+        let mut query: Vec<(&str, String)> = Vec::new();
+        #[allow(unused_mut)]
+        let mut headers: Vec<(&str, String)> = Vec::new();
+        if let Some(alt) = alt {
+            query.push(("alt", alt.to_string()));
+        }
+        if let Some(field_list) = field_list {
+            query.push(("fieldList", field_list.to_string()));
+        }
+        let mut builder = client
+            .client()
+            .request(reqwest::Method::GET, url)
+            .header(reqwest::header::ACCEPT, "application/xml")
+            .query(&query);
+        for (k, v) in headers {
+            builder = builder.header(k, v);
+        }
+        let mut request = builder.build()?;
+        let info = OperationInfo {
+            operation_id: "get_record",
+        };
+        client.pre(&mut request, &info).await?;
+        let result = client.exec(request, &info).await;
+        client.post(&result, &info).await?;
+        let response = result?;
+        let status = response.status();
+        if status.is_success() {
+            typed(response, "RecordResponse").await
+        } else if status.is_client_error() || status.is_server_error() {
+            Err(error_body(response, "ErrorResponse").await)
+        } else {
+            Err(Error::UnexpectedResponse(response))
+        }
+    }
+    /// `update_record` (`PUT /networking/rest/record/{object}/{recordId}`) with XML bodies: sends the body as XML and parses the XML answer. Runs through the client's hooks.
+    pub async fn update_record_xml(
+        client: &Client,
+        object: &str,
+        record_id: &str,
+        alt: Option<&str>,
+        body: &types::RecordRequest,
+    ) -> Result<ResponseValue<types::MessageResponse>, Error<types::ErrorResponse>> {
+        let url = format!(
+            "{}/networking/rest/record/{}/{}", client.baseurl(), encode_path(object),
+            encode_path(record_id)
+        );
+        #[allow(unused_mut)]
+        let mut query: Vec<(&str, String)> = Vec::new();
+        #[allow(unused_mut)]
+        let mut headers: Vec<(&str, String)> = Vec::new();
+        if let Some(alt) = alt {
+            query.push(("alt", alt.to_string()));
+        }
+        let mut builder = client
+            .client()
+            .request(reqwest::Method::PUT, url)
+            .header(reqwest::header::ACCEPT, "application/xml")
+            .header(reqwest::header::CONTENT_TYPE, "application/xml")
+            .body(
+                to_xml(body, "RecordRequest")
+                    .map_err(|e| Error::InvalidRequest(e.to_string()))?,
+            )
+            .query(&query);
+        for (k, v) in headers {
+            builder = builder.header(k, v);
+        }
+        let mut request = builder.build()?;
+        let info = OperationInfo {
+            operation_id: "update_record",
+        };
+        client.pre(&mut request, &info).await?;
+        let result = client.exec(request, &info).await;
+        client.post(&result, &info).await?;
+        let response = result?;
+        let status = response.status();
+        if status.is_success() {
+            typed(response, "MessageResponse").await
+        } else if status.is_client_error() || status.is_server_error() {
+            Err(error_body(response, "ErrorResponse").await)
+        } else {
+            Err(Error::UnexpectedResponse(response))
+        }
+    }
+    /// `delete_record` (`DELETE /networking/rest/record/{object}/{recordId}`) with XML bodies: parses the XML answer. Runs through the client's hooks.
+    pub async fn delete_record_xml(
+        client: &Client,
+        object: &str,
+        record_id: &str,
+        alt: Option<&str>,
+    ) -> Result<ResponseValue<types::MessageResponse>, Error<types::ErrorResponse>> {
+        let url = format!(
+            "{}/networking/rest/record/{}/{}", client.baseurl(), encode_path(object),
+            encode_path(record_id)
+        );
+        #[allow(unused_mut)]
+        let mut query: Vec<(&str, String)> = Vec::new();
+        #[allow(unused_mut)]
+        let mut headers: Vec<(&str, String)> = Vec::new();
+        if let Some(alt) = alt {
+            query.push(("alt", alt.to_string()));
+        }
+        let mut builder = client
+            .client()
+            .request(reqwest::Method::DELETE, url)
+            .header(reqwest::header::ACCEPT, "application/xml")
+            .query(&query);
+        for (k, v) in headers {
+            builder = builder.header(k, v);
+        }
+        let mut request = builder.build()?;
+        let info = OperationInfo {
+            operation_id: "delete_record",
+        };
+        client.pre(&mut request, &info).await?;
+        let result = client.exec(request, &info).await;
+        client.post(&result, &info).await?;
+        let response = result?;
+        let status = response.status();
+        if status.is_success() {
+            typed(response, "MessageResponse").await
+        } else if status.is_client_error() || status.is_server_error() {
+            Err(error_body(response, "ErrorResponse").await)
+        } else {
+            Err(Error::UnexpectedResponse(response))
+        }
+    }
 }

@@ -272,3 +272,83 @@ pub fn render(rows: &[OpRow]) -> String {
     s.push_str("    ];\n}\n");
     s
 }
+
+/// Progenitor sends a raw body (the normalised form of multipart, XML and other media types it
+/// cannot encode) with `Content-Type: application/octet-stream`. For every row with
+/// `raw_body`, this rewrites that header in the operation's `send` to the table's
+/// `body_media_type` (the type the server expects), in the formatted module source.
+pub fn raw_body_content_types(code: &str, rows: &[OpRow]) -> String {
+    // prettyplease may break `from_static(` and the literal onto separate lines.
+    const OCTET: &str = "\"application/octet-stream\"";
+    let mut out = code.to_string();
+    for r in rows.iter().filter(|r| r.raw_body) {
+        let Some(mt) = r.body_media_type.as_deref() else {
+            continue;
+        };
+        if mt == "application/octet-stream" || reqwest_header_value_invalid(mt) {
+            continue;
+        }
+        let marker = format!("operation_id: {:?}", r.id);
+        let Some(at) = out.find(&marker) else {
+            continue;
+        };
+        let start = out[..at].rfind("pub async fn send(").unwrap_or(0);
+        let segment = &out[start..at];
+        let Some(rel) = segment.rfind(OCTET) else {
+            continue;
+        };
+        if !segment[..rel].contains("CONTENT_TYPE") {
+            continue;
+        }
+        let pos = start + rel;
+        out.replace_range(pos..pos + OCTET.len(), &format!("{mt:?}"));
+    }
+    out
+}
+
+/// `HeaderValue::from_static` panics on non-visible-ASCII: such media types are left alone.
+fn reqwest_header_value_invalid(mt: &str) -> bool {
+    !mt.bytes().all(|b| (0x20..0x7f).contains(&b)) || mt.contains('"') || mt.contains('\\')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(id: &str, mt: &str, raw: bool) -> OpRow {
+        OpRow {
+            id: id.into(),
+            original_id: id.into(),
+            method: "POST".into(),
+            path: "/x".into(),
+            parameters: Vec::new(),
+            body_media_type: Some(mt.into()),
+            raw_body: raw,
+            tags: Vec::new(),
+            empty_success_is_null: false,
+            empty_error_is_null: false,
+            raw_success: false,
+        }
+    }
+
+    #[test]
+    fn raw_bodies_are_sent_with_the_table_media_type() {
+        let send = |id: &str| {
+            format!(
+                "pub async fn send(self) {{ let r = c.post(url).header(::reqwest::header::CONTENT_TYPE, ::reqwest::header::HeaderValue::from_static(\"application/octet-stream\")).body(body); let info = OperationInfo {{ operation_id: {id:?} }}; }}\n"
+            )
+        };
+        let code = [send("upload"), send("put_xml"), send("blob")].concat();
+        let rows = [
+            row("upload", "multipart/form-data", true),
+            row("put_xml", "application/xml", true),
+            row("blob", "application/octet-stream", false),
+        ];
+        let out = raw_body_content_types(&code, &rows);
+        let sends: Vec<&str> = out.lines().collect();
+        assert!(sends[0].contains("HeaderValue::from_static(\"multipart/form-data\")"));
+        assert!(sends[1].contains("HeaderValue::from_static(\"application/xml\")"));
+        assert!(sends[2].contains("HeaderValue::from_static(\"application/octet-stream\")"));
+        assert!(!sends[0].contains("octet-stream") && !sends[1].contains("octet-stream"));
+    }
+}

@@ -25,6 +25,7 @@ futures-core = "0.3"
 chrono = {{ version = "0.4", default-features = false, features = ["serde", "std"] }}
 uuid = {{ version = "1", features = ["serde"] }}
 regress = "0.10"
+quick-xml = "0.42"
 
 [workspace]
 "#

@@ -31,6 +31,8 @@ pub struct OpFlags {
     pub raw_body_media_type: Option<String>,
     /// The success answer is returned as raw bytes (ByteStream).
     pub raw_success: bool,
+    /// XML request/answer bodies (typed by the emitted `xml` module).
+    pub xml: Option<crate::xml::XmlOp>,
 }
 
 /// Flags per (METHOD, path).
@@ -72,6 +74,7 @@ pub fn run(doc: &mut Value, report: &mut Report, session_headers: &[String]) -> 
     schemas::run(doc, &mut ctx)?;
     operation_ids::run(doc, &mut ctx)?;
     parameters::run(doc, &mut ctx)?;
+    crate::xml::capture(doc, &mut ctx)?;
     request_bodies::run(doc, &mut ctx)?;
     responses::run(doc, &mut ctx)?;
     Ok(ctx.flags)
