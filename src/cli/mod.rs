@@ -8,6 +8,8 @@
 
 pub mod body;
 pub mod common;
+#[cfg(feature = "sim")]
+pub mod demo;
 #[macro_use]
 pub mod dynamic;
 pub mod mstr;
@@ -37,6 +39,9 @@ pub struct Cli {
 pub enum Command {
     /// MicroStrategy / Strategy One.
     Mstr(mstr::MstrArgs),
+    /// The whole system at work against the embedded simulators (exits non-zero on any failure).
+    #[cfg(feature = "sim")]
+    Demo(demo::DemoArgs),
     /// Shell completions for bi-rest.
     Completions {
         /// The shell.
@@ -76,6 +81,8 @@ pub fn main() -> ExitCode {
 async fn run(cli: Cli) -> Result<Option<serde_json::Value>, Error> {
     match cli.command {
         Command::Mstr(args) => mstr::run(args).await.map(Some),
+        #[cfg(feature = "sim")]
+        Command::Demo(args) => demo::run(args).await,
         Command::Completions { shell } => {
             clap_complete::generate(
                 shell,

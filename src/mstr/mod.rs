@@ -20,12 +20,14 @@ pub mod client;
 pub mod errors;
 pub mod login;
 pub mod types;
+mod typed;
 
 pub use self::client::{MstrClient, MstrClientBuilder};
 pub use self::errors::{map_error, MstrErrorMapper};
 pub use self::login::{
     LoginMode, MstrAuthenticator, AUTH_TOKEN_HEADER, IDENTITY_TOKEN_HEADER, PROJECT_ID_HEADER,
 };
+pub use self::typed::FROM_SESSION;
 pub use self::types::{
     IdentityTokenInfo, MstrPrivilege, MstrProject, MstrSessionDetails, MstrUserInfo, ProjectRef,
 };
