@@ -4,10 +4,11 @@
 pub mod auth;
 pub mod credentials;
 pub mod error;
+pub mod generated;
+pub mod looker;
 #[cfg(feature = "mstr")]
 pub mod mstr;
 
 pub use error::Error;
 #[cfg(feature = "sim")]
 pub mod sim;
-pub mod generated;

@@ -1,0 +1,862 @@
+//! A local Looker API server for tests and demos (loopback only).
+//!
+//! Faithful to what the auth layer relies on:
+//! - `POST /api/{3.0|3.1|4.0}/login` takes `client_id` / `client_secret` as a form-urlencoded
+//!   body and answers an `AccessToken`; credentials in the query string are refused with 400.
+//! - every other call needs `Authorization: token <t>` (or `Bearer <t>`), else 401 `Error`.
+//! - `POST /login/{user_id}` (sudo, admin only; string id in 4.0, integer in 3.x),
+//!   `DELETE /logout` (204, empty body).
+//! - a few endpoints with Looker-shaped bodies, `run_look` / `run_query` in json, txt, csv and
+//!   png, `POST /queries` validation (422 `ValidationError`), 404 `Error`, and 429 with
+//!   `Retry-After` through fault injection.
+//!
+//! Counters ([`LookerSimStats`]) let tests assert exact numbers of logins, logouts and live tokens.
+
+#![allow(clippy::result_large_err)] // axum handlers return `Response` as their error
+
+use std::collections::{HashMap, VecDeque};
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+
+use axum::body::{Body, Bytes};
+use axum::extract::{Path, Query, RawQuery, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{delete, get, post};
+use axum::{Json, Router};
+use serde_json::{json, Value};
+
+/// The documentation URL Looker puts in its error bodies.
+pub const DOC_URL: &str = "https://cloud.google.com/looker/docs/r/api/support";
+
+/// A user known to the simulator.
+#[derive(Clone, Debug)]
+pub struct SimUser {
+    /// Numeric id (rendered as a string in 4.0 bodies, as a number in 3.x bodies).
+    pub id: u64,
+    /// Display name.
+    pub display_name: String,
+    /// Email address.
+    pub email: String,
+    /// Whether this user may sudo as others.
+    pub is_admin: bool,
+    /// API3 client id of this user, if it has API credentials.
+    pub client_id: Option<String>,
+    /// API3 client secret (test data, not a real secret).
+    pub client_secret: Option<String>,
+}
+
+/// Simulator configuration.
+#[derive(Clone, Debug)]
+pub struct LookerSimConfig {
+    /// `expires_in` of issued tokens; tokens stop working after it.
+    pub token_ttl: Duration,
+    /// Users and their API credentials.
+    pub users: Vec<SimUser>,
+    /// Time spent inside each login before answering (to widen races in tests).
+    pub login_delay: Duration,
+}
+
+impl Default for LookerSimConfig {
+    fn default() -> Self {
+        Self {
+            token_ttl: Duration::from_secs(3600),
+            users: vec![
+                SimUser {
+                    id: 1,
+                    display_name: "Ada Admin".into(),
+                    email: "ada@example.com".into(),
+                    is_admin: true,
+                    client_id: Some(ADMIN_CLIENT_ID.into()),
+                    client_secret: Some(ADMIN_CLIENT_SECRET.into()),
+                },
+                SimUser {
+                    id: 2,
+                    display_name: "Bob Builder".into(),
+                    email: "bob@example.com".into(),
+                    is_admin: false,
+                    client_id: Some(USER_CLIENT_ID.into()),
+                    client_secret: Some(USER_CLIENT_SECRET.into()),
+                },
+                SimUser {
+                    id: 3,
+                    display_name: "Cleo Viewer".into(),
+                    email: "cleo@example.com".into(),
+                    is_admin: false,
+                    client_id: None,
+                    client_secret: None,
+                },
+            ],
+            login_delay: Duration::ZERO,
+        }
+    }
+}
+
+/// Client id of the default admin user (id 1).
+pub const ADMIN_CLIENT_ID: &str = "sim-admin-client";
+/// Client secret of the default admin user (test data).
+pub const ADMIN_CLIENT_SECRET: &str = "sim-admin-secret";
+/// Client id of the default non-admin user (id 2).
+pub const USER_CLIENT_ID: &str = "sim-user-client";
+/// Client secret of the default non-admin user (test data).
+pub const USER_CLIENT_SECRET: &str = "sim-user-secret";
+
+/// A canned failure returned instead of the next API call's answer.
+#[derive(Clone, Debug)]
+pub struct Fault {
+    /// HTTP status to return.
+    pub status: u16,
+    /// `Retry-After` header value (seconds), if any.
+    pub retry_after: Option<u64>,
+    /// JSON body; defaults to a Looker `Error` body.
+    pub body: Option<Value>,
+}
+
+impl Fault {
+    /// A 429 with `Retry-After: secs` and a Looker `Error` body.
+    pub fn too_many_requests(secs: u64) -> Self {
+        Self {
+            status: 429,
+            retry_after: Some(secs),
+            body: None,
+        }
+    }
+
+    /// Any status with a Looker `Error` body.
+    pub fn status(status: u16) -> Self {
+        Self {
+            status,
+            retry_after: None,
+            body: None,
+        }
+    }
+}
+
+/// A snapshot of the simulator's counters.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct LookerSimStats {
+    /// Successful `POST /login` (client credentials) answers.
+    pub logins: u64,
+    /// Refused logins (bad credentials or credentials in the query string).
+    pub failed_logins: u64,
+    /// Successful sudo logins (`POST /login/{user_id}`).
+    pub sudo_logins: u64,
+    /// Successful `DELETE /logout` answers.
+    pub logouts: u64,
+    /// Tokens issued and neither logged out nor expired.
+    pub live_tokens: u64,
+    /// Requests to endpoints other than login/logout (authenticated or not).
+    pub calls: u64,
+    /// 401 answers.
+    pub unauthorized: u64,
+}
+
+#[derive(Clone, Debug)]
+struct TokenInfo {
+    user_id: u64,
+    sudo: bool,
+    expires_at: Instant,
+}
+
+#[derive(Debug, Default)]
+struct Inner {
+    tokens: HashMap<String, TokenInfo>,
+    faults: VecDeque<Fault>,
+    secrets: HashMap<String, (u64, String)>,
+    queries: HashMap<u64, Value>,
+    last_login: Option<LoginSeen>,
+}
+
+/// What the last login request looked like (for header/body assertions in tests).
+#[derive(Clone, Debug, Default)]
+pub struct LoginSeen {
+    /// The request's content type.
+    pub content_type: Option<String>,
+    /// The raw query string of the login URL (must carry no credentials).
+    pub query: Option<String>,
+    /// The client id sent in the body.
+    pub client_id: Option<String>,
+}
+
+struct Shared {
+    config: LookerSimConfig,
+    inner: Mutex<Inner>,
+    logins: AtomicU64,
+    failed_logins: AtomicU64,
+    sudo_logins: AtomicU64,
+    logouts: AtomicU64,
+    calls: AtomicU64,
+    unauthorized: AtomicU64,
+    next_id: AtomicU64,
+    last_auth_header: Mutex<Option<String>>,
+}
+
+impl Shared {
+    fn lock(&self) -> MutexGuard<'_, Inner> {
+        // A poisoned lock only means a handler panicked; the data is still usable for a sim.
+        self.inner.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn new_token(&self, user_id: u64, sudo: bool) -> String {
+        let n = self.next_id.fetch_add(1, Ordering::Relaxed);
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos())
+            .unwrap_or(0);
+        let token = format!(
+            "lk{:016x}{:016x}{n:04x}",
+            nanos as u64,
+            mix(nanos as u64 ^ n)
+        );
+        self.lock().tokens.insert(
+            token.clone(),
+            TokenInfo {
+                user_id,
+                sudo,
+                expires_at: Instant::now() + self.config.token_ttl,
+            },
+        );
+        token
+    }
+}
+
+fn mix(mut x: u64) -> u64 {
+    x ^= x >> 33;
+    x = x.wrapping_mul(0xff51afd7ed558ccd);
+    x ^= x >> 33;
+    x = x.wrapping_mul(0xc4ceb9fe1a85ec53);
+    x ^ (x >> 33)
+}
+
+/// A running simulator; shuts down when dropped.
+pub struct LookerSim {
+    addr: SocketAddr,
+    shared: Arc<Shared>,
+    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+}
+
+impl std::fmt::Debug for LookerSim {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LookerSim")
+            .field("addr", &self.addr)
+            .finish()
+    }
+}
+
+/// Starts a simulator on 127.0.0.1 with an OS-chosen port.
+pub async fn start(config: LookerSimConfig) -> std::io::Result<LookerSim> {
+    let secrets = config
+        .users
+        .iter()
+        .filter_map(|u| match (&u.client_id, &u.client_secret) {
+            (Some(id), Some(secret)) => Some((id.clone(), (u.id, secret.clone()))),
+            _ => None,
+        })
+        .collect();
+    let shared = Arc::new(Shared {
+        config,
+        inner: Mutex::new(Inner {
+            secrets,
+            ..Inner::default()
+        }),
+        logins: AtomicU64::new(0),
+        failed_logins: AtomicU64::new(0),
+        sudo_logins: AtomicU64::new(0),
+        logouts: AtomicU64::new(0),
+        calls: AtomicU64::new(0),
+        unauthorized: AtomicU64::new(0),
+        next_id: AtomicU64::new(1),
+        last_auth_header: Mutex::new(None),
+    });
+    let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0)).await?;
+    let addr = listener.local_addr()?;
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    let app = router(shared.clone());
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, app)
+            .with_graceful_shutdown(async {
+                let _ = rx.await;
+            })
+            .await;
+    });
+    Ok(LookerSim {
+        addr,
+        shared,
+        shutdown: Some(tx),
+    })
+}
+
+impl LookerSim {
+    /// The server root, `http://127.0.0.1:PORT` (like looker.ini's `base_url`, without `/api/x.y`).
+    pub fn base_url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// The socket address.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// Current counters.
+    pub fn stats(&self) -> LookerSimStats {
+        let now = Instant::now();
+        let live = self
+            .shared
+            .lock()
+            .tokens
+            .values()
+            .filter(|t| t.expires_at > now)
+            .count() as u64;
+        LookerSimStats {
+            logins: self.shared.logins.load(Ordering::SeqCst),
+            failed_logins: self.shared.failed_logins.load(Ordering::SeqCst),
+            sudo_logins: self.shared.sudo_logins.load(Ordering::SeqCst),
+            logouts: self.shared.logouts.load(Ordering::SeqCst),
+            live_tokens: live,
+            calls: self.shared.calls.load(Ordering::SeqCst),
+            unauthorized: self.shared.unauthorized.load(Ordering::SeqCst),
+        }
+    }
+
+    /// Expires every issued token now (the next call with any of them gets 401).
+    pub fn expire_all(&self) {
+        self.shared.lock().tokens.clear();
+    }
+
+    /// Queues faults returned, in order, instead of the next API calls (not login/logout).
+    pub fn inject(&self, faults: impl IntoIterator<Item = Fault>) {
+        self.shared.lock().faults.extend(faults);
+    }
+
+    /// Changes the secret of an API client (to test rotation).
+    pub fn rotate_secret(&self, client_id: &str, new_secret: &str) {
+        let mut inner = self.shared.lock();
+        if let Some(entry) = inner.secrets.get_mut(client_id) {
+            entry.1 = new_secret.to_string();
+        }
+    }
+
+    /// What the last login request looked like.
+    pub fn last_login(&self) -> Option<LoginSeen> {
+        self.shared.lock().last_login.clone()
+    }
+
+    /// The `Authorization` header of the last authenticated API call.
+    pub fn last_authorization(&self) -> Option<String> {
+        self.shared
+            .last_auth_header
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    /// Stops the server.
+    pub fn shutdown(mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+    }
+}
+
+impl Drop for LookerSim {
+    fn drop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+    }
+}
+
+type St = State<Arc<Shared>>;
+
+fn router(shared: Arc<Shared>) -> Router {
+    Router::new()
+        .route("/api/{ver}/login", post(login))
+        .route("/api/{ver}/login/{user_id}", post(login_user))
+        .route("/api/{ver}/logout", delete(logout))
+        .route("/api/{ver}/user", get(me))
+        .route("/api/{ver}/users", get(all_users))
+        .route("/api/{ver}/users/{id}", get(user))
+        .route("/api/{ver}/dashboards/{id}", get(dashboard))
+        .route("/api/{ver}/dashboards/{id}/copy", post(copy_dashboard))
+        .route("/api/{ver}/looks/{id}", get(look))
+        .route("/api/{ver}/looks/{id}/run/{format}", get(run_look))
+        .route("/api/{ver}/queries", post(create_query))
+        .route("/api/{ver}/queries/{id}/run/{format}", get(run_query))
+        .fallback(not_found_fallback)
+        .with_state(shared)
+}
+
+fn error_response(status: StatusCode, message: &str) -> Response {
+    (
+        status,
+        Json(json!({"message": message, "documentation_url": DOC_URL})),
+    )
+        .into_response()
+}
+
+fn version_ok(ver: &str) -> bool {
+    matches!(ver, "3.0" | "3.1" | "4.0")
+}
+
+fn id_value(ver: &str, id: u64) -> Value {
+    if ver == "4.0" {
+        Value::String(id.to_string())
+    } else {
+        Value::from(id)
+    }
+}
+
+async fn not_found_fallback() -> Response {
+    error_response(StatusCode::NOT_FOUND, "Not found")
+}
+
+async fn login(
+    State(s): St,
+    Path(ver): Path<String>,
+    RawQuery(query): RawQuery,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    if !version_ok(&ver) {
+        return error_response(StatusCode::NOT_FOUND, "Not found");
+    }
+    let content_type = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string);
+    let form: HashMap<String, String> = url::form_urlencoded::parse(&body).into_owned().collect();
+    s.lock().last_login = Some(LoginSeen {
+        content_type: content_type.clone(),
+        query: query.clone(),
+        client_id: form.get("client_id").cloned(),
+    });
+    let query_has_creds = query.as_deref().is_some_and(|q| {
+        url::form_urlencoded::parse(q.as_bytes())
+            .any(|(k, _)| k == "client_id" || k == "client_secret")
+    });
+    if query_has_creds {
+        s.failed_logins.fetch_add(1, Ordering::SeqCst);
+        return error_response(
+            StatusCode::BAD_REQUEST,
+            "client_id and client_secret must be sent in the request body, not the URL",
+        );
+    }
+    if !s.config.login_delay.is_zero() {
+        tokio::time::sleep(s.config.login_delay).await;
+    }
+    let (Some(id), Some(secret)) = (form.get("client_id"), form.get("client_secret")) else {
+        s.failed_logins.fetch_add(1, Ordering::SeqCst);
+        return error_response(StatusCode::NOT_FOUND, "Not found");
+    };
+    let user_id = {
+        let inner = s.lock();
+        match inner.secrets.get(id) {
+            Some((uid, expected)) if expected == secret => Some(*uid),
+            _ => None,
+        }
+    };
+    let Some(user_id) = user_id else {
+        s.failed_logins.fetch_add(1, Ordering::SeqCst);
+        return error_response(StatusCode::NOT_FOUND, "Not found");
+    };
+    let token = s.new_token(user_id, false);
+    s.logins.fetch_add(1, Ordering::SeqCst);
+    Json(access_token(&s, &ver, token)).into_response()
+}
+
+fn access_token(s: &Shared, ver: &str, token: String) -> Value {
+    let mut v = json!({
+        "access_token": token,
+        "token_type": "Bearer",
+        "expires_in": s.config.token_ttl.as_secs(),
+    });
+    if ver == "4.0" {
+        v["refresh_token"] = Value::Null;
+    }
+    v
+}
+
+/// Authenticates a request; `Err` is the response to send.
+fn authenticate(
+    s: &Shared,
+    ver: &str,
+    headers: &HeaderMap,
+) -> Result<(String, TokenInfo), Response> {
+    if !version_ok(ver) {
+        return Err(error_response(StatusCode::NOT_FOUND, "Not found"));
+    }
+    let raw = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let token = raw
+        .strip_prefix("token ")
+        .or_else(|| raw.strip_prefix("Bearer "))
+        .map(str::trim)
+        .unwrap_or("");
+    let found = {
+        let mut inner = s.lock();
+        match inner.tokens.get(token) {
+            Some(t) if t.expires_at > Instant::now() => Some(t.clone()),
+            Some(_) => {
+                inner.tokens.remove(token);
+                None
+            }
+            None => None,
+        }
+    };
+    match found {
+        Some(t) => {
+            *s.last_auth_header.lock().unwrap_or_else(|e| e.into_inner()) = Some(raw.to_string());
+            Ok((token.to_string(), t))
+        }
+        None => {
+            s.unauthorized.fetch_add(1, Ordering::SeqCst);
+            Err(error_response(
+                StatusCode::UNAUTHORIZED,
+                "Requires authentication.",
+            ))
+        }
+    }
+}
+
+/// Authentication plus the call counter and fault injection for ordinary API calls.
+fn api_call(s: &Shared, ver: &str, headers: &HeaderMap) -> Result<TokenInfo, Response> {
+    s.calls.fetch_add(1, Ordering::SeqCst);
+    let (_, info) = authenticate(s, ver, headers)?;
+    let fault = s.lock().faults.pop_front();
+    if let Some(f) = fault {
+        let status = StatusCode::from_u16(f.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        let body = f.body.unwrap_or_else(|| {
+            json!({"message": status.canonical_reason().unwrap_or("Error"), "documentation_url": DOC_URL})
+        });
+        let mut resp = (status, Json(body)).into_response();
+        if let Some(secs) = f.retry_after {
+            if let Ok(v) = HeaderValue::from_str(&secs.to_string()) {
+                resp.headers_mut().insert(header::RETRY_AFTER, v);
+            }
+        }
+        return Err(resp);
+    }
+    Ok(info)
+}
+
+async fn login_user(
+    State(s): St,
+    Path((ver, user_id)): Path<(String, String)>,
+    headers: HeaderMap,
+) -> Response {
+    let (_, caller) = match authenticate(&s, &ver, &headers) {
+        Ok(c) => c,
+        Err(r) => return r,
+    };
+    let target: u64 = match user_id.parse() {
+        Ok(v) => v,
+        Err(_) if ver == "4.0" => return error_response(StatusCode::NOT_FOUND, "Not found"),
+        Err(_) => {
+            return error_response(StatusCode::BAD_REQUEST, "user_id must be an integer");
+        }
+    };
+    let is_admin = s
+        .config
+        .users
+        .iter()
+        .any(|u| u.id == caller.user_id && u.is_admin);
+    if !is_admin || caller.sudo {
+        return error_response(StatusCode::FORBIDDEN, "Forbidden");
+    }
+    if !s.config.users.iter().any(|u| u.id == target) {
+        return error_response(StatusCode::NOT_FOUND, "Not found");
+    }
+    let token = s.new_token(target, true);
+    s.sudo_logins.fetch_add(1, Ordering::SeqCst);
+    Json(access_token(&s, &ver, token)).into_response()
+}
+
+async fn logout(State(s): St, Path(ver): Path<String>, headers: HeaderMap) -> Response {
+    let (token, _) = match authenticate(&s, &ver, &headers) {
+        Ok(c) => c,
+        Err(r) => return r,
+    };
+    s.lock().tokens.remove(&token);
+    s.logouts.fetch_add(1, Ordering::SeqCst);
+    StatusCode::NO_CONTENT.into_response()
+}
+
+fn user_json(ver: &str, u: &SimUser) -> Value {
+    let (first, last) = u
+        .display_name
+        .split_once(' ')
+        .unwrap_or((&u.display_name, ""));
+    json!({
+        "id": id_value(ver, u.id),
+        "first_name": first,
+        "last_name": last,
+        "display_name": u.display_name,
+        "email": u.email,
+        "is_disabled": false,
+        "role_ids": if u.is_admin { vec![id_value(ver, 2)] } else { vec![id_value(ver, 7)] },
+        "url": format!("/api/{ver}/users/{}", u.id),
+        "can": {"show": true, "index": true, "sudo": u.is_admin},
+    })
+}
+
+async fn me(State(s): St, Path(ver): Path<String>, headers: HeaderMap) -> Response {
+    let info = match api_call(&s, &ver, &headers) {
+        Ok(i) => i,
+        Err(r) => return r,
+    };
+    match s.config.users.iter().find(|u| u.id == info.user_id) {
+        Some(u) => Json(user_json(&ver, u)).into_response(),
+        None => error_response(StatusCode::NOT_FOUND, "Not found"),
+    }
+}
+
+async fn all_users(State(s): St, Path(ver): Path<String>, headers: HeaderMap) -> Response {
+    if let Err(r) = api_call(&s, &ver, &headers) {
+        return r;
+    }
+    let users: Vec<Value> = s.config.users.iter().map(|u| user_json(&ver, u)).collect();
+    Json(Value::Array(users)).into_response()
+}
+
+async fn user(
+    State(s): St,
+    Path((ver, id)): Path<(String, String)>,
+    headers: HeaderMap,
+) -> Response {
+    if let Err(r) = api_call(&s, &ver, &headers) {
+        return r;
+    }
+    let found = id
+        .parse::<u64>()
+        .ok()
+        .and_then(|id| s.config.users.iter().find(|u| u.id == id));
+    match found {
+        Some(u) => Json(user_json(&ver, u)).into_response(),
+        None => error_response(StatusCode::NOT_FOUND, "Not found"),
+    }
+}
+
+fn dashboard_json(ver: &str, id: &str, title: &str) -> Value {
+    json!({
+        "id": id,
+        "title": title,
+        "description": "Simulated dashboard",
+        "folder_id": "1",
+        "hidden": false,
+        "readonly": false,
+        "refresh_interval": null,
+        "dashboard_elements": [
+            {"id": "11", "dashboard_id": id, "type": "vis", "title": "Orders", "look_id": "1"}
+        ],
+        "dashboard_filters": [],
+        "url": format!("/api/{ver}/dashboards/{id}"),
+        "can": {"show": true, "copy": true},
+    })
+}
+
+const KNOWN_DASHBOARDS: &[(&str, &str)] = &[("1", "Sales overview"), ("2", "Inventory")];
+
+async fn dashboard(
+    State(s): St,
+    Path((ver, id)): Path<(String, String)>,
+    headers: HeaderMap,
+) -> Response {
+    if let Err(r) = api_call(&s, &ver, &headers) {
+        return r;
+    }
+    match KNOWN_DASHBOARDS.iter().find(|(k, _)| *k == id) {
+        Some((k, title)) => Json(dashboard_json(&ver, k, title)).into_response(),
+        None => error_response(StatusCode::NOT_FOUND, "Not found"),
+    }
+}
+
+#[derive(serde::Deserialize)]
+struct CopyParams {
+    folder_id: Option<String>,
+}
+
+async fn copy_dashboard(
+    State(s): St,
+    Path((ver, id)): Path<(String, String)>,
+    Query(params): Query<CopyParams>,
+    headers: HeaderMap,
+) -> Response {
+    if let Err(r) = api_call(&s, &ver, &headers) {
+        return r;
+    }
+    let Some((_, title)) = KNOWN_DASHBOARDS.iter().find(|(k, _)| *k == id) else {
+        return error_response(StatusCode::NOT_FOUND, "Not found");
+    };
+    let new_id = (100 + s.next_id.fetch_add(1, Ordering::Relaxed)).to_string();
+    let mut body = dashboard_json(&ver, &new_id, &format!("{title} (copy)"));
+    // Copying into another folder creates (201); copying in place answers 200, as both are
+    // declared by the spec.
+    let status = match params.folder_id {
+        Some(f) => {
+            body["folder_id"] = Value::String(f);
+            StatusCode::CREATED
+        }
+        None => StatusCode::OK,
+    };
+    (status, Json(body)).into_response()
+}
+
+async fn look(
+    State(s): St,
+    Path((ver, id)): Path<(String, String)>,
+    headers: HeaderMap,
+) -> Response {
+    if let Err(r) = api_call(&s, &ver, &headers) {
+        return r;
+    }
+    if id != "1" {
+        return error_response(StatusCode::NOT_FOUND, "Not found");
+    }
+    Json(json!({
+        "id": id_value(&ver, 1),
+        "title": "Orders by day",
+        "query_id": id_value(&ver, 1),
+        "folder_id": "1",
+        "public": false,
+        "url": format!("/api/{ver}/looks/1"),
+        "can": {"show": true, "run": true},
+    }))
+    .into_response()
+}
+
+/// A valid 1x1 PNG image.
+pub const PNG_1X1: &[u8] = &[
+    0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0x00, 0x00, 0x00, 0x0d, 0x49, 0x48, 0x44, 0x52,
+    0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x01, 0x08, 0x06, 0x00, 0x00, 0x00, 0x1f, 0x15, 0xc4,
+    0x89, 0x00, 0x00, 0x00, 0x0d, 0x49, 0x44, 0x41, 0x54, 0x78, 0x9c, 0x63, 0x00, 0x01, 0x00, 0x00,
+    0x05, 0x00, 0x01, 0x0d, 0x0a, 0x2d, 0xb4, 0x00, 0x00, 0x00, 0x00, 0x49, 0x45, 0x4e, 0x44, 0xae,
+    0x42, 0x60, 0x82,
+];
+
+fn rows() -> Value {
+    json!([
+        {"orders.created_date": "2026-11-01", "orders.count": 12},
+        {"orders.created_date": "2026-11-02", "orders.count": 7}
+    ])
+}
+
+fn run_result(format: &str) -> Response {
+    match format {
+        "json" => Json(rows()).into_response(),
+        "txt" => (
+            [(header::CONTENT_TYPE, "text/plain")],
+            "orders.created_date\torders.count\n2026-11-01\t12\n2026-11-02\t7\n",
+        )
+            .into_response(),
+        "csv" => (
+            [(header::CONTENT_TYPE, "text/csv")],
+            "orders.created_date,orders.count\n2026-11-01,12\n2026-11-02,7\n",
+        )
+            .into_response(),
+        "png" => (
+            [(header::CONTENT_TYPE, "image/png")],
+            Body::from(Bytes::from_static(PNG_1X1)),
+        )
+            .into_response(),
+        _ => error_response(StatusCode::BAD_REQUEST, "Unsupported result_format"),
+    }
+}
+
+async fn run_look(
+    State(s): St,
+    Path((ver, id, format)): Path<(String, String, String)>,
+    headers: HeaderMap,
+) -> Response {
+    if let Err(r) = api_call(&s, &ver, &headers) {
+        return r;
+    }
+    if id != "1" {
+        return error_response(StatusCode::NOT_FOUND, "Not found");
+    }
+    run_result(&format)
+}
+
+async fn create_query(
+    State(s): St,
+    Path(ver): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    if let Err(r) = api_call(&s, &ver, &headers) {
+        return r;
+    }
+    let parsed: Value = match serde_json::from_slice(&body) {
+        Ok(v) => v,
+        Err(e) => {
+            return error_response(StatusCode::BAD_REQUEST, &format!("Invalid JSON: {e}"));
+        }
+    };
+    let mut errors = Vec::new();
+    for field in ["model", "view"] {
+        match parsed.get(field) {
+            Some(Value::String(v)) if !v.is_empty() => {}
+            Some(Value::String(_)) | None | Some(Value::Null) => errors.push(json!({
+                "field": field,
+                "code": "missing",
+                "message": "This field is required.",
+                "documentation_url": DOC_URL,
+            })),
+            Some(_) => errors.push(json!({
+                "field": field,
+                "code": "invalid",
+                "message": "must be a string",
+                "documentation_url": DOC_URL,
+            })),
+        }
+    }
+    if let Some(fields) = parsed.get("fields") {
+        if !fields.is_array() {
+            errors.push(json!({
+                "field": "fields",
+                "code": "invalid",
+                "message": "must be an array of field names",
+                "documentation_url": DOC_URL,
+            }));
+        }
+    }
+    if !errors.is_empty() {
+        return (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Json(json!({
+                "message": "Validation Failed",
+                "errors": errors,
+                "documentation_url": DOC_URL,
+            })),
+        )
+            .into_response();
+    }
+    let id = 1000 + s.next_id.fetch_add(1, Ordering::Relaxed);
+    let mut q = parsed;
+    q["id"] = id_value(&ver, id);
+    q["slug"] = Value::String(format!("q{id:x}"));
+    q["can"] = json!({"run": true});
+    s.lock().queries.insert(id, q.clone());
+    Json(q).into_response()
+}
+
+async fn run_query(
+    State(s): St,
+    Path((ver, id, format)): Path<(String, String, String)>,
+    headers: HeaderMap,
+) -> Response {
+    if let Err(r) = api_call(&s, &ver, &headers) {
+        return r;
+    }
+    let known = id
+        .parse::<u64>()
+        .ok()
+        .is_some_and(|id| id == 1 || s.lock().queries.contains_key(&id));
+    if !known {
+        return error_response(StatusCode::NOT_FOUND, "Not found");
+    }
+    run_result(&format)
+}
