@@ -1,6 +1,7 @@
 //! bi-rest: typed, authenticated clients for the REST APIs of enterprise analytics platforms
 //! (MicroStrategy / Strategy One, Looker, AgileApps).
 
+pub mod agileapps;
 pub mod auth;
 pub mod credentials;
 pub mod error;

@@ -45,6 +45,7 @@
 //!
 //! Nothing here imports the client side of the crate (auth, generated clients, vendor layers).
 
+pub mod agileapps;
 pub mod faults;
 pub mod looker;
 pub mod mstr;
