@@ -3,6 +3,10 @@
 //! layers, with a step-by-step account and a closing table read from the simulators' own
 //! counters. Exits non-zero if any step misbehaves, so it doubles as a smoke test.
 
+#[cfg(feature = "agileapps")]
+pub mod agileapps;
+#[cfg(feature = "looker-4_0")]
+pub mod looker;
 pub mod mstr;
 pub mod report;
 
@@ -38,6 +42,10 @@ pub async fn run(args: DemoArgs) -> Result<Option<serde_json::Value>, Error> {
         println!("bi-rest demo: typed, authenticated clients against embedded simulators (127.0.0.1 only)");
     }
     mstr::run(&mut rep).await;
+    #[cfg(feature = "looker-4_0")]
+    looker::run(&mut rep).await;
+    #[cfg(feature = "agileapps")]
+    agileapps::run(&mut rep).await;
     if rep.finish() {
         Ok(None)
     } else {
