@@ -14,6 +14,8 @@ pub mod demo;
 pub mod dynamic;
 pub mod mstr;
 pub mod output;
+#[cfg(feature = "sim")]
+pub mod sim;
 
 use std::path::Path;
 use std::process::ExitCode;
@@ -42,6 +44,9 @@ pub enum Command {
     /// The whole system at work against the embedded simulators (exits non-zero on any failure).
     #[cfg(feature = "sim")]
     Demo(demo::DemoArgs),
+    /// Run the simulators on 127.0.0.1 until Ctrl-C (URLs and demo credentials as one JSON line).
+    #[cfg(feature = "sim")]
+    Sim(sim::SimArgs),
     /// Shell completions for bi-rest.
     Completions {
         /// The shell.
@@ -83,6 +88,8 @@ async fn run(cli: Cli) -> Result<Option<serde_json::Value>, Error> {
         Command::Mstr(args) => mstr::run(args).await.map(Some),
         #[cfg(feature = "sim")]
         Command::Demo(args) => demo::run(args).await,
+        #[cfg(feature = "sim")]
+        Command::Sim(args) => sim::run(args).await,
         Command::Completions { shell } => {
             clap_complete::generate(
                 shell,
