@@ -38,6 +38,7 @@ pub struct Cli {
 
 /// The top-level commands.
 #[derive(Debug, Subcommand)]
+#[allow(clippy::large_enum_variant)] // parsed once per process
 pub enum Command {
     /// MicroStrategy / Strategy One.
     Mstr(mstr::MstrArgs),
@@ -137,6 +138,7 @@ pub fn session_file_base_url(path: Option<&Path>) -> Result<Option<String>, Erro
 }
 
 /// The generated MicroStrategy operations, for `call`.
+#[allow(clippy::type_complexity)]
 pub fn mstr_operations() -> (
     fn(&str) -> Option<dynamic::OpView>,
     fn() -> Vec<&'static str>,
