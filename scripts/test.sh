@@ -26,3 +26,8 @@ echo "==> cargo clippy"
 cargo clippy --workspace --all-targets --all-features -- -D warnings
 echo "==> cargo test"
 cargo test --workspace --all-features
+echo "==> examples against the simulators (debug build)"
+for example in mstr looker agileapps own_spec; do
+  echo "--> cargo run --example $example"
+  cargo run --quiet --all-features --example "$example" > /dev/null
+done

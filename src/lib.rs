@@ -8,6 +8,8 @@
 
 pub mod agileapps;
 pub mod auth;
+#[cfg(feature = "blocking")]
+pub mod blocking;
 pub mod credentials;
 pub mod error;
 pub mod generated;

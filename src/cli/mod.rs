@@ -8,6 +8,8 @@
 
 pub mod body;
 pub mod common;
+#[cfg(feature = "sim")]
+pub mod demo;
 #[macro_use]
 pub mod dynamic;
 pub mod agileapps;
@@ -15,6 +17,8 @@ pub mod looker;
 pub mod missing;
 pub mod mstr;
 pub mod output;
+#[cfg(feature = "sim")]
+pub mod sim;
 
 use std::path::Path;
 use std::process::ExitCode;
@@ -44,6 +48,12 @@ pub enum Command {
     Looker(Box<looker::LookerArgs>),
     /// AgileApps Cloud.
     Agileapps(Box<agileapps::AgileAppsArgs>),
+    /// The whole system at work against the embedded simulators (exits non-zero on any failure).
+    #[cfg(feature = "sim")]
+    Demo(demo::DemoArgs),
+    /// Run the simulators on 127.0.0.1 until Ctrl-C (URLs and demo credentials as one JSON line).
+    #[cfg(feature = "sim")]
+    Sim(sim::SimArgs),
     /// Shell completions for bi-rest.
     Completions {
         /// The shell.
@@ -85,6 +95,10 @@ async fn run(cli: Cli) -> Result<Option<serde_json::Value>, Error> {
         Command::Mstr(args) => mstr::run(*args).await.map(Some),
         Command::Looker(args) => looker::run(*args).await.map(Some),
         Command::Agileapps(args) => agileapps::run(*args).await.map(Some),
+        #[cfg(feature = "sim")]
+        Command::Demo(args) => demo::run(args).await,
+        #[cfg(feature = "sim")]
+        Command::Sim(args) => sim::run(args).await,
         Command::Completions { shell } => {
             clap_complete::generate(
                 shell,

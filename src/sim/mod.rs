@@ -46,6 +46,7 @@
 //! Nothing here imports the client side of the crate (auth, generated clients, vendor layers).
 
 pub mod agileapps;
+pub mod all;
 pub mod faults;
 pub mod looker;
 pub mod mstr;
