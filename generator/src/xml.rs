@@ -610,6 +610,7 @@ mod tests {
         let mut ctx = Ctx {
             report: &mut report,
             flags: Default::default(),
+            session_headers: Vec::new(),
         };
         capture(doc, &mut ctx).unwrap();
         ctx.flags
