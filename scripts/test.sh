@@ -25,7 +25,7 @@ cargo fmt --all -- --check
 echo "==> cargo clippy"
 cargo clippy --workspace --all-targets --all-features -- -D warnings
 echo "==> cargo test"
-cargo test --workspace --all-features
+cargo test --workspace --all-features --no-fail-fast
 echo "==> examples against the simulators (debug build)"
 for example in mstr looker agileapps own_spec; do
   echo "--> cargo run --example $example"
