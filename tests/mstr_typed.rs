@@ -39,7 +39,7 @@ async fn generated_client_through_the_auth_core() {
         .set_header("X-MSTR-ProjectID", "00000000000000000000000000000000")
         .unwrap();
     let err = api.get_folders().send().await.unwrap_err();
-    let err = bi_rest::Error::from(err);
+    let err = bi_rest::Error::from_progenitor(err).await;
     assert_eq!(
         (err.kind(), err.code()),
         (ErrorKind::NotFound, Some("ERR004"))
