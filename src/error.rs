@@ -607,7 +607,11 @@ impl From<reqwest::Error> for Error {
 
 impl From<crate::credentials::CredentialError> for Error {
     fn from(err: crate::credentials::CredentialError) -> Self {
-        Error::new(ErrorKind::Credential, err.to_string()).with_source(err)
+        let kind = match err.kind {
+            crate::credentials::CredentialErrorKind::NotGiven(_) => ErrorKind::SessionExpired,
+            _ => ErrorKind::Credential,
+        };
+        Error::new(kind, err.to_string()).with_source(err)
     }
 }
 

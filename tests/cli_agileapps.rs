@@ -2,58 +2,27 @@
 //! proxy login and switch-back, the session-file lifecycle, `call` of a generated operation,
 //! exit codes and the stderr line, and no secret printed.
 
-use std::process::{Command, Output};
+use std::process::Output;
+
+#[path = "support/cli.rs"]
+mod cli;
+use cli::{no_secret, ok_json};
 
 use bi_rest::sim::agileapps::{start, AgileAppsSim, AgileAppsSimConfig};
 
 /// Runs `bi-rest agileapps --base-url URL ARGS` with a clean AGILEAPPS_* environment plus `envs`.
 async fn run(url: &str, args: &[&str], envs: &[(&str, &str)]) -> Output {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_bi-rest"));
-    cmd.arg("agileapps");
+    let clear = [
+        "AGILEAPPS_BASE_URL",
+        "AGILEAPPS_USERNAME",
+        "AGILEAPPS_PASSWORD",
+    ];
+    let mut cmd = cli::command("agileapps", None, &clear, envs);
     if !url.is_empty() {
         cmd.arg("--base-url").arg(url);
     }
     cmd.args(args);
-    for var in [
-        "AGILEAPPS_BASE_URL",
-        "AGILEAPPS_USERNAME",
-        "AGILEAPPS_PASSWORD",
-    ] {
-        cmd.env_remove(var);
-    }
-    for (k, v) in envs {
-        cmd.env(k, v);
-    }
-    tokio::task::spawn_blocking(move || cmd.output().expect("run bi-rest"))
-        .await
-        .unwrap()
-}
-
-fn ok_json(out: &Output) -> serde_json::Value {
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "stderr: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
-        panic!(
-            "stdout is not JSON ({e}): {}",
-            String::from_utf8_lossy(&out.stdout)
-        )
-    })
-}
-
-fn no_secret(out: &Output, secrets: &[&str]) {
-    let all = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    for s in secrets {
-        assert!(!s.is_empty());
-        assert!(!all.contains(s), "secret printed: {all}");
-    }
+    cli::output(cmd).await
 }
 
 async fn sim() -> AgileAppsSim {

@@ -3,7 +3,11 @@
 //! session-file lifecycle.
 
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
+
+#[path = "support/cli.rs"]
+mod cli;
+use cli::{no_secret, ok_json};
 
 use bi_rest::sim::looker::{
     start, LookerSimConfig, ADMIN_CLIENT_ID, ADMIN_CLIENT_SECRET, USER_CLIENT_ID,
@@ -20,58 +24,10 @@ const VARS: [&str; 5] = [
 
 /// Runs `bi-rest looker ARGS` in `dir` (so no stray looker.ini is read), with a clean
 /// LOOKERSDK_* environment plus `envs`.
-fn bi_rest(dir: &Path, args: &[&str], envs: &[(&str, &str)]) -> Output {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_bi-rest"));
-    cmd.current_dir(dir).arg("looker").args(args);
-    for var in VARS {
-        cmd.env_remove(var);
-    }
-    for (k, v) in envs {
-        cmd.env(k, v);
-    }
-    cmd.output().expect("run bi-rest")
-}
-
 async fn run(dir: &Path, args: &[&str], envs: &[(&str, &str)]) -> Output {
-    let dir = dir.to_path_buf();
-    let args: Vec<String> = args.iter().map(|s| s.to_string()).collect();
-    let envs: Vec<(String, String)> = envs
-        .iter()
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect();
-    tokio::task::spawn_blocking(move || {
-        let a: Vec<&str> = args.iter().map(String::as_str).collect();
-        let e: Vec<(&str, &str)> = envs.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-        bi_rest(&dir, &a, &e)
-    })
-    .await
-    .unwrap()
-}
-
-fn ok_json(out: &Output) -> serde_json::Value {
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "stderr: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
-        panic!(
-            "stdout is not JSON ({e}): {}",
-            String::from_utf8_lossy(&out.stdout)
-        )
-    })
-}
-
-fn no_secret(out: &Output, secrets: &[&str]) {
-    let all = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    for s in secrets {
-        assert!(!all.contains(s), "secret {s:?} printed: {all}");
-    }
+    let mut cmd = cli::command("looker", Some(dir), &VARS, envs);
+    cmd.args(args);
+    cli::output(cmd).await
 }
 
 const ADMIN_ENV: [(&str, &str); 2] = [("CID", ADMIN_CLIENT_ID), ("CSECRET", ADMIN_CLIENT_SECRET)];
@@ -364,11 +320,11 @@ async fn expired_saved_session_is_renewed_with_credentials_and_refused_without()
     ok_json(&run(dir.path(), &a, &ADMIN_ENV).await);
     sim.expire_all();
     // Without credentials the saved session cannot be renewed: the server's 401 is reported
-    // (exit 3), and the auth core's warning says which credential was missing.
+    // as an expired session (exit 4), and the warning says which credential was missing.
     let out = run(dir.path(), &["--session-file", &f, "whoami"], &[]).await;
     assert_eq!(
         out.status.code(),
-        Some(3),
+        Some(4),
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );

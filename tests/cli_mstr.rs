@@ -1,30 +1,19 @@
 //! The `bi-rest mstr` command line against the MicroStrategy simulator: JSON output, the
 //! stderr error line, exit codes, SOURCE syntax, and the session-file lifecycle.
 
-use std::process::{Command, Output};
+use std::process::Output;
+
+#[path = "support/cli.rs"]
+mod cli;
+use cli::stdout_json;
 
 use bi_rest::sim::mstr::{data, start, MstrSimConfig};
 
 fn bi_rest(base_url: &str, args: &[&str], envs: &[(&str, &str)]) -> Output {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_bi-rest"));
-    cmd.arg("mstr").arg("--base-url").arg(base_url).args(args);
-    for var in ["MSTR_BASE_URL", "MSTR_USERNAME", "MSTR_PASSWORD"] {
-        cmd.env_remove(var);
-    }
-    for (k, v) in envs {
-        cmd.env(k, v);
-    }
+    let clear = ["MSTR_BASE_URL", "MSTR_USERNAME", "MSTR_PASSWORD"];
+    let mut cmd = cli::command("mstr", None, &clear, envs);
+    cmd.arg("--base-url").arg(base_url).args(args);
     cmd.output().expect("run bi-rest")
-}
-
-fn stdout_json(out: &Output) -> serde_json::Value {
-    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
-        panic!(
-            "stdout is not JSON ({e}): {}\nstderr: {}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        )
-    })
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -14,7 +14,7 @@ use bi_rest::error::{map_response, ErrorKind, ERROR_KIND_HEADER};
 use bi_rest::mstr::map_error;
 use bi_rest::sim::faults::{FaultKind, Faults};
 use bi_rest::sim::mstr::data::{
-    BROKEN_REPORT_ID, REVENUE_REPORT_ID, SALES_TABLE_ID, TUTORIAL_PROJECT_ID,
+    BROKEN_REPORT_ID, REVENUE_METRIC_ID, REVENUE_REPORT_ID, TUTORIAL_PROJECT_ID,
 };
 use bi_rest::sim::mstr::{privileges, MstrSimConfig, SimUser};
 use common_mstr::*;
@@ -28,7 +28,6 @@ fn json_headers() -> HeaderMap {
 }
 
 #[tokio::test]
-#[ignore = "known failure on integrated main: the modeling-service error case gets ERR004 instead of 8004cc4c after the session-header change; see the closing note"]
 async fn simulator_error_families_map_to_exact_kinds() {
     let s = sim(MstrSimConfig::default()
         .user(SimUser::standard("viewer", "pw").privileges([privileges::USE_OBJECT_SEARCH])))
@@ -101,7 +100,7 @@ async fn simulator_error_families_map_to_exact_kinds() {
     // Modeling-service shape {"errors":[...]}.
     let e = c
         .send(
-            c.request(Method::GET, &format!("/model/tables/{SALES_TABLE_ID}"))
+            c.request(Method::GET, &format!("/model/metrics/{REVENUE_METRIC_ID}"))
                 .header("X-MSTR-MS-Changeset", "bogus"),
         )
         .await

@@ -11,20 +11,15 @@
 use futures::future::BoxFuture;
 use reqwest::header::{HeaderMap, HeaderValue, ACCEPT, CONTENT_TYPE};
 use reqwest::{Method, StatusCode};
-use secrecy::ExposeSecret;
 
 use crate::agileapps::client::{AgileAppsConfig, LoginMethod};
 use crate::agileapps::error::{
     kind_for, map_failure, platform_message, AgileAppsErrorMapper, CODE_NOT_LOGGED_IN, VENDOR,
 };
-use crate::agileapps::xml::{
-    self, CustomerSupportLogin, CustomerSupportLoginRequest, Format, LoginResponse, PasswordLogin,
-    PasswordLoginRequest, SamlLogin, SamlLoginRequest,
-};
+use crate::agileapps::login_request::{LoginRequest, REST};
+use crate::agileapps::xml::{self, Format, LoginResponse};
 use crate::auth::{Auth, Authenticator, LoginContext, Session, SessionUser};
 use crate::error::{map_response, Error, ErrorKind, ErrorMapper};
-
-const REST: &str = "/networking/rest";
 
 /// The AgileApps [`Authenticator`].
 #[derive(Debug, Clone)]
@@ -41,61 +36,9 @@ impl AgileAppsAuthenticator {
 
     async fn do_login(&self, ctx: &LoginContext) -> Result<Session, Error> {
         let format = self.format;
-        let (path, body, mode, renewable) = match &self.method {
-            LoginMethod::Password {
-                user_name,
-                password,
-            } => {
-                let pw = password.resolve().await?;
-                let body = xml::encode(
-                    &PasswordLoginRequest {
-                        login: PasswordLogin {
-                            user_name: user_name.clone(),
-                            password: pw.expose_secret().to_string(),
-                        },
-                    },
-                    format,
-                );
-                (format!("{REST}/login"), body, "password", true)
-            }
-            LoginMethod::Saml { assertion } => {
-                let a = assertion.resolve().await?;
-                let body = xml::encode(
-                    &SamlLoginRequest {
-                        login: SamlLogin {
-                            saml_assertion: a.expose_secret().to_string(),
-                        },
-                    },
-                    format,
-                );
-                (format!("{REST}/login/samlAssertion"), body, "saml", false)
-            }
-            LoginMethod::CustomerSupport {
-                user_name,
-                password,
-                tenant_id,
-            } => {
-                let pw = password.resolve().await?;
-                let body = xml::encode(
-                    &CustomerSupportLoginRequest {
-                        login: CustomerSupportLogin {
-                            user_name: user_name.clone(),
-                            password: pw.expose_secret().to_string(),
-                            client_tenant_id: tenant_id.clone(),
-                        },
-                    },
-                    format,
-                );
-                (
-                    format!("{REST}/login/customerSupport"),
-                    body,
-                    "customer-support",
-                    true,
-                )
-            }
-        };
+        let LoginRequest { path, body, kind } = self.method.login_request(format).await?;
+        let (mode, renewable) = (kind.mode_name(), kind.renewable());
         let op = format!("POST {path}");
-        let body = body.map_err(|e| Error::new(ErrorKind::InvalidRequest, format!("{op}: {e}")))?;
         let mut url = ctx.url(&path);
         if format == Format::Json {
             url.push_str("?alt=json");
@@ -106,7 +49,7 @@ impl AgileAppsAuthenticator {
                     .request(Method::POST, url)
                     .header(CONTENT_TYPE, format.media_type())
                     .header(ACCEPT, format.media_type())
-                    .body(body),
+                    .body(body.bytes),
             )
             .await?;
         let status = resp.status();

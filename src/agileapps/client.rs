@@ -18,10 +18,9 @@ use url::Url;
 
 use crate::agileapps::error::{map_failure, Error, ErrorKind, CODE_NOT_LOGGED_IN};
 use crate::agileapps::xml::{
-    self, CustomerSupportLogin, CustomerSupportLoginRequest, Format, LoginInfo, LoginResponse,
-    Message, MessageResponse, PasswordLogin, PasswordLoginRequest, ProxyLogin, ProxyLoginRequest,
-    Record, RecordListResponse, RecordRequest, RecordResponse, SamlLogin, SamlLoginRequest,
-    UserListResponse, UserResponse,
+    self, Format, LoginInfo, LoginResponse, Message, MessageResponse, ProxyLogin,
+    ProxyLoginRequest, Record, RecordListResponse, RecordRequest, RecordResponse, UserListResponse,
+    UserResponse,
 };
 use crate::auth::{CookieJar, HttpConfig};
 use crate::credentials::Credential;
@@ -29,7 +28,7 @@ use crate::credentials::Credential;
 /// The cookie that carries the session.
 pub const SESSION_COOKIE: &str = "JSESSIONID";
 
-const REST: &str = "/networking/rest";
+use crate::agileapps::login_request::{LoginRequest, REST};
 
 #[path = "session_file.rs"]
 mod session_file;
@@ -166,11 +165,21 @@ pub enum SessionKind {
 }
 
 impl SessionKind {
-    fn renewable(&self) -> bool {
+    pub(crate) fn renewable(&self) -> bool {
         matches!(
             self,
             SessionKind::Password | SessionKind::CustomerSupport { .. }
         )
+    }
+
+    /// The login mode name recorded in the core's session (`password`, `saml`, ...).
+    pub(crate) fn mode_name(&self) -> &'static str {
+        match self {
+            SessionKind::Password => "password",
+            SessionKind::Saml => "saml",
+            SessionKind::CustomerSupport { .. } => "customer-support",
+            SessionKind::Proxy { .. } => "proxy",
+        }
     }
 
     fn describe(&self) -> &'static str {
@@ -361,7 +370,7 @@ impl AgileAppsClient {
             relogin: tokio::sync::Mutex::new(()),
             generation: AtomicU64::new(0),
         });
-        let frame = inner.base_login().await?;
+        let frame = crate::credentials::resolution_round(inner.base_login()).await?;
         lock(&inner.stack).push(frame);
         Ok(AgileAppsClient { inner })
     }
@@ -718,65 +727,8 @@ impl Inner {
 
     /// Opens the base session with the configured method.
     async fn base_login(&self) -> Result<Frame, Error> {
-        let format = self.config.format;
-        let (path, body, kind) = match &self.method {
-            LoginMethod::Password {
-                user_name,
-                password,
-            } => {
-                let pw = password.resolve().await?;
-                let body = RequestBody::encode(
-                    &PasswordLoginRequest {
-                        login: PasswordLogin {
-                            user_name: user_name.clone(),
-                            password: pw.expose_secret().to_string(),
-                        },
-                    },
-                    format,
-                )?;
-                (format!("{REST}/login"), body, SessionKind::Password)
-            }
-            LoginMethod::Saml { assertion } => {
-                let a = assertion.resolve().await?;
-                let body = RequestBody::encode(
-                    &SamlLoginRequest {
-                        login: SamlLogin {
-                            saml_assertion: a.expose_secret().to_string(),
-                        },
-                    },
-                    format,
-                )?;
-                (
-                    format!("{REST}/login/samlAssertion"),
-                    body,
-                    SessionKind::Saml,
-                )
-            }
-            LoginMethod::CustomerSupport {
-                user_name,
-                password,
-                tenant_id,
-            } => {
-                let pw = password.resolve().await?;
-                let body = RequestBody::encode(
-                    &CustomerSupportLoginRequest {
-                        login: CustomerSupportLogin {
-                            user_name: user_name.clone(),
-                            password: pw.expose_secret().to_string(),
-                            client_tenant_id: tenant_id.clone(),
-                        },
-                    },
-                    format,
-                )?;
-                (
-                    format!("{REST}/login/customerSupport"),
-                    body,
-                    SessionKind::CustomerSupport {
-                        tenant_id: tenant_id.clone(),
-                    },
-                )
-            }
-        };
+        let LoginRequest { path, body, kind } =
+            self.method.login_request(self.config.format).await?;
         let op = format!("POST {path}");
         let resp = self
             .send_raw(Method::POST, &path, &[], Some(body), None)
@@ -896,7 +848,7 @@ impl Inner {
             }
         }
         tracing::debug!("AgileApps session expired; logging in again");
-        let frame = match self.base_login().await {
+        let frame = match crate::credentials::resolution_round(self.base_login()).await {
             Ok(f) => f,
             Err(e) if e.kind() == ErrorKind::LoginFailed => {
                 return Err(e

@@ -415,7 +415,11 @@ impl Auth {
             attempt,
             "logging in"
         );
-        let result = self.inner.authenticator.login(&self.inner.ctx).await;
+        // One resolution round per login: fields of one JSON secret are fetched once, and the
+        // next login fetches again (a rotated secret is picked up).
+        let result =
+            crate::credentials::resolution_round(self.inner.authenticator.login(&self.inner.ctx))
+                .await;
         let ticket = {
             let mut st = self.inner.state();
             match result {
@@ -531,6 +535,16 @@ impl Auth {
             Ok(ticket) => ticket,
             Err(err) => return self.answer_without_session(request, &err).await,
         };
+        self.execute_with(request, ticket, operation_id).await
+    }
+
+    /// [`Auth::execute`] once the session is known.
+    async fn execute_with(
+        &self,
+        request: Request,
+        ticket: Ticket,
+        operation_id: &str,
+    ) -> reqwest::Result<Response> {
         let spare = request.try_clone();
         let mut request = request;
         self.decorate(&mut request, &ticket.session);
@@ -613,9 +627,18 @@ impl Auth {
     /// may have any status.
     pub async fn send(&self, request: RequestBuilder) -> Result<Response, Error> {
         let request = request.build().map_err(Error::from_reqwest)?;
-        self.ensure().await?;
+        if self.inner.authenticator.bypasses_session(&request) {
+            return self
+                .inner
+                .ctx
+                .client
+                .execute(request)
+                .await
+                .map_err(Error::from_reqwest);
+        }
+        let ticket = self.ensure().await?;
         // The operation name only labels debug logs; the URL is on the request itself.
-        self.execute(request, "raw request")
+        self.execute_with(request, ticket, "raw request")
             .await
             .map_err(Error::from_reqwest)
     }

@@ -2,7 +2,10 @@
 //! when it expires, and whether the client may log in again by itself when it does.
 
 use std::fmt;
+use std::sync::OnceLock;
 use std::time::{Duration, SystemTime};
+
+use reqwest::header::HeaderValue;
 
 use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
@@ -28,6 +31,9 @@ pub struct Session {
     expires_at: Option<SystemTime>,
     renewable: bool,
     data: serde_json::Map<String, serde_json::Value>,
+    /// The token as the vendor's (sensitive) header value, built once per session rather than
+    /// on every call.
+    token_header: OnceLock<Option<HeaderValue>>,
 }
 
 impl Session {
@@ -42,6 +48,7 @@ impl Session {
             expires_at: None,
             renewable: true,
             data: serde_json::Map::new(),
+            token_header: OnceLock::new(),
         }
     }
 
@@ -79,6 +86,22 @@ impl Session {
     /// The token, if any.
     pub fn token(&self) -> Option<&SecretString> {
         self.token.as_ref()
+    }
+    /// The token as a header value, built by `make` from the exposed token the first time it
+    /// is asked for and cached for the session's life (the value is marked sensitive, so
+    /// `Debug` of a request does not show it). `None` without a token or when `make` refuses.
+    /// One session has one header form: `make` is not consulted again after the first call.
+    pub fn token_header(
+        &self,
+        make: impl FnOnce(&str) -> Option<HeaderValue>,
+    ) -> Option<HeaderValue> {
+        self.token_header
+            .get_or_init(|| {
+                let mut value = make(self.token.as_ref()?.expose_secret())?;
+                value.set_sensitive(true);
+                Some(value)
+            })
+            .clone()
     }
     /// The login mode's vendor-specific name.
     pub fn login_mode(&self) -> &str {

@@ -22,7 +22,7 @@ impl SecretSource for NotGiven {
         Box::pin(async move {
             Err(CredentialError::new(
                 self.describe(),
-                CredentialErrorKind::NotFound(format!(
+                CredentialErrorKind::NotGiven(format!(
                     "the saved session cannot be renewed without {}: {}",
                     self.name, self.hint
                 )),

@@ -73,6 +73,17 @@ where
                 CredentialErrorKind::Other(detail)
             }
         }
+        // An error body the SDK could not parse (e.g. an XML answer from a proxy or an
+        // emulator to a JSON-protocol call): classify by the HTTP status alone.
+        SdkError::ResponseError(re) => {
+            let status = re.raw().status().as_u16();
+            let detail = format!("HTTP {status} (error body not understood)");
+            match status {
+                401 | 403 => CredentialErrorKind::AccessDenied(detail),
+                404 => CredentialErrorKind::NotFound(detail),
+                _ => CredentialErrorKind::Other(detail),
+            }
+        }
         SdkError::DispatchFailure(d) if d.is_io() || d.is_timeout() => {
             CredentialErrorKind::Unreachable(DisplayErrorContext(&err).to_string())
         }

@@ -69,6 +69,11 @@ pub enum CredentialErrorKind {
     /// The source spec is malformed (for example an unknown `scheme:`).
     #[error("invalid source: {0}")]
     Invalid(String),
+    /// Deliberately not given: a restored session may be used without credentials, but it
+    /// cannot be renewed once it expires. Converts to an [`crate::error::Error`] of kind
+    /// `SessionExpired` (not `Credential`), since that is what the caller must act on.
+    #[error("not given: {0}")]
+    NotGiven(String),
     /// Any other failure (I/O, a command that exited non-zero, ...).
     #[error("{0}")]
     Other(String),

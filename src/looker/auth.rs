@@ -170,12 +170,20 @@ impl LookerAuthenticator {
 }
 
 fn credential_error(e: crate::credentials::CredentialError) -> Error {
-    Error::new(ErrorKind::Credential, "resolving Looker API3 credentials").with_source(e)
+    Error::from(e).context("resolving Looker API3 credentials")
 }
 
 /// `Authorization: token <t>`, marked sensitive (never logged by hyper/reqwest).
 pub fn auth_header(token: &SecretString) -> Option<HeaderValue> {
-    let mut v = HeaderValue::from_str(&format!("token {}", token.expose_secret())).ok()?;
+    token_header_value(token.expose_secret())
+}
+
+/// Builds `token <t>` without leaving a copy of the token in an unzeroed `String`.
+fn token_header_value(token: &str) -> Option<HeaderValue> {
+    let mut bytes = zeroize::Zeroizing::new(Vec::with_capacity(6 + token.len()));
+    bytes.extend_from_slice(b"token ");
+    bytes.extend_from_slice(token.as_bytes());
+    let mut v = HeaderValue::from_bytes(&bytes).ok()?;
     v.set_sensitive(true);
     Some(v)
 }
@@ -250,7 +258,7 @@ impl Authenticator for LookerAuthenticator {
         if request.headers().contains_key(AUTHORIZATION) {
             return;
         }
-        if let Some(h) = session.token().and_then(auth_header) {
+        if let Some(h) = session.token_header(token_header_value) {
             request.headers_mut().insert(AUTHORIZATION, h);
         }
     }

@@ -92,7 +92,13 @@ impl ErrorMapper for MstrErrorMapper {
             // A 401 that is not a session or login code still means "not authenticated".
             return Some(Error::from_vendor(kind, VENDOR, vendor));
         }
-        if let Some(errors) = obj.get("errors").and_then(|e| e.as_array()) {
+        // The modeling-service shape has no top-level message; `{message, errors:[{field..}]}`
+        // is the generic validation shape (Looker and others), left to the generic mapper.
+        let modeling = obj
+            .get("errors")
+            .and_then(|e| e.as_array())
+            .filter(|_| !obj.contains_key("message"));
+        if let Some(errors) = modeling {
             let subs: Vec<SubError> = errors.iter().filter_map(sub_error).collect();
             let first = subs.first()?;
             vendor.code = first.code.clone();
@@ -136,5 +142,28 @@ mod tests {
         assert_eq!(normalize_code("ERR0010"), Some(10));
         assert_eq!(normalize_code("8004cc4c"), None);
         assert_eq!(normalize_code("ERR"), None);
+    }
+
+    #[test]
+    fn modeling_shape_is_not_confused_with_a_validation_error() {
+        let h = HeaderMap::new();
+        let modeling = br#"{"errors":[{"code":"8004cc4c","message":"bad changeset"}]}"#;
+        let e = MstrErrorMapper
+            .map(StatusCode::BAD_REQUEST, &h, modeling)
+            .expect("modeling shape");
+        assert_eq!(e.code(), Some("8004cc4c"));
+        let looker = br#"{"message":"Validation Failed","errors":[{"field":"view","code":"missing","message":"required"}],"documentation_url":"x"}"#;
+        assert!(MstrErrorMapper
+            .map(StatusCode::UNPROCESSABLE_ENTITY, &h, looker)
+            .is_none());
+        let e = crate::error::map_response(StatusCode::UNPROCESSABLE_ENTITY, &h, looker);
+        let fields: Vec<_> = e
+            .vendor()
+            .unwrap()
+            .field_errors
+            .iter()
+            .map(|f| f.field.clone())
+            .collect();
+        assert_eq!(fields, vec![Some("view".to_string())]);
     }
 }

@@ -255,9 +255,7 @@ impl MstrAuthenticator {
 }
 
 fn token_header(session: &Session) -> Option<HeaderValue> {
-    let mut value = HeaderValue::from_str(session.token()?.expose_secret()).ok()?;
-    value.set_sensitive(true);
-    Some(value)
+    session.token_header(|token| HeaderValue::from_str(token).ok())
 }
 
 impl Authenticator for MstrAuthenticator {

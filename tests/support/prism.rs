@@ -8,8 +8,9 @@
 //!
 //! Spec overlay (documented): Prism 5.14.2 silently stops validating request bodies of the Looker
 //! 4.0 spec because of its `"type": "any"` schemas (25 of them; KNOWN-DEFECTS.md), and
-//! `description: null` (3) is not valid OpenAPI. The overlay deletes those two keys and nothing
-//! else; the result is written to `target/prism/Looker.4.0.prism.json`.
+//! `description: null` (3) is not valid OpenAPI; and a media type without a subtype (Looker's
+//! `"text"`) makes Prism's response validator throw and the whole mock exit. The overlay deletes
+//! the first two keys and renames `text` to `text/plain`, nothing else; the result is written to `target/prism/Looker.4.0.prism.json`.
 
 #![allow(dead_code)]
 
@@ -86,8 +87,8 @@ pub fn overlay_spec(src: &Path) -> PathBuf {
         std::fs::read_to_string(src).unwrap_or_else(|e| panic!("reading {}: {e}", src.display()));
     let mut doc: serde_json::Value =
         serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", src.display()));
-    let (mut any, mut null_desc) = (0usize, 0usize);
-    fn walk(v: &mut serde_json::Value, any: &mut usize, null_desc: &mut usize) {
+    let (mut any, mut null_desc, mut media) = (0usize, 0usize, 0usize);
+    fn walk(v: &mut serde_json::Value, any: &mut usize, null_desc: &mut usize, media: &mut usize) {
         match v {
             serde_json::Value::Object(m) => {
                 if m.get("type").and_then(|t| t.as_str()) == Some("any") {
@@ -98,20 +99,38 @@ pub fn overlay_spec(src: &Path) -> PathBuf {
                     m.remove("description");
                     *null_desc += 1;
                 }
+                // Media type keys without a subtype (Looker's `"text"`) crash Prism's response
+                // validator (content-type's "invalid media type"): renamed to `text/plain`.
+                if let Some(serde_json::Value::Object(content)) = m.get_mut("content") {
+                    let bad: Vec<String> = content
+                        .keys()
+                        .filter(|k| !k.contains('/'))
+                        .cloned()
+                        .collect();
+                    for key in bad {
+                        if let Some(v) = content.remove(&key) {
+                            content.entry(format!("{key}/plain")).or_insert(v);
+                            *media += 1;
+                        }
+                    }
+                }
                 for x in m.values_mut() {
-                    walk(x, any, null_desc);
+                    walk(x, any, null_desc, media);
                 }
             }
             serde_json::Value::Array(a) => {
                 for x in a {
-                    walk(x, any, null_desc);
+                    walk(x, any, null_desc, media);
                 }
             }
             _ => {}
         }
     }
-    walk(&mut doc, &mut any, &mut null_desc);
-    eprintln!("prism overlay: removed {any} `type: any`, {null_desc} `description: null`");
+    walk(&mut doc, &mut any, &mut null_desc, &mut media);
+    eprintln!(
+        "prism overlay: removed {any} `type: any`, {null_desc} `description: null`; \
+         renamed {media} subtype-less media types"
+    );
     std::fs::create_dir_all(prism_dir()).expect("create target/prism");
     let out = prism_dir().join(
         src.file_name()
