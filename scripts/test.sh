@@ -15,7 +15,7 @@ VENV=target/venv
 if [ ! -x "$VENV/bin/moto_server" ]; then
   echo "==> installing moto[server] into $VENV"
   python3 -m venv "$VENV"
-  "$VENV/bin/pip" install --quiet --disable-pip-version-check 'moto[server]'
+  "$VENV/bin/pip" install --quiet --disable-pip-version-check 'moto[server]==5.2.5'
 fi
 export BI_REST_MOTO_SERVER="$PWD/$VENV/bin/moto_server"
 export BI_REST_REQUIRE_PRISM=1 BI_REST_REQUIRE_MOTO=1
