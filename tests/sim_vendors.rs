@@ -70,7 +70,10 @@ impl Live {
                     .await
                     .unwrap();
                 assert_eq!(r.status(), StatusCode::NO_CONTENT);
-                r.headers()["x-mstr-authtoken"].to_str().unwrap().to_string()
+                r.headers()["x-mstr-authtoken"]
+                    .to_str()
+                    .unwrap()
+                    .to_string()
             }
             Vendor::Looker => {
                 let r = self
@@ -531,7 +534,9 @@ async fn each_vendor_binds_a_chosen_port_on_loopback() {
         .await
         .unwrap_err();
     assert!(
-        taken.to_string().contains(&format!("127.0.0.1:{}", first + 1)),
+        taken
+            .to_string()
+            .contains(&format!("127.0.0.1:{}", first + 1)),
         "{taken}"
     );
     sims.shutdown().await;
@@ -610,7 +615,10 @@ async fn cli_sim_port_starts_all_three_on_consecutive_loopback_ports() {
     let looker_base = format!("http://127.0.0.1:{first}");
     token_of(looker_login(&http, &looker_base, ADMIN_CLIENT_ID, ADMIN_CLIENT_SECRET).await).await;
     let r = http
-        .post(format!("http://127.0.0.1:{}/networking/rest/login", first + 1))
+        .post(format!(
+            "http://127.0.0.1:{}/networking/rest/login",
+            first + 1
+        ))
         .header("Content-Type", "application/xml")
         .body(AGILEAPPS_LOGIN)
         .send()
@@ -675,11 +683,23 @@ async fn cli_sim_settings_reach_every_vendor() {
 
     let (_guard, sims, _lines) = spawn_sim(&["--fault", "429=1"]);
     for (vendor, url) in [
-        ("mstr", format!("{}/auth/login", sims["mstr"]["base_url"].as_str().unwrap())),
-        ("looker", format!("{}/api/4.0/login", sims["looker"]["base_url"].as_str().unwrap())),
+        (
+            "mstr",
+            format!("{}/auth/login", sims["mstr"]["base_url"].as_str().unwrap()),
+        ),
+        (
+            "looker",
+            format!(
+                "{}/api/4.0/login",
+                sims["looker"]["base_url"].as_str().unwrap()
+            ),
+        ),
         (
             "agileapps",
-            format!("{}/networking/rest/login", sims["agileapps"]["base_url"].as_str().unwrap()),
+            format!(
+                "{}/networking/rest/login",
+                sims["agileapps"]["base_url"].as_str().unwrap()
+            ),
         ),
     ] {
         let r = http.post(url).send().await.unwrap();
