@@ -18,9 +18,8 @@ pub struct SimArgs {
     /// A vendor to simulate (repeat; default: all three).
     #[arg(long = "vendor", value_enum)]
     pub vendors: Vec<SimVendor>,
-    /// First port on 127.0.0.1 (vendors take consecutive ports; default: free ports). Only
-    /// the MicroStrategy simulator can bind a chosen port today; the others take a free one
-    /// (the JSON line says which).
+    /// First port on 127.0.0.1: the vendors take N, N+1, N+2 in the order given (default
+    /// order mstr, looker, agileapps; default: free ports).
     #[arg(long, value_name = "N")]
     pub port: Option<u16>,
     /// Session idle timeout in seconds (MicroStrategy, AgileApps).
@@ -29,11 +28,11 @@ pub struct SimArgs {
     /// Token lifetime in seconds (Looker `expires_in`).
     #[arg(long, value_name = "S")]
     pub token_ttl: Option<u64>,
-    /// Sessions allowed per user (MicroStrategy, AgileApps).
+    /// Sessions allowed per user (MicroStrategy, AgileApps; Looker: live tokens per user).
     #[arg(long, value_name = "N")]
     pub max_sessions: Option<usize>,
-    /// Inject a fault at a rate: 5xx, drop, slow, html or expired, e.g. `--fault 5xx=0.1`
-    /// (repeat; MicroStrategy and AgileApps).
+    /// Inject a fault at a rate: 5xx, drop, slow, html, expired or 429, e.g. `--fault 5xx=0.1`
+    /// (repeat; every vendor).
     #[arg(long = "fault", value_name = "KIND=RATE")]
     pub faults: Vec<String>,
     /// Seed of tokens, ids and fault decisions.
@@ -103,6 +102,9 @@ pub async fn run(args: SimArgs) -> Result<Option<serde_json::Value>, Error> {
         .await
         .map_err(|e| Error::new(ErrorKind::Config, e.to_string()))?;
     print_line(&serde_json::json!({ "simulators": sims.describe() }));
+    for (vendor, url) in sims.urls() {
+        eprintln!("bi-rest sim: {:<9} {url}", vendor.name());
+    }
     eprintln!("bi-rest sim: running on 127.0.0.1; Ctrl-C to stop");
     tokio::signal::ctrl_c()
         .await

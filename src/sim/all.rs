@@ -29,7 +29,7 @@ use std::time::Duration;
 use serde_json::{json, Value};
 
 use super::agileapps::{AgileAppsSim, AgileAppsSimConfig};
-use super::faults::Faults;
+use super::faults::{FaultInjector, FaultKind, Faults};
 use super::looker::{
     LookerSim, LookerSimConfig, ADMIN_CLIENT_ID, ADMIN_CLIENT_SECRET, USER_CLIENT_ID,
     USER_CLIENT_SECRET,
@@ -102,9 +102,9 @@ impl SimSet {
         self
     }
 
-    /// The first port: vendors take consecutive ports from it, in the order named. Only the
-    /// MicroStrategy simulator can bind a chosen port today; Looker and AgileApps always take
-    /// a free port (their URLs in [`RunningSims::describe`] say which).
+    /// The first port on 127.0.0.1: the vendors take consecutive ports from it, in the order
+    /// named (all three by default: `mstr` N, `looker` N+1, `agileapps` N+2). Without it each
+    /// takes a free port; [`RunningSims::describe`] gives the URLs either way.
     pub fn port(mut self, port: u16) -> SimSet {
         self.port = Some(port);
         self
@@ -116,19 +116,21 @@ impl SimSet {
         self
     }
 
-    /// Token lifetime, `expires_in` (Looker).
+    /// Token lifetime, `expires_in` (Looker; MicroStrategy and AgileApps sessions have an idle
+    /// timeout instead).
     pub fn token_ttl(mut self, ttl: Duration) -> SimSet {
         self.token_ttl = Some(ttl);
         self
     }
 
-    /// Sessions per user (MicroStrategy, AgileApps).
+    /// Sessions per user (MicroStrategy, AgileApps; Looker: live tokens per user).
     pub fn max_sessions(mut self, max: usize) -> SimSet {
         self.max_sessions = Some(max);
         self
     }
 
-    /// Fault rates (MicroStrategy, AgileApps: the shared rate-based injector).
+    /// Fault rates, for every vendor (the shared rate-based injector; each vendor has its own
+    /// injector with these rates and the same seed).
     pub fn faults(mut self, faults: Faults) -> SimSet {
         self.faults = faults;
         self
@@ -159,6 +161,7 @@ pub struct RunningSims {
     pub looker: Option<LookerSim>,
     /// The AgileApps simulator, if started.
     pub agileapps: Option<AgileAppsSim>,
+    order: Vec<Vendor>,
 }
 
 /// Starts the simulators of `set` on 127.0.0.1. Must be called inside a tokio runtime.
@@ -167,6 +170,7 @@ pub async fn start_all(set: SimSet) -> Result<RunningSims, SimError> {
         mstr: None,
         looker: None,
         agileapps: None,
+        order: set.vendors(),
     };
     for (i, vendor) in set.vendors().into_iter().enumerate() {
         let port = match set.port {
@@ -193,18 +197,21 @@ pub async fn start_all(set: SimSet) -> Result<RunningSims, SimError> {
                 sims.mstr = Some(super::mstr::start(config).await?);
             }
             Vendor::Looker => {
-                let mut config = LookerSimConfig::default();
+                let mut config = LookerSimConfig {
+                    port,
+                    max_sessions: set.max_sessions,
+                    faults: set.faults.clone(),
+                    seed: set.seed,
+                    ..LookerSimConfig::default()
+                };
                 if let Some(ttl) = set.token_ttl {
                     config.token_ttl = ttl;
                 }
-                sims.looker = Some(
-                    super::looker::start(config)
-                        .await
-                        .map_err(|source| SimError::Bind { port: 0, source })?,
-                );
+                sims.looker = Some(super::looker::start(config).await?);
             }
             Vendor::AgileApps => {
                 let mut config = AgileAppsSimConfig {
+                    port,
                     faults: set.faults.clone(),
                     seed: set.seed,
                     ..AgileAppsSimConfig::default()
@@ -222,7 +229,27 @@ pub async fn start_all(set: SimSet) -> Result<RunningSims, SimError> {
     Ok(sims)
 }
 
+/// How many faults the injector fired in all.
+fn faults_injected(injector: &FaultInjector) -> u64 {
+    FaultKind::ALL.iter().map(|k| injector.injected(*k)).sum()
+}
+
 impl RunningSims {
+    /// Each started vendor and its base URL (the API root for MicroStrategy), in start order.
+    pub fn urls(&self) -> Vec<(Vendor, String)> {
+        self.order
+            .iter()
+            .filter_map(|v| {
+                let url = match v {
+                    Vendor::Mstr => self.mstr.as_ref().map(|s| s.base_url()),
+                    Vendor::Looker => self.looker.as_ref().map(|s| s.base_url()),
+                    Vendor::AgileApps => self.agileapps.as_ref().map(|s| s.base_url()),
+                };
+                url.map(|u| (*v, u))
+            })
+            .collect()
+    }
+
     /// Each vendor's URLs and the demo credentials, as `bi-rest sim` prints them.
     pub fn describe(&self) -> Value {
         let mut out = serde_json::Map::new();
@@ -295,6 +322,8 @@ impl RunningSims {
                     "open_sessions": c.live_tokens,
                     "calls": c.calls,
                     "unauthorized": c.unauthorized,
+                    "session_limit_refusals": c.session_limit_refusals,
+                    "faults_injected": faults_injected(s.faults()),
                 }),
             );
         }
@@ -314,6 +343,7 @@ impl RunningSims {
                     "open_sessions": c.open_sessions,
                     "calls": c.calls,
                     "not_logged_in": c.not_logged_in,
+                    "faults_injected": faults_injected(s.fault_injector()),
                 }),
             );
         }
@@ -350,7 +380,7 @@ impl RunningSims {
             s.shutdown().await;
         }
         if let Some(s) = self.looker {
-            s.shutdown();
+            s.shutdown_and_wait().await;
         }
         if let Some(s) = self.agileapps {
             s.shutdown().await;

@@ -30,16 +30,20 @@ pub enum FaultKind {
     HtmlErrorPage,
     /// The caller's session is expired just before the request is handled (`expired`).
     ExpiredSession,
+    /// A 429 "too many requests" reply in the vendor's error shape with a `Retry-After`
+    /// header of [`Faults::get_retry_after`] whole seconds (`429`).
+    RateLimited,
 }
 
 impl FaultKind {
     /// Every kind, in the order the injector draws them.
-    pub const ALL: [FaultKind; 5] = [
+    pub const ALL: [FaultKind; 6] = [
         FaultKind::ServerError,
         FaultKind::DroppedConnection,
         FaultKind::SlowReply,
         FaultKind::HtmlErrorPage,
         FaultKind::ExpiredSession,
+        FaultKind::RateLimited,
     ];
 
     /// The short name used on the command line (`--fault KIND=RATE`).
@@ -50,6 +54,7 @@ impl FaultKind {
             FaultKind::SlowReply => "slow",
             FaultKind::HtmlErrorPage => "html",
             FaultKind::ExpiredSession => "expired",
+            FaultKind::RateLimited => "429",
         }
     }
 
@@ -60,6 +65,7 @@ impl FaultKind {
             FaultKind::SlowReply => 2,
             FaultKind::HtmlErrorPage => 3,
             FaultKind::ExpiredSession => 4,
+            FaultKind::RateLimited => 5,
         }
     }
 }
@@ -73,8 +79,8 @@ impl fmt::Display for FaultKind {
 /// Error parsing a fault kind or a `KIND=RATE` specification.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum FaultParseError {
-    /// The kind is not one of `5xx`, `drop`, `slow`, `html`, `expired`.
-    #[error("unknown fault kind `{0}` (expected 5xx, drop, slow, html or expired)")]
+    /// The kind is not one of `5xx`, `drop`, `slow`, `html`, `expired`, `429`.
+    #[error("unknown fault kind `{0}` (expected 5xx, drop, slow, html, expired or 429)")]
     UnknownKind(String),
     /// The specification is not `KIND=RATE`.
     #[error("fault `{0}` is not KIND=RATE")]
@@ -94,16 +100,19 @@ impl FromStr for FaultKind {
             "slow" | "slow-reply" => Ok(FaultKind::SlowReply),
             "html" | "html-error" | "proxy" => Ok(FaultKind::HtmlErrorPage),
             "expired" | "expired-session" | "expire" => Ok(FaultKind::ExpiredSession),
+            "429" | "rate-limited" | "ratelimit" | "throttle" => Ok(FaultKind::RateLimited),
             other => Err(FaultParseError::UnknownKind(other.to_string())),
         }
     }
 }
 
-/// Fault rates per kind plus the delay of a slow reply. The default injects nothing.
+/// Fault rates per kind plus the delay of a slow reply and the `Retry-After` of a 429.
+/// The default injects nothing.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Faults {
     rates: BTreeMap<FaultKind, f64>,
     slow_delay: Duration,
+    retry_after: u64,
 }
 
 impl Default for Faults {
@@ -111,12 +120,13 @@ impl Default for Faults {
         Faults {
             rates: BTreeMap::new(),
             slow_delay: Duration::from_secs(2),
+            retry_after: 1,
         }
     }
 }
 
 impl Faults {
-    /// No faults, slow replies delayed by 2 s.
+    /// No faults, slow replies delayed by 2 s, injected 429s say `Retry-After: 1`.
     pub fn none() -> Self {
         Faults::default()
     }
@@ -141,6 +151,17 @@ impl Faults {
     pub fn slow_delay(mut self, delay: Duration) -> Self {
         self.slow_delay = delay;
         self
+    }
+
+    /// Sets the `Retry-After` seconds of an injected 429.
+    pub fn retry_after(mut self, secs: u64) -> Self {
+        self.retry_after = secs;
+        self
+    }
+
+    /// The `Retry-After` seconds of an injected 429.
+    pub fn get_retry_after(&self) -> u64 {
+        self.retry_after
     }
 
     /// The rate of `kind` (0 when unset).
@@ -182,7 +203,7 @@ pub struct FaultInjector {
     faults: Mutex<Faults>,
     rng: Mutex<SeededRng>,
     tickets: Mutex<SeededRng>,
-    injected: [Counter; 5],
+    injected: [Counter; 6],
 }
 
 impl FaultInjector {
@@ -214,6 +235,11 @@ impl FaultInjector {
     /// The delay of a slow reply.
     pub fn slow_delay(&self) -> Duration {
         lock(&self.faults).slow_delay
+    }
+
+    /// The `Retry-After` seconds of an injected 429.
+    pub fn retry_after(&self) -> u64 {
+        lock(&self.faults).retry_after
     }
 
     /// How many faults of `kind` were injected so far.
@@ -272,6 +298,10 @@ mod tests {
         let mut f = Faults::none();
         f.parse_spec("5xx=0.25").unwrap();
         f.parse_spec("expired=1").unwrap();
+        f.parse_spec("429=0.5").unwrap();
+        assert_eq!(f.get(FaultKind::RateLimited), 0.5);
+        assert_eq!("rate-limited".parse(), Ok(FaultKind::RateLimited));
+        assert_eq!(FaultKind::RateLimited.to_string(), "429");
         assert_eq!(f.get(FaultKind::ServerError), 0.25);
         assert_eq!(f.get(FaultKind::ExpiredSession), 1.0);
         assert_eq!(f.get(FaultKind::SlowReply), 0.0);

@@ -9,8 +9,39 @@
 //! - a few endpoints with Looker-shaped bodies, `run_look` / `run_query` in json, txt, csv and
 //!   png, `POST /queries` validation (422 `ValidationError`), 404 `Error`, and 429 with
 //!   `Retry-After` through fault injection.
+//! - a per-user token cap ([`LookerSimConfig::max_sessions`]): a login (`POST /login` or sudo
+//!   `POST /login/{user_id}`) that would give a user one live token too many is refused with
+//!   `429 Too Many Requests` and a Looker `Error` body (`{message, documentation_url}`), the
+//!   status and shape the 4.0 spec declares for both login operations; the message names the
+//!   limit. Logging a token out (or its expiry) frees the slot. Looker documents no such cap;
+//!   this is the simulator's choice.
+//!
+//! It runs on the shared plumbing ([`super::serve`]): 127.0.0.1 only, port
+//! [`LookerSimConfig::port`] (0 = a free one), and rate-based faults from
+//! [`LookerSimConfig::faults`] ([`LookerSim::faults`] changes them at run time): 5xx (500 with
+//! a Looker `Error` body), dropped connection, slow reply, HTML 502 page, expired session (the
+//! caller's token is dropped, so the call gets 401 `Requires authentication.`) and 429 (Looker
+//! `Error` body, `Retry-After`). Exact, queued faults on API calls: [`LookerSim::inject`].
 //!
 //! Counters ([`LookerSimStats`]) let tests assert exact numbers of logins, logouts and live tokens.
+//!
+//! ```
+//! use bi_rest::sim::looker::{start, LookerSimConfig, ADMIN_CLIENT_ID, ADMIN_CLIENT_SECRET};
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let sim = start(LookerSimConfig { max_sessions: Some(1), ..LookerSimConfig::default() }).await?;
+//! let http = reqwest::Client::new();
+//! let login = || {
+//!     http.post(format!("{}/api/4.0/login", sim.base_url()))
+//!         .form(&[("client_id", ADMIN_CLIENT_ID), ("client_secret", ADMIN_CLIENT_SECRET)])
+//!         .send()
+//! };
+//! assert_eq!(login().await?.status(), 200);
+//! assert_eq!(login().await?.status(), 429); // one token per user
+//! assert_eq!(sim.stats().live_tokens, 1);
+//! # Ok(()) }
+//! ```
 
 #![allow(clippy::result_large_err)] // axum handlers return `Response` as their error
 
@@ -21,12 +52,16 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use axum::body::{Body, Bytes};
-use axum::extract::{Path, Query, RawQuery, State};
+use axum::extract::{Path, Query, RawQuery, Request, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, post};
 use axum::{Json, Router};
 use serde_json::{json, Value};
+
+use super::faults::{ExpireSessionFault, FaultInjector, Faults};
+use super::{serve, RunningSim, ServeOptions, SimError};
 
 /// The documentation URL Looker puts in its error bodies.
 pub const DOC_URL: &str = "https://cloud.google.com/looker/docs/r/api/support";
@@ -57,6 +92,15 @@ pub struct LookerSimConfig {
     pub users: Vec<SimUser>,
     /// Time spent inside each login before answering (to widen races in tests).
     pub login_delay: Duration,
+    /// Port on 127.0.0.1 to bind; 0 (the default) picks a free port.
+    pub port: u16,
+    /// Most live tokens a user may hold at once, own logins and sudo tokens acting as that
+    /// user together (`None`, the default: unlimited). One more login gets 429.
+    pub max_sessions: Option<usize>,
+    /// Random faults by rate, applied by the shared plumbing; none by default.
+    pub faults: Faults,
+    /// Seed of the fault draws and ticket ids (same seed, same faults).
+    pub seed: u64,
 }
 
 impl Default for LookerSimConfig {
@@ -90,6 +134,10 @@ impl Default for LookerSimConfig {
                 },
             ],
             login_delay: Duration::ZERO,
+            port: 0,
+            max_sessions: None,
+            faults: Faults::none(),
+            seed: 1,
         }
     }
 }
@@ -151,6 +199,8 @@ pub struct LookerSimStats {
     pub calls: u64,
     /// 401 answers.
     pub unauthorized: u64,
+    /// Logins refused with 429 because the user already held `max_sessions` live tokens.
+    pub session_limit_refusals: u64,
 }
 
 #[derive(Clone, Debug)]
@@ -189,6 +239,7 @@ struct Shared {
     logouts: AtomicU64,
     calls: AtomicU64,
     unauthorized: AtomicU64,
+    session_limit_refusals: AtomicU64,
     next_id: AtomicU64,
     last_auth_header: Mutex<Option<String>>,
 }
@@ -199,26 +250,53 @@ impl Shared {
         self.inner.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    fn new_token(&self, user_id: u64, sudo: bool) -> String {
+    /// Issues a token for `user_id` unless the user already holds `max_sessions` live tokens
+    /// (`Err` is then the 429 reply). The check and the insert happen under one lock.
+    fn issue_token(&self, user_id: u64, sudo: bool) -> Result<String, Response> {
+        let token = self.token_text();
+        let now = Instant::now();
+        let mut inner = self.lock();
+        if let Some(cap) = self.config.max_sessions {
+            inner.tokens.retain(|_, t| t.expires_at > now);
+            let held = inner
+                .tokens
+                .values()
+                .filter(|t| t.user_id == user_id)
+                .count();
+            if held >= cap {
+                drop(inner);
+                self.session_limit_refusals.fetch_add(1, Ordering::SeqCst);
+                return Err(error_response(
+                    StatusCode::TOO_MANY_REQUESTS,
+                    &format!(
+                        "Too many active API sessions for this user: {held} of {cap} allowed. \
+                         Log out an existing session first."
+                    ),
+                ));
+            }
+        }
+        inner.tokens.insert(
+            token.clone(),
+            TokenInfo {
+                user_id,
+                sudo,
+                expires_at: now + self.config.token_ttl,
+            },
+        );
+        Ok(token)
+    }
+
+    fn token_text(&self) -> String {
         let n = self.next_id.fetch_add(1, Ordering::Relaxed);
         let nanos = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map(|d| d.as_nanos())
             .unwrap_or(0);
-        let token = format!(
+        format!(
             "lk{:016x}{:016x}{n:04x}",
             nanos as u64,
             mix(nanos as u64 ^ n)
-        );
-        self.lock().tokens.insert(
-            token.clone(),
-            TokenInfo {
-                user_id,
-                sudo,
-                expires_at: Instant::now() + self.config.token_ttl,
-            },
-        );
-        token
+        )
     }
 }
 
@@ -232,21 +310,30 @@ fn mix(mut x: u64) -> u64 {
 
 /// A running simulator; shuts down when dropped.
 pub struct LookerSim {
-    addr: SocketAddr,
+    running: RunningSim,
     shared: Arc<Shared>,
-    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+    injector: Arc<FaultInjector>,
 }
 
 impl std::fmt::Debug for LookerSim {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("LookerSim")
-            .field("addr", &self.addr)
+            .field("addr", &self.running.addr())
             .finish()
     }
 }
 
-/// Starts a simulator on 127.0.0.1 with an OS-chosen port.
-pub async fn start(config: LookerSimConfig) -> std::io::Result<LookerSim> {
+/// Starts a simulator on 127.0.0.1 (port `config.port`, 0 = a free port), through the shared
+/// plumbing ([`super::serve`]: loopback bind, rate-based faults from `config.faults`).
+pub async fn start(config: LookerSimConfig) -> Result<LookerSim, SimError> {
+    if config.max_sessions == Some(0) {
+        return Err(SimError::Config {
+            setting: "max_sessions".into(),
+            reason: "must be at least 1".into(),
+        });
+    }
+    let injector = Arc::new(FaultInjector::new(config.faults.clone(), config.seed));
+    let port = config.port;
     let secrets = config
         .users
         .iter()
@@ -267,36 +354,40 @@ pub async fn start(config: LookerSimConfig) -> std::io::Result<LookerSim> {
         logouts: AtomicU64::new(0),
         calls: AtomicU64::new(0),
         unauthorized: AtomicU64::new(0),
+        session_limit_refusals: AtomicU64::new(0),
         next_id: AtomicU64::new(1),
         last_auth_header: Mutex::new(None),
     });
-    let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0)).await?;
-    let addr = listener.local_addr()?;
-    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-    let app = router(shared.clone());
-    tokio::spawn(async move {
-        let _ = axum::serve(listener, app)
-            .with_graceful_shutdown(async {
-                let _ = rx.await;
-            })
-            .await;
+    let mut options = ServeOptions::new(injector.clone());
+    options.port = port;
+    options.server_error = Arc::new(|_ticket| {
+        error_response(StatusCode::INTERNAL_SERVER_ERROR, "Internal Server Error")
     });
+    options.rate_limited =
+        Arc::new(|_ticket| error_response(StatusCode::TOO_MANY_REQUESTS, "Too Many Requests"));
+    let running = serve(router(shared.clone()), options).await?;
     Ok(LookerSim {
-        addr,
+        running,
         shared,
-        shutdown: Some(tx),
+        injector,
     })
 }
 
 impl LookerSim {
     /// The server root, `http://127.0.0.1:PORT` (like looker.ini's `base_url`, without `/api/x.y`).
     pub fn base_url(&self) -> String {
-        format!("http://{}", self.addr)
+        self.running.origin()
     }
 
-    /// The socket address.
+    /// The socket address (always 127.0.0.1).
     pub fn addr(&self) -> SocketAddr {
-        self.addr
+        self.running.addr()
+    }
+
+    /// The shared fault injector: change rates at run time, read how many faults were
+    /// injected.
+    pub fn faults(&self) -> &FaultInjector {
+        &self.injector
     }
 
     /// Current counters.
@@ -317,6 +408,7 @@ impl LookerSim {
             live_tokens: live,
             calls: self.shared.calls.load(Ordering::SeqCst),
             unauthorized: self.shared.unauthorized.load(Ordering::SeqCst),
+            session_limit_refusals: self.shared.session_limit_refusals.load(Ordering::SeqCst),
         }
     }
 
@@ -352,19 +444,14 @@ impl LookerSim {
             .clone()
     }
 
-    /// Stops the server.
-    pub fn shutdown(mut self) {
-        if let Some(tx) = self.shutdown.take() {
-            let _ = tx.send(());
-        }
+    /// Stops the server (without waiting; dropping the handle does the same).
+    pub fn shutdown(self) {
+        drop(self);
     }
-}
 
-impl Drop for LookerSim {
-    fn drop(&mut self) {
-        if let Some(tx) = self.shutdown.take() {
-            let _ = tx.send(());
-        }
+    /// Stops the server, closes open connections and waits for the accept loop to end.
+    pub async fn shutdown_and_wait(self) {
+        self.running.shutdown().await;
     }
 }
 
@@ -385,7 +472,35 @@ fn router(shared: Arc<Shared>) -> Router {
         .route("/api/{ver}/queries", post(create_query))
         .route("/api/{ver}/queries/{id}/run/{format}", get(run_query))
         .fallback(not_found_fallback)
+        .layer(middleware::from_fn_with_state(
+            shared.clone(),
+            expire_session_fault,
+        ))
         .with_state(shared)
+}
+
+/// The shared plumbing's "expired session" fault: the caller's token is dropped just before
+/// the request is handled, so it meets the 401 of a timed-out token.
+async fn expire_session_fault(State(s): St, req: Request, next: Next) -> Response {
+    if req.extensions().get::<ExpireSessionFault>().is_some() {
+        let token = bearer_token(req.headers()).to_string();
+        if !token.is_empty() {
+            s.lock().tokens.remove(&token);
+        }
+    }
+    next.run(req).await
+}
+
+/// The token of an `Authorization: token <t>` (or `Bearer <t>`) header; empty if none.
+fn bearer_token(headers: &HeaderMap) -> &str {
+    let raw = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    raw.strip_prefix("token ")
+        .or_else(|| raw.strip_prefix("Bearer "))
+        .map(str::trim)
+        .unwrap_or("")
 }
 
 fn error_response(status: StatusCode, message: &str) -> Response {
@@ -461,7 +576,10 @@ async fn login(
         s.failed_logins.fetch_add(1, Ordering::SeqCst);
         return error_response(StatusCode::NOT_FOUND, "Not found");
     };
-    let token = s.new_token(user_id, false);
+    let token = match s.issue_token(user_id, false) {
+        Ok(t) => t,
+        Err(refused) => return refused,
+    };
     s.logins.fetch_add(1, Ordering::SeqCst);
     Json(access_token(&s, &ver, token)).into_response()
 }
@@ -491,11 +609,7 @@ fn authenticate(
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
         .unwrap_or("");
-    let token = raw
-        .strip_prefix("token ")
-        .or_else(|| raw.strip_prefix("Bearer "))
-        .map(str::trim)
-        .unwrap_or("");
+    let token = bearer_token(headers);
     let found = {
         let mut inner = s.lock();
         match inner.tokens.get(token) {
@@ -570,7 +684,10 @@ async fn login_user(
     if !s.config.users.iter().any(|u| u.id == target) {
         return error_response(StatusCode::NOT_FOUND, "Not found");
     }
-    let token = s.new_token(target, true);
+    let token = match s.issue_token(target, true) {
+        Ok(t) => t,
+        Err(refused) => return refused,
+    };
     s.sudo_logins.fetch_add(1, Ordering::SeqCst);
     Json(access_token(&s, &ver, token)).into_response()
 }

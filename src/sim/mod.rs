@@ -8,9 +8,10 @@
 //! - [`serve`] / [`ServeOptions`] / [`RunningSim`]: the loopback server, its origin URL and
 //!   shutdown (explicit with [`RunningSim::shutdown`], or when the handle is dropped).
 //! - [`faults`]: fault injection by rate ([`faults::Faults`], [`faults::FaultInjector`]) for the
-//!   kinds 5xx, dropped connection, slow reply, HTML error page from a proxy and expired session.
-//!   The first four are applied here, before the router runs; an expired-session fault is
-//!   handed to the vendor handlers as the request extension [`faults::ExpireSessionFault`].
+//!   kinds 5xx, dropped connection, slow reply, HTML error page from a proxy, expired session
+//!   and rate limiting (429 with `Retry-After`). All but the expired session are applied here,
+//!   before the router runs; an expired-session fault is handed to the vendor handlers as the
+//!   request extension [`faults::ExpireSessionFault`].
 //! - [`SeededRng`]: a small deterministic generator (SplitMix64) so runs with the same seed
 //!   are repeatable (fault decisions, tokens, ticket ids).
 //! - [`Counter`]: a relaxed atomic counter for the vendor counters that tests assert on.
@@ -19,8 +20,8 @@
 //!
 //! Adding a vendor (`src/sim/<vendor>.rs`): keep its state in an `Arc`, build a `Router` with
 //! that state, create one `Arc<FaultInjector>` (share it with the state so handlers can look at
-//! [`faults::ExpireSessionFault`]), set [`ServeOptions::server_error`] to the vendor's 5xx body,
-//! call [`serve`] and wrap the [`RunningSim`] in the vendor's handle (base URL, counters,
+//! [`faults::ExpireSessionFault`]), set [`ServeOptions::server_error`] to the vendor's 5xx body
+//! and [`ServeOptions::rate_limited`] to its 429 body, set [`ServeOptions::port`], call [`serve`] and wrap the [`RunningSim`] in the vendor's handle (base URL, counters,
 //! `expire_all_sessions`, `faults()`). The MicroStrategy simulator ([`mstr`]) is the model:
 //!
 //! ```
@@ -93,9 +94,12 @@ pub enum SimError {
     },
 }
 
-/// Builds the body of an injected 5xx fault in the vendor's error shape; the argument is a
+/// Builds the reply of an injected fault in the vendor's error shape; the argument is a
 /// fresh ticket id.
-pub type ServerErrorFn = Arc<dyn Fn(String) -> Response<Body> + Send + Sync>;
+pub type FaultReplyFn = Arc<dyn Fn(String) -> Response<Body> + Send + Sync>;
+
+/// Builds the reply of an injected 5xx fault (see [`FaultReplyFn`]).
+pub type ServerErrorFn = FaultReplyFn;
 
 /// How [`serve`] runs a vendor router.
 #[derive(Clone)]
@@ -106,10 +110,14 @@ pub struct ServeOptions {
     pub faults: Arc<FaultInjector>,
     /// The vendor-shaped response for an injected 5xx fault.
     pub server_error: ServerErrorFn,
+    /// The vendor-shaped body of an injected 429 fault; [`serve`] forces the status to 429
+    /// and sets `Retry-After` from the injector.
+    pub rate_limited: FaultReplyFn,
 }
 
 impl ServeOptions {
-    /// Options with port 0, the given injector and a plain-text 500 for injected 5xx faults.
+    /// Options with port 0, the given injector and plain-text bodies for injected 5xx and 429
+    /// faults.
     pub fn new(faults: Arc<FaultInjector>) -> Self {
         ServeOptions {
             port: 0,
@@ -121,6 +129,7 @@ impl ServeOptions {
                 *resp.status_mut() = axum::http::StatusCode::INTERNAL_SERVER_ERROR;
                 resp
             }),
+            rate_limited: Arc::new(|_ticket| Response::new(Body::from("Too Many Requests"))),
         }
     }
 }
@@ -233,6 +242,15 @@ fn handle(router: Router, options: ServeOptions, mut req: Request<Incoming>) -> 
             Some(FaultKind::SlowReply) => tokio::time::sleep(options.faults.slow_delay()).await,
             Some(FaultKind::ExpiredSession) => {
                 req.extensions_mut().insert(ExpireSessionFault);
+            }
+            Some(FaultKind::RateLimited) => {
+                let mut resp = (options.rate_limited)(options.faults.ticket_id());
+                *resp.status_mut() = axum::http::StatusCode::TOO_MANY_REQUESTS;
+                resp.headers_mut().insert(
+                    axum::http::header::RETRY_AFTER,
+                    axum::http::HeaderValue::from(options.faults.retry_after()),
+                );
+                return Ok(resp);
             }
             None => {}
         }

@@ -92,6 +92,7 @@ pub async fn start(config: MstrSimConfig) -> Result<RunningMstrSim, SimError> {
     let mut options = ServeOptions::new(injector);
     options.port = port;
     options.server_error = Arc::new(|ticket| errors::injected_server_error(&ticket));
+    options.rate_limited = Arc::new(|ticket| errors::injected_rate_limited(&ticket));
     let server = super::serve(router, options).await?;
     Ok(RunningMstrSim { server, state })
 }

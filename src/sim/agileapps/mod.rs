@@ -19,7 +19,8 @@
 //! [`AgileAppsSimStats`] counts logins by kind, logouts, switch-backs, calls and open sessions;
 //! [`AgileAppsSim::expire_all_sessions`] ends every session now. Failures: rate-based faults of
 //! the shared plumbing (`config.faults`, [`AgileAppsSim::fault_injector`]: 5xx with the -1 body,
-//! dropped connection, slow reply, HTML page, expired session), and exact counted [`Fault`]s
+//! dropped connection, slow reply, HTML page, expired session, 429 with the -1 body and
+//! `Retry-After`), and exact counted [`Fault`]s
 //! with [`AgileAppsSim::inject_fault`].
 
 use std::collections::{BTreeMap, HashMap};
@@ -126,6 +127,8 @@ pub struct AgileAppsSimConfig {
     pub faults: Faults,
     /// Seed of the fault draws (same seed, same faults).
     pub seed: u64,
+    /// Port on 127.0.0.1 to bind; 0 (the default) picks a free port.
+    pub port: u16,
     /// Name of a load-balancer affinity cookie set by every login (e.g. `AWSALB`); calls that
     /// do not send it back are counted in [`AgileAppsSimStats::missing_affinity_cookie`].
     pub affinity_cookie: Option<String>,
@@ -176,6 +179,7 @@ impl Default for AgileAppsSimConfig {
             login_delay: Duration::ZERO,
             faults: Faults::none(),
             seed: 1,
+            port: 0,
             affinity_cookie: None,
         }
     }
@@ -307,8 +311,8 @@ impl std::fmt::Debug for AgileAppsSim {
     }
 }
 
-/// Starts a simulator on 127.0.0.1 with an OS-chosen port, through the shared plumbing
-/// ([`super::serve`]: loopback bind, rate-based faults from `config.faults`).
+/// Starts a simulator on 127.0.0.1 (port `config.port`, 0 = a free port), through the shared
+/// plumbing ([`super::serve`]: loopback bind, rate-based faults from `config.faults`).
 pub async fn start(config: AgileAppsSimConfig) -> Result<AgileAppsSim, SimError> {
     let injector = Arc::new(FaultInjector::new(config.faults.clone(), config.seed));
     let shared = Arc::new(Shared {
@@ -322,8 +326,15 @@ pub async fn start(config: AgileAppsSimConfig) -> Result<AgileAppsSim, SimError>
     });
     let app = Router::new().fallback(handle).with_state(shared.clone());
     let mut options = ServeOptions::new(injector.clone());
+    options.port = shared.config.port;
     options.server_error =
         Arc::new(|_ticket| render(fail(500, -1, "Request could not be completed"), Fmt::Xml));
+    options.rate_limited = Arc::new(|_ticket| {
+        render(
+            fail(429, -1, "Too many requests, try again later"),
+            Fmt::Xml,
+        )
+    });
     let running = serve(app, options).await?;
     *lock(&shared.base_url) = running.origin();
     Ok(AgileAppsSim {

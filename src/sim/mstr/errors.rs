@@ -158,6 +158,20 @@ pub(crate) fn injected_server_error(ticket: &str) -> Response<Body> {
     )
 }
 
+/// The body of an injected 429 fault (the plumbing sets the status and `Retry-After`): the
+/// standard `{code, message, ticketId}` shape with the generic `ERR001`, so clients decide by
+/// the status, as for any code the documentation does not list.
+pub(crate) fn injected_rate_limited(ticket: &str) -> Response<Body> {
+    json_response(
+        StatusCode::TOO_MANY_REQUESTS,
+        &json!({
+            "code": "ERR001",
+            "message": "Too many requests (injected by the simulator); retry after the Retry-After delay",
+            "ticketId": ticket,
+        }),
+    )
+}
+
 /// A modeling-service error: `{"errors":[{code, message, additionalProperties{arguments}}]}`.
 pub(crate) fn modeling_error(
     status: StatusCode,
