@@ -15,8 +15,35 @@
 //! Options (environment): `BENCH_CALLS` calls per round and side (default 1280),
 //! `BENCH_ROUNDS` rounds (default 25).
 
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
+
+/// The system allocator, counting allocations: a per-call count is exact and immune to the
+/// machine's noise (client and in-process simulator together; both sides hit the same server
+/// code, so the difference is the client side's).
+struct Counting;
+static ALLOCATIONS: AtomicU64 = AtomicU64::new(0);
+// SAFETY: forwards every call to `System` unchanged; only counts.
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
+        // SAFETY: same contract as the caller's.
+        unsafe { System.alloc(layout) }
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        // SAFETY: same contract as the caller's.
+        unsafe { System.dealloc(ptr, layout) }
+    }
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
+        // SAFETY: same contract as the caller's.
+        unsafe { System.realloc(ptr, layout, new_size) }
+    }
+}
+#[global_allocator]
+static GLOBAL: Counting = Counting;
 
 use bi_rest::credentials::Credential;
 use bi_rest::mstr::MstrClient;
@@ -84,17 +111,24 @@ fn process_cpu() -> Option<Duration> {
 struct Round {
     wall: Duration,
     cpu: Option<Duration>,
+    allocations: u64,
 }
 
 /// Runs a round and measures its CPU time as well.
 async fn measured_round(side: &Side, calls: usize, concurrency: usize) -> Result<Round, String> {
     let cpu0 = process_cpu();
+    let allocs0 = ALLOCATIONS.load(Ordering::Relaxed);
     let wall = round(side, calls, concurrency).await?;
+    let allocations = ALLOCATIONS.load(Ordering::Relaxed) - allocs0;
     let cpu = match (cpu0, process_cpu()) {
         (Some(a), Some(b)) => Some(b.saturating_sub(a)),
         _ => None,
     };
-    Ok(Round { wall, cpu })
+    Ok(Round {
+        wall,
+        cpu,
+        allocations,
+    })
 }
 
 /// Wall time of `calls` calls spread over `concurrency` tasks.
@@ -222,6 +256,11 @@ async fn run() -> Result<(), String> {
             total.map(|t| t.as_secs_f64() * 1e6 / done)
         };
         let cpu = cpu_per_call(&rb).zip(cpu_per_call(&ra));
+        let allocs_per_call = |rs: &[Round]| -> f64 {
+            let total: u64 = rs.iter().map(|r| r.allocations).sum();
+            total as f64 / (calls / concurrency * concurrency * rs.len()) as f64
+        };
+        let allocs = (allocs_per_call(&rb), allocs_per_call(&ra));
         let b: Vec<Duration> = rb.iter().map(|r| r.wall).collect();
         let a: Vec<Duration> = ra.iter().map(|r| r.wall).collect();
         let mut ratios: Vec<f64> = a
@@ -255,10 +294,10 @@ async fn run() -> Result<(), String> {
             );
         }
         let best_ratio = best_a.per_call.as_secs_f64() / best_b.per_call.as_secs_f64();
-        summary.push((concurrency, ratio, q1, q3, best_ratio, cpu));
+        summary.push((concurrency, ratio, q1, q3, best_ratio, cpu, allocs));
     }
     println!();
-    for (concurrency, ratio, q1, q3, best, cpu) in summary {
+    for (concurrency, ratio, q1, q3, best, cpu, (alloc_b, alloc_a)) in summary {
         println!(
             "concurrency {concurrency:>2}: auth/bare latency ratio {ratio:.3} \
              (overhead {:+.1}%, target < 5%; middle half of rounds {:+.1}% .. {:+.1}%; \
@@ -277,6 +316,11 @@ async fn run() -> Result<(), String> {
                 ca - cb
             );
         }
+        println!(
+            "               allocations per call (client + simulator): bare {alloc_b:.1}, \
+             auth {alloc_a:.1} ({:+.1})",
+            alloc_a - alloc_b
+        );
     }
     let k = sim.counters();
     println!(
