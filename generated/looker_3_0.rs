@@ -6163,7 +6163,7 @@ pub mod types {
         ///Name of user record attributes used to indicate groups. Used when 'groups_finder_type' is set to 'grouped_attribute_values'
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub groups_attribute: ::std::option::Option<::std::string::String>,
-        ///Identifier for a strategy for how Looker will find groups in the SAML response. One of ['grouped_attribute_values', 'individual_attributes']
+        ///Identifier for a strategy for how Looker will find groups in the SAML response. One of \['grouped_attribute_values', 'individual_attributes'\]
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub groups_finder_type: ::std::option::Option<::std::string::String>,
         ///Value for group attribute used to indicate membership. Used when 'groups_finder_type' is set to 'individual_attributes'
@@ -6452,7 +6452,7 @@ pub mod types {
     ///`ScheduledPlanDestination`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
     pub struct ScheduledPlanDestination {
-        ///Address for recipient. For email e.g. 'user@example.com'. For webhooks e.g. 'https://domain/path'. For Amazon S3 e.g. 's3://bucket-name/path/'. For SFTP e.g. 'sftp://host-name/path/'.
+        ///Address for recipient. For email e.g. 'user@example.com'. For webhooks e.g. '<https://domain/path>'. For Amazon S3 e.g. 's3://bucket-name/path/'. For SFTP e.g. 'sftp://host-name/path/'.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub address: ::std::option::Option<::std::string::String>,
         ///Are values formatted? (containing currency symbols, digit separators, etc.
@@ -40227,13 +40227,13 @@ for use in URLs etc. This method exists as a convenience to help you use the API
 have been created using the Looker UI.
 
 You can use the Looker explore page to build a query and then choose the 'Share' option to
-show the share url for the query. Share urls generally look something like 'https://looker.yourcompany/x/vwGSbfc'.
+show the share url for the query. Share urls generally look something like '<https://looker.yourcompany/x/vwGSbfc>'.
 The trailing 'vwGSbfc' is the share slug. You can pass that string to this api method to get details about the query.
 Those details include the 'id' that you can use to run the query. Or, you can copy the query body
 (perhaps with your own modification) and use that as the basis to make/run new queries.
 
 This will also work with slugs from Looker explore urls like
-'https://looker.yourcompany/explore/ecommerce/orders?qid=aogBgL6o3cKK1jN3RoZl5s'. In this case
+'<https://looker.yourcompany/explore/ecommerce/orders?qid=aogBgL6o3cKK1jN3RoZl5s>'. In this case
 'aogBgL6o3cKK1jN3RoZl5s' is the slug.
 
 
@@ -40354,7 +40354,7 @@ This allows running a query as defined in json in the posted body. This combines
 the two actions of posting & running a query into one step.
 
 Here is an example body in json:
-```
+```text
 {
   "model":"thelook",
   "view":"inventory_items",
@@ -40367,7 +40367,7 @@ Here is an example body in json:
 ```
 
 When using the Ruby SDK this would be passed as a Ruby hash like:
-```
+```text
 {
  :model=>"thelook",
  :view=>"inventory_items",
@@ -40459,7 +40459,7 @@ in this documentation page. But, this is callable when creating URLs manually or
 
 Here is an example inline query URL:
 
-```
+```text
 https://looker.mycompany.com:19999/api/3.0/queries/models/thelook/views/inventory_items/run/json?fields=category.name,inventory_items.days_in_inventory_tier,products.count&f[category.name]=socks&sorts=products.count+desc+0&limit=500&query_timezone=America/Los_Angeles
 ```
 
@@ -40526,7 +40526,7 @@ in the Looker Admin console. The API3 key consists of a public `client_id` and a
 
 The access token returned by `login` must be used in the HTTP Authorization header of subsequent
 API requests, like this:
-```
+```text
 Authorization: token 4QDkCyCtZzYgj4C2p2cj3csJH7zqS5RzKs2kTnG4
 ```
 Replace "4QDkCy..." with the `access_token` value returned by `login`.
@@ -40535,7 +40535,7 @@ The word `token` is a string literal and must be included exactly as shown.
 This function can accept `client_id` and `client_secret` parameters as URL query params or as www-form-urlencoded params in the body of the HTTP request. Since there is a small risk that URL parameters may be visible to intermediate nodes on the network route (proxies, routers, etc), passing credentials in the body of the request is considered more secure than URL params.
 
 Example of passing credentials in the HTTP request body:
-````
+````text
 POST HTTP /login
 Content-Type: application/x-www-form-urlencoded
 
@@ -41055,7 +41055,7 @@ Arguments:
 - `page`: Requested page.
 - `per_page`: Results per page.
 - `slug`: Match dashboard slug.
-- `sorts`: One or more fields to sort by. Sortable fields: [:title, :user_id, :id, :created_at, :space_id, :folder_id, :description, :view_count, :favorite_count, :slug, :content_favorite_id, :content_metadata_id, :deleted, :deleted_at, :last_viewed_at, :last_accessed_at]
+- `sorts`: One or more fields to sort by. Sortable fields: \[:title, :user_id, :id, :created_at, :space_id, :folder_id, :description, :view_count, :favorite_count, :slug, :content_favorite_id, :content_metadata_id, :deleted, :deleted_at, :last_viewed_at, :last_accessed_at\]
 - `space_id`: Filter on a particular space.
 - `title`: Match Dashboard title.
 - `user_id`: Filter on dashboards created by a particular user.
@@ -42716,7 +42716,7 @@ Arguments:
 - `offset`: Number of results to skip before returning any. (used with limit and takes priority over page and per_page)
 - `page`: Requested page.
 - `per_page`: Results per page.
-- `sorts`: One or more fields to sort results by. Sortable fields: [:title, :user_id, :id, :created_at, :space_id, :folder_id, :description, :updated_at, :last_updater_id, :view_count, :favorite_count, :content_favorite_id, :deleted, :deleted_at, :last_viewed_at, :last_accessed_at, :query_id]
+- `sorts`: One or more fields to sort results by. Sortable fields: \[:title, :user_id, :id, :created_at, :space_id, :folder_id, :description, :updated_at, :last_updater_id, :view_count, :favorite_count, :content_favorite_id, :deleted, :deleted_at, :last_viewed_at, :last_accessed_at, :query_id\]
 - `space_id`: Select looks in a particular space.
 - `title`: Match Look title.
 - `user_id`: Select looks created by a particular user.
@@ -43770,7 +43770,7 @@ Arguments:
 - `fields`: Requested fields.
 - `height`: Output height in pixels
 - `pdf_landscape`: Whether to render pdf in landscape
-- `pdf_paper_size`: Paper size for pdf. Value can be one of: ["letter","legal","tabloid","a0","a1","a2","a3","a4","a5"]
+- `pdf_paper_size`: Paper size for pdf. Value can be one of: \["letter","legal","tabloid","a0","a1","a2","a3","a4","a5"\]
 - `width`: Output width in pixels
 - `body`: Dashboard render task parameters
 ```ignore
@@ -43871,7 +43871,7 @@ Arguments:
 - `fields`: Requested fields.
 - `height`: Output height in pixels
 - `pdf_landscape`: Whether to render pdf in landscape paper orientation
-- `pdf_paper_size`: Paper size for pdf. Value can be one of: ["letter","legal","tabloid","a0","a1","a2","a3","a4","a5"]
+- `pdf_paper_size`: Paper size for pdf. Value can be one of: \["letter","legal","tabloid","a0","a1","a2","a3","a4","a5"\]
 - `width`: Output width in pixels
 - `body`: Dashboard render task parameters
 ```ignore
@@ -76036,11 +76036,23 @@ pub mod operations {
         /// The success answer is returned as raw bytes (ByteStream).
         pub raw_success: bool,
     }
-    /// The operation with this (final or original) id.
+    /// The operation with this (final or original) id: the first in table order with that final
+    /// id, else the first with that original id. A binary search over sorted indices (no
+    /// allocation): it runs on every call, through `null_for_empty_body`.
     pub fn find(id: &str) -> Option<&'static Operation> {
-        ALL.iter()
-            .find(|o| o.id == id)
-            .or_else(|| ALL.iter().find(|o| o.original_id == id))
+        lookup(BY_ID, id, |o| o.id)
+            .or_else(|| lookup(BY_ORIGINAL_ID, id, |o| o.original_id))
+    }
+    /// Lower-bound binary search of `id` in `index` (indices into [`ALL`] sorted by `key`, ties
+    /// in table order).
+    fn lookup(
+        index: &[u32],
+        id: &str,
+        key: fn(&'static Operation) -> &'static str,
+    ) -> Option<&'static Operation> {
+        let at = index.partition_point(|&i| key(&ALL[i as usize]) < id);
+        let op = &ALL[*index.get(at)? as usize];
+        (key(op) == id).then_some(op)
     }
     /// For operations flagged `empty_success_is_null` / `empty_error_is_null`: turns an empty
     /// body of the flagged status class into the JSON text `null`, so the generated code decodes
@@ -82717,4 +82729,68 @@ pub mod operations {
             raw_success: false,
         },
     ];
+    /// Indices into [`ALL`] sorted by final id (ties in table order), for [`find`].
+    static BY_ID: &[u32] = &[
+        85, 63, 65, 42, 22, 19, 27, 39, 50, 51, 144, 62, 64, 57, 70, 75, 80, 86, 97, 107,
+        100, 116, 127, 123, 142, 132, 152, 161, 174, 186, 196, 246, 202, 197, 233, 237,
+        242, 205, 257, 13, 44, 16, 20, 43, 18, 23, 28, 36, 149, 54, 138, 58, 71, 76, 81,
+        101, 147, 146, 108, 117, 122, 128, 133, 6, 148, 0, 153, 167, 175, 187, 195, 206,
+        247, 198, 221, 234, 214, 248, 218, 32, 35, 40, 45, 47, 17, 25, 33, 56, 60, 67,
+        66, 73, 78, 83, 104, 110, 114, 121, 125, 155, 166, 172, 184, 210, 244, 200, 68,
+        252, 222, 232, 215, 236, 226, 224, 239, 230, 228, 219, 241, 129, 169, 89, 38, 55,
+        52, 137, 59, 72, 77, 30, 87, 82, 162, 91, 98, 10, 11, 12, 103, 109, 112, 136,
+        204, 113, 118, 120, 168, 37, 124, 134, 143, 139, 141, 4, 5, 2, 1, 3, 150, 151,
+        130, 131, 154, 157, 159, 145, 8, 106, 7, 9, 163, 165, 171, 176, 178, 177, 179,
+        170, 15, 26, 29, 102, 182, 207, 208, 180, 158, 160, 203, 253, 250, 183, 191, 188,
+        189, 193, 192, 190, 194, 31, 48, 49, 90, 94, 93, 96, 95, 14, 46, 21, 24, 34, 41,
+        53, 61, 74, 79, 88, 84, 92, 99, 105, 111, 115, 119, 126, 135, 156, 164, 173, 181,
+        185, 211, 245, 201, 69, 216, 256, 209, 243, 199, 251, 220, 231, 213, 235, 225,
+        223, 238, 229, 227, 217, 212, 249, 240, 140, 254, 255, 258,
+    ];
+    /// Indices into [`ALL`] sorted by original id (ties in table order), for [`find`].
+    static BY_ORIGINAL_ID: &[u32] = &[
+        85, 63, 65, 42, 22, 19, 27, 39, 50, 51, 144, 62, 64, 57, 70, 75, 80, 86, 97, 107,
+        100, 116, 127, 123, 142, 132, 152, 161, 174, 186, 196, 246, 202, 197, 233, 237,
+        242, 205, 257, 13, 44, 16, 20, 43, 18, 23, 28, 36, 149, 54, 138, 58, 71, 76, 81,
+        101, 147, 146, 108, 117, 122, 128, 133, 6, 148, 0, 153, 167, 175, 187, 195, 206,
+        247, 198, 221, 234, 214, 248, 218, 32, 35, 40, 45, 47, 17, 25, 33, 56, 60, 67,
+        66, 73, 78, 83, 104, 110, 114, 121, 125, 155, 166, 172, 184, 210, 244, 200, 68,
+        252, 222, 232, 215, 236, 226, 224, 239, 230, 228, 219, 241, 129, 169, 89, 38, 55,
+        52, 137, 59, 72, 77, 30, 87, 82, 162, 91, 98, 10, 11, 12, 103, 109, 112, 136,
+        204, 113, 118, 120, 168, 37, 124, 134, 143, 139, 141, 4, 5, 2, 1, 3, 150, 151,
+        130, 131, 154, 157, 159, 145, 8, 106, 7, 9, 163, 165, 171, 176, 178, 177, 179,
+        170, 15, 26, 29, 102, 182, 207, 208, 180, 158, 160, 203, 253, 250, 183, 191, 188,
+        189, 193, 192, 190, 194, 31, 48, 49, 90, 94, 93, 96, 95, 14, 46, 21, 24, 34, 41,
+        53, 61, 74, 79, 88, 84, 92, 99, 105, 111, 115, 119, 126, 135, 156, 164, 173, 181,
+        185, 211, 245, 201, 69, 216, 256, 209, 243, 199, 251, 220, 231, 213, 235, 225,
+        223, 238, 229, 227, 217, 212, 249, 240, 140, 254, 255, 258,
+    ];
+    #[cfg(test)]
+    mod index_tests {
+        use super::*;
+        #[test]
+        fn find_agrees_with_a_linear_scan() {
+            let linear = |id: &str| {
+                ALL.iter()
+                    .find(|o| o.id == id)
+                    .or_else(|| ALL.iter().find(|o| o.original_id == id))
+            };
+            let same = |a: Option<&Operation>, b: Option<&Operation>| match (a, b) {
+                (Some(a), Some(b)) => std::ptr::eq(a, b),
+                (None, None) => true,
+                _ => false,
+            };
+            for op in ALL {
+                assert!(same(find(op.id), linear(op.id)), "{}", op.id);
+                assert!(
+                    same(find(op.original_id), linear(op.original_id)), "{}", op
+                    .original_id
+                );
+            }
+            assert_eq!(BY_ID.len(), ALL.len());
+            assert_eq!(BY_ORIGINAL_ID.len(), ALL.len());
+            assert!(find("\u{0}no such operation").is_none());
+            assert!(find("~no such operation").is_none());
+        }
+    }
 }

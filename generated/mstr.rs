@@ -17708,7 +17708,7 @@ pub mod types {
 #[derive(Clone, Debug)]
 /**Client for Strategy REST
 
-REST API of Strategy One / MicroStrategy Library. Base URL is the API root, for example https://demo.microstrategy.com/MicroStrategyLibrary/api. Log in with POST /auth/login; the authorization token comes back in the X-MSTR-AuthToken response header (204, no body) and the application container sets a JSESSIONID cookie (plus any load-balancer cookies). Both the token and the cookies must be sent on every later request. Errors are JSON bodies with code, message, ticketId and optionally iServerCode and subErrors; modeling-service (/model) endpoints answer with {"errors": [...]}.
+REST API of Strategy One / MicroStrategy Library. Base URL is the API root, for example <https://demo.microstrategy.com/MicroStrategyLibrary/api>. Log in with POST /auth/login; the authorization token comes back in the X-MSTR-AuthToken response header (204, no body) and the application container sets a JSESSIONID cookie (plus any load-balancer cookies). Both the token and the cookies must be sent on every later request. Errors are JSON bodies with code, message, ticketId and optionally iServerCode and subErrors; modeling-service (/model) endpoints answer with {"errors": \[...\]}.
 
 Version: 2026*/
 pub struct Client {
@@ -30922,11 +30922,23 @@ pub mod operations {
         /// The success answer is returned as raw bytes (ByteStream).
         pub raw_success: bool,
     }
-    /// The operation with this (final or original) id.
+    /// The operation with this (final or original) id: the first in table order with that final
+    /// id, else the first with that original id. A binary search over sorted indices (no
+    /// allocation): it runs on every call, through `null_for_empty_body`.
     pub fn find(id: &str) -> Option<&'static Operation> {
-        ALL.iter()
-            .find(|o| o.id == id)
-            .or_else(|| ALL.iter().find(|o| o.original_id == id))
+        lookup(BY_ID, id, |o| o.id)
+            .or_else(|| lookup(BY_ORIGINAL_ID, id, |o| o.original_id))
+    }
+    /// Lower-bound binary search of `id` in `index` (indices into [`ALL`] sorted by `key`, ties
+    /// in table order).
+    fn lookup(
+        index: &[u32],
+        id: &str,
+        key: fn(&'static Operation) -> &'static str,
+    ) -> Option<&'static Operation> {
+        let at = index.partition_point(|&i| key(&ALL[i as usize]) < id);
+        let op = &ALL[*index.get(at)? as usize];
+        (key(op) == id).then_some(op)
     }
     /// For operations flagged `empty_success_is_null` / `empty_error_is_null`: turns an empty
     /// body of the flagged status class into the JSON text `null`, so the generated code decodes
@@ -33338,4 +33350,48 @@ pub mod operations {
             raw_success: false,
         },
     ];
+    /// Indices into [`ALL`] sorted by final id (ties in table order), for [`find`].
+    static BY_ID: &[u32] = &[
+        27, 52, 40, 7, 55, 62, 32, 4, 17, 50, 45, 29, 63, 90, 8, 24, 26, 34, 39, 92, 25,
+        46, 30, 6, 41, 61, 57, 60, 58, 64, 59, 49, 53, 44, 33, 31, 3, 94, 99, 36, 37, 42,
+        48, 35, 16, 22, 15, 51, 56, 47, 21, 18, 9, 5, 91, 97, 11, 13, 12, 89, 73, 79, 71,
+        72, 76, 80, 88, 86, 74, 83, 78, 85, 87, 75, 82, 84, 77, 81, 23, 2, 0, 1, 54, 67,
+        68, 66, 70, 69, 14, 10, 28, 95, 19, 96, 20, 65, 38, 43, 93, 98,
+    ];
+    /// Indices into [`ALL`] sorted by original id (ties in table order), for [`find`].
+    static BY_ORIGINAL_ID: &[u32] = &[
+        27, 52, 40, 7, 55, 62, 32, 4, 17, 50, 45, 29, 63, 90, 8, 24, 26, 34, 39, 92, 25,
+        46, 30, 6, 41, 61, 57, 60, 58, 64, 59, 49, 53, 44, 33, 31, 3, 94, 99, 36, 37, 42,
+        48, 35, 16, 22, 15, 51, 47, 56, 21, 18, 9, 5, 91, 97, 11, 13, 12, 89, 73, 79, 71,
+        72, 76, 80, 88, 86, 74, 83, 78, 85, 87, 75, 82, 84, 77, 81, 23, 2, 0, 1, 54, 67,
+        68, 66, 70, 69, 14, 10, 28, 95, 19, 96, 20, 65, 38, 43, 93, 98,
+    ];
+    #[cfg(test)]
+    mod index_tests {
+        use super::*;
+        #[test]
+        fn find_agrees_with_a_linear_scan() {
+            let linear = |id: &str| {
+                ALL.iter()
+                    .find(|o| o.id == id)
+                    .or_else(|| ALL.iter().find(|o| o.original_id == id))
+            };
+            let same = |a: Option<&Operation>, b: Option<&Operation>| match (a, b) {
+                (Some(a), Some(b)) => std::ptr::eq(a, b),
+                (None, None) => true,
+                _ => false,
+            };
+            for op in ALL {
+                assert!(same(find(op.id), linear(op.id)), "{}", op.id);
+                assert!(
+                    same(find(op.original_id), linear(op.original_id)), "{}", op
+                    .original_id
+                );
+            }
+            assert_eq!(BY_ID.len(), ALL.len());
+            assert_eq!(BY_ORIGINAL_ID.len(), ALL.len());
+            assert!(find("\u{0}no such operation").is_none());
+            assert!(find("~no such operation").is_none());
+        }
+    }
 }
