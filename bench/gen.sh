@@ -25,8 +25,12 @@ for a in "$@"; do
     *) echo "usage: bench/gen.sh [--no-build] [--quick]" >&2; exit 2 ;;
   esac
 done
-cargo build -q -p bi-rest-generator --bin bi-rest-gen
-gen="${CARGO_TARGET_DIR:-$root/target}/debug/bi-rest-gen"
+# BI_REST_GEN=/path/to/bi-rest-gen uses an already built generator (no cargo lock taken).
+gen="${BI_REST_GEN:-}"
+if [ -z "$gen" ]; then
+  cargo build -q -p bi-rest-generator --bin bi-rest-gen
+  gen="${CARGO_TARGET_DIR:-$root/target}/debug/bi-rest-gen"
+fi
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 specs=(specs/looker/Looker.3.0.json specs/looker/Looker.3.0.oas.json specs/looker/Looker.3.1.json

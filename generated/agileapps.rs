@@ -5014,19 +5014,19 @@ pub mod operations {
     /// id, else the first with that original id. A binary search over sorted indices (no
     /// allocation): it runs on every call, through `null_for_empty_body`.
     pub fn find(id: &str) -> Option<&'static Operation> {
-        lookup(BY_ID, id, |o| o.id)
-            .or_else(|| lookup(BY_ORIGINAL_ID, id, |o| o.original_id))
+        lookup(BY_ID, id).or_else(|| lookup(BY_ORIGINAL_ID, id))
     }
-    /// Lower-bound binary search of `id` in `index` (indices into [`ALL`] sorted by `key`, ties
+    /// Lower-bound binary search of `id` in `index` ((id, index into [`ALL`]) sorted by id, ties
     /// in table order).
     fn lookup(
-        index: &[u32],
+        index: &'static [(&'static str, u32)],
         id: &str,
-        key: fn(&'static Operation) -> &'static str,
     ) -> Option<&'static Operation> {
-        let at = index.partition_point(|&i| key(&ALL[i as usize]) < id);
-        let op = &ALL[*index.get(at)? as usize];
-        (key(op) == id).then_some(op)
+        let at = index.partition_point(|&(key, _)| key < id);
+        match index.get(at) {
+            Some(&(key, i)) if key == id => ALL.get(i as usize),
+            _ => None,
+        }
     }
     /// For operations flagged `empty_success_is_null` / `empty_error_is_null`: turns an empty
     /// body of the flagged status class into the JSON text `null`, so the generated code decodes
@@ -5432,10 +5432,38 @@ pub mod operations {
             raw_success: true,
         },
     ];
-    /// Indices into [`ALL`] sorted by final id (ties in table order), for [`find`].
-    static BY_ID: &[u32] = &[9, 12, 10, 7, 6, 0, 2, 1, 5, 3, 8, 4, 11];
-    /// Indices into [`ALL`] sorted by original id (ties in table order), for [`find`].
-    static BY_ORIGINAL_ID: &[u32] = &[9, 12, 10, 7, 6, 0, 2, 1, 5, 3, 8, 4, 11];
+    /// (id, index into [`ALL`]) sorted by final id (ties in table order), for [`find`].
+    static BY_ID: &[(&str, u32)] = &[
+        ("add_record", 9),
+        ("delete_record", 12),
+        ("get_record", 10),
+        ("get_user", 7),
+        ("list_users", 6),
+        ("login", 0),
+        ("login_customer_support", 2),
+        ("login_saml_assertion", 1),
+        ("logout", 5),
+        ("proxy_login", 3),
+        ("search_records", 8),
+        ("switch_back", 4),
+        ("update_record", 11),
+    ];
+    /// (id, index into [`ALL`]) sorted by original id (ties in table order), for [`find`].
+    static BY_ORIGINAL_ID: &[(&str, u32)] = &[
+        ("addRecord", 9),
+        ("deleteRecord", 12),
+        ("getRecord", 10),
+        ("getUser", 7),
+        ("listUsers", 6),
+        ("login", 0),
+        ("loginCustomerSupport", 2),
+        ("loginSamlAssertion", 1),
+        ("logout", 5),
+        ("proxyLogin", 3),
+        ("searchRecords", 8),
+        ("switchBack", 4),
+        ("updateRecord", 11),
+    ];
     #[cfg(test)]
     mod index_tests {
         use super::*;

@@ -196,19 +196,17 @@ pub mod operations {
     /// id, else the first with that original id. A binary search over sorted indices (no
     /// allocation): it runs on every call, through `null_for_empty_body`.
     pub fn find(id: &str) -> Option<&'static Operation> {
-        lookup(BY_ID, id, |o| o.id).or_else(|| lookup(BY_ORIGINAL_ID, id, |o| o.original_id))
+        lookup(BY_ID, id).or_else(|| lookup(BY_ORIGINAL_ID, id))
     }
 
-    /// Lower-bound binary search of `id` in `index` (indices into [`ALL`] sorted by `key`, ties
+    /// Lower-bound binary search of `id` in `index` ((id, index into [`ALL`]) sorted by id, ties
     /// in table order).
-    fn lookup(
-        index: &[u32],
-        id: &str,
-        key: fn(&'static Operation) -> &'static str,
-    ) -> Option<&'static Operation> {
-        let at = index.partition_point(|&i| key(&ALL[i as usize]) < id);
-        let op = &ALL[*index.get(at)? as usize];
-        (key(op) == id).then_some(op)
+    fn lookup(index: &'static [(&'static str, u32)], id: &str) -> Option<&'static Operation> {
+        let at = index.partition_point(|&(key, _)| key < id);
+        match index.get(at) {
+            Some(&(key, i)) if key == id => ALL.get(i as usize),
+            _ => None,
+        }
     }
 
     /// For operations flagged `empty_success_is_null` / `empty_error_is_null`: turns an empty
@@ -290,10 +288,21 @@ pub fn render(rows: &[OpRow]) -> String {
             sorted_index(rows, |r| &r.original_id),
         ),
     ] {
-        let list: Vec<String> = index.iter().map(u32::to_string).collect();
+        let list: Vec<String> = index
+            .iter()
+            .map(|&i| {
+                let r = &rows[i as usize];
+                let key = if name == "BY_ID" {
+                    &r.id
+                } else {
+                    &r.original_id
+                };
+                format!("({key:?}, {i})")
+            })
+            .collect();
         let _ = write!(
             s,
-            "\n    /// Indices into [`ALL`] sorted by {what} (ties in table order), for [`find`].\n    static {name}: &[u32] = &[{}];\n",
+            "\n    /// (id, index into [`ALL`]) sorted by {what} (ties in table order), for [`find`].\n    static {name}: &[(&str, u32)] = &[{}];\n",
             list.join(", ")
         );
     }
@@ -411,12 +420,16 @@ mod tests {
         assert_eq!(sorted_index(&rows, |r| &r.id), vec![4, 1, 3, 0, 2]);
         assert_eq!(sorted_index(&rows, |r| &r.original_id), vec![4, 1, 3, 2, 0]);
         let code = render(&rows);
-        assert!(code.contains("static BY_ID: &[u32] = &[4, 1, 3, 0, 2];"));
-        assert!(code.contains("static BY_ORIGINAL_ID: &[u32] = &[4, 1, 3, 2, 0];"));
+        assert!(code.contains(
+            r#"static BY_ID: &[(&str, u32)] = &[("B", 4), ("a", 1), ("a", 3), ("b", 0), ("c", 2)];"#
+        ));
+        assert!(code.contains(
+            r#"static BY_ORIGINAL_ID: &[(&str, u32)] = &[("B", 4), ("a", 1), ("a", 3), ("c", 2), ("z", 0)];"#
+        ));
         assert!(code.contains("fn find_agrees_with_a_linear_scan()"));
         assert!(!code.contains(".find(|o| o.id == id)\n            .or_else"));
         let empty = render(&[]);
-        assert!(empty.contains("static BY_ID: &[u32] = &[];"));
+        assert!(empty.contains("static BY_ID: &[(&str, u32)] = &[];"));
     }
 
     #[test]
