@@ -5010,11 +5010,23 @@ pub mod operations {
         /// The success answer is returned as raw bytes (ByteStream).
         pub raw_success: bool,
     }
-    /// The operation with this (final or original) id.
+    /// The operation with this (final or original) id: the first in table order with that final
+    /// id, else the first with that original id. A binary search over sorted indices (no
+    /// allocation): it runs on every call, through `null_for_empty_body`.
     pub fn find(id: &str) -> Option<&'static Operation> {
-        ALL.iter()
-            .find(|o| o.id == id)
-            .or_else(|| ALL.iter().find(|o| o.original_id == id))
+        lookup(BY_ID, id).or_else(|| lookup(BY_ORIGINAL_ID, id))
+    }
+    /// Lower-bound binary search of `id` in `index` ((id, index into [`ALL`]) sorted by id, ties
+    /// in table order).
+    fn lookup(
+        index: &'static [(&'static str, u32)],
+        id: &str,
+    ) -> Option<&'static Operation> {
+        let at = index.partition_point(|&(key, _)| key < id);
+        match index.get(at) {
+            Some(&(key, i)) if key == id => ALL.get(i as usize),
+            _ => None,
+        }
     }
     /// For operations flagged `empty_success_is_null` / `empty_error_is_null`: turns an empty
     /// body of the flagged status class into the JSON text `null`, so the generated code decodes
@@ -5420,6 +5432,66 @@ pub mod operations {
             raw_success: true,
         },
     ];
+    /// (id, index into [`ALL`]) sorted by final id (ties in table order), for [`find`].
+    static BY_ID: &[(&str, u32)] = &[
+        ("add_record", 9),
+        ("delete_record", 12),
+        ("get_record", 10),
+        ("get_user", 7),
+        ("list_users", 6),
+        ("login", 0),
+        ("login_customer_support", 2),
+        ("login_saml_assertion", 1),
+        ("logout", 5),
+        ("proxy_login", 3),
+        ("search_records", 8),
+        ("switch_back", 4),
+        ("update_record", 11),
+    ];
+    /// (id, index into [`ALL`]) sorted by original id (ties in table order), for [`find`].
+    static BY_ORIGINAL_ID: &[(&str, u32)] = &[
+        ("addRecord", 9),
+        ("deleteRecord", 12),
+        ("getRecord", 10),
+        ("getUser", 7),
+        ("listUsers", 6),
+        ("login", 0),
+        ("loginCustomerSupport", 2),
+        ("loginSamlAssertion", 1),
+        ("logout", 5),
+        ("proxyLogin", 3),
+        ("searchRecords", 8),
+        ("switchBack", 4),
+        ("updateRecord", 11),
+    ];
+    #[cfg(test)]
+    mod index_tests {
+        use super::*;
+        #[test]
+        fn find_agrees_with_a_linear_scan() {
+            let linear = |id: &str| {
+                ALL.iter()
+                    .find(|o| o.id == id)
+                    .or_else(|| ALL.iter().find(|o| o.original_id == id))
+            };
+            let same = |a: Option<&Operation>, b: Option<&Operation>| match (a, b) {
+                (Some(a), Some(b)) => std::ptr::eq(a, b),
+                (None, None) => true,
+                _ => false,
+            };
+            for op in ALL {
+                assert!(same(find(op.id), linear(op.id)), "{}", op.id);
+                assert!(
+                    same(find(op.original_id), linear(op.original_id)), "{}", op
+                    .original_id
+                );
+            }
+            assert_eq!(BY_ID.len(), ALL.len());
+            assert_eq!(BY_ORIGINAL_ID.len(), ALL.len());
+            assert!(find("\u{0}no such operation").is_none());
+            assert!(find("~no such operation").is_none());
+        }
+    }
 }
 /// Typed XML bodies (quick-xml + serde): for every operation with an XML request or
 /// answer, `<operation_id>_xml` sends the generated model as XML and parses the XML answer
@@ -5514,9 +5586,9 @@ pub mod xml {
         }
     }
     impl std::error::Error for XmlError {}
-    /// The XML schema of component `name`.
+    /// The XML schema of component `name` (a binary search: [`SCHEMAS`] is sorted by name).
     pub fn schema(name: &str) -> Option<&'static Schema> {
-        SCHEMAS.iter().find(|s| s.name == name)
+        SCHEMAS.binary_search_by(|s| s.name.cmp(name)).ok().map(|i| &SCHEMAS[i])
     }
     fn resolve(shape: &Shape) -> Shape {
         let mut s = *shape;

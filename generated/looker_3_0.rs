@@ -6163,7 +6163,7 @@ pub mod types {
         ///Name of user record attributes used to indicate groups. Used when 'groups_finder_type' is set to 'grouped_attribute_values'
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub groups_attribute: ::std::option::Option<::std::string::String>,
-        ///Identifier for a strategy for how Looker will find groups in the SAML response. One of ['grouped_attribute_values', 'individual_attributes']
+        ///Identifier for a strategy for how Looker will find groups in the SAML response. One of \['grouped_attribute_values', 'individual_attributes'\]
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub groups_finder_type: ::std::option::Option<::std::string::String>,
         ///Value for group attribute used to indicate membership. Used when 'groups_finder_type' is set to 'individual_attributes'
@@ -6452,7 +6452,7 @@ pub mod types {
     ///`ScheduledPlanDestination`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
     pub struct ScheduledPlanDestination {
-        ///Address for recipient. For email e.g. 'user@example.com'. For webhooks e.g. 'https://domain/path'. For Amazon S3 e.g. 's3://bucket-name/path/'. For SFTP e.g. 'sftp://host-name/path/'.
+        ///Address for recipient. For email e.g. 'user@example.com'. For webhooks e.g. '<https://domain/path>'. For Amazon S3 e.g. 's3://bucket-name/path/'. For SFTP e.g. 'sftp://host-name/path/'.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub address: ::std::option::Option<::std::string::String>,
         ///Are values formatted? (containing currency symbols, digit separators, etc.
@@ -40227,13 +40227,13 @@ for use in URLs etc. This method exists as a convenience to help you use the API
 have been created using the Looker UI.
 
 You can use the Looker explore page to build a query and then choose the 'Share' option to
-show the share url for the query. Share urls generally look something like 'https://looker.yourcompany/x/vwGSbfc'.
+show the share url for the query. Share urls generally look something like '<https://looker.yourcompany/x/vwGSbfc>'.
 The trailing 'vwGSbfc' is the share slug. You can pass that string to this api method to get details about the query.
 Those details include the 'id' that you can use to run the query. Or, you can copy the query body
 (perhaps with your own modification) and use that as the basis to make/run new queries.
 
 This will also work with slugs from Looker explore urls like
-'https://looker.yourcompany/explore/ecommerce/orders?qid=aogBgL6o3cKK1jN3RoZl5s'. In this case
+'<https://looker.yourcompany/explore/ecommerce/orders?qid=aogBgL6o3cKK1jN3RoZl5s>'. In this case
 'aogBgL6o3cKK1jN3RoZl5s' is the slug.
 
 
@@ -40354,7 +40354,7 @@ This allows running a query as defined in json in the posted body. This combines
 the two actions of posting & running a query into one step.
 
 Here is an example body in json:
-```
+```text
 {
   "model":"thelook",
   "view":"inventory_items",
@@ -40367,7 +40367,7 @@ Here is an example body in json:
 ```
 
 When using the Ruby SDK this would be passed as a Ruby hash like:
-```
+```text
 {
  :model=>"thelook",
  :view=>"inventory_items",
@@ -40459,7 +40459,7 @@ in this documentation page. But, this is callable when creating URLs manually or
 
 Here is an example inline query URL:
 
-```
+```text
 https://looker.mycompany.com:19999/api/3.0/queries/models/thelook/views/inventory_items/run/json?fields=category.name,inventory_items.days_in_inventory_tier,products.count&f[category.name]=socks&sorts=products.count+desc+0&limit=500&query_timezone=America/Los_Angeles
 ```
 
@@ -40526,7 +40526,7 @@ in the Looker Admin console. The API3 key consists of a public `client_id` and a
 
 The access token returned by `login` must be used in the HTTP Authorization header of subsequent
 API requests, like this:
-```
+```text
 Authorization: token 4QDkCyCtZzYgj4C2p2cj3csJH7zqS5RzKs2kTnG4
 ```
 Replace "4QDkCy..." with the `access_token` value returned by `login`.
@@ -40535,7 +40535,7 @@ The word `token` is a string literal and must be included exactly as shown.
 This function can accept `client_id` and `client_secret` parameters as URL query params or as www-form-urlencoded params in the body of the HTTP request. Since there is a small risk that URL parameters may be visible to intermediate nodes on the network route (proxies, routers, etc), passing credentials in the body of the request is considered more secure than URL params.
 
 Example of passing credentials in the HTTP request body:
-````
+````text
 POST HTTP /login
 Content-Type: application/x-www-form-urlencoded
 
@@ -41055,7 +41055,7 @@ Arguments:
 - `page`: Requested page.
 - `per_page`: Results per page.
 - `slug`: Match dashboard slug.
-- `sorts`: One or more fields to sort by. Sortable fields: [:title, :user_id, :id, :created_at, :space_id, :folder_id, :description, :view_count, :favorite_count, :slug, :content_favorite_id, :content_metadata_id, :deleted, :deleted_at, :last_viewed_at, :last_accessed_at]
+- `sorts`: One or more fields to sort by. Sortable fields: \[:title, :user_id, :id, :created_at, :space_id, :folder_id, :description, :view_count, :favorite_count, :slug, :content_favorite_id, :content_metadata_id, :deleted, :deleted_at, :last_viewed_at, :last_accessed_at\]
 - `space_id`: Filter on a particular space.
 - `title`: Match Dashboard title.
 - `user_id`: Filter on dashboards created by a particular user.
@@ -42716,7 +42716,7 @@ Arguments:
 - `offset`: Number of results to skip before returning any. (used with limit and takes priority over page and per_page)
 - `page`: Requested page.
 - `per_page`: Results per page.
-- `sorts`: One or more fields to sort results by. Sortable fields: [:title, :user_id, :id, :created_at, :space_id, :folder_id, :description, :updated_at, :last_updater_id, :view_count, :favorite_count, :content_favorite_id, :deleted, :deleted_at, :last_viewed_at, :last_accessed_at, :query_id]
+- `sorts`: One or more fields to sort results by. Sortable fields: \[:title, :user_id, :id, :created_at, :space_id, :folder_id, :description, :updated_at, :last_updater_id, :view_count, :favorite_count, :content_favorite_id, :deleted, :deleted_at, :last_viewed_at, :last_accessed_at, :query_id\]
 - `space_id`: Select looks in a particular space.
 - `title`: Match Look title.
 - `user_id`: Select looks created by a particular user.
@@ -43770,7 +43770,7 @@ Arguments:
 - `fields`: Requested fields.
 - `height`: Output height in pixels
 - `pdf_landscape`: Whether to render pdf in landscape
-- `pdf_paper_size`: Paper size for pdf. Value can be one of: ["letter","legal","tabloid","a0","a1","a2","a3","a4","a5"]
+- `pdf_paper_size`: Paper size for pdf. Value can be one of: \["letter","legal","tabloid","a0","a1","a2","a3","a4","a5"\]
 - `width`: Output width in pixels
 - `body`: Dashboard render task parameters
 ```ignore
@@ -43871,7 +43871,7 @@ Arguments:
 - `fields`: Requested fields.
 - `height`: Output height in pixels
 - `pdf_landscape`: Whether to render pdf in landscape paper orientation
-- `pdf_paper_size`: Paper size for pdf. Value can be one of: ["letter","legal","tabloid","a0","a1","a2","a3","a4","a5"]
+- `pdf_paper_size`: Paper size for pdf. Value can be one of: \["letter","legal","tabloid","a0","a1","a2","a3","a4","a5"\]
 - `width`: Output width in pixels
 - `body`: Dashboard render task parameters
 ```ignore
@@ -76036,11 +76036,23 @@ pub mod operations {
         /// The success answer is returned as raw bytes (ByteStream).
         pub raw_success: bool,
     }
-    /// The operation with this (final or original) id.
+    /// The operation with this (final or original) id: the first in table order with that final
+    /// id, else the first with that original id. A binary search over sorted indices (no
+    /// allocation): it runs on every call, through `null_for_empty_body`.
     pub fn find(id: &str) -> Option<&'static Operation> {
-        ALL.iter()
-            .find(|o| o.id == id)
-            .or_else(|| ALL.iter().find(|o| o.original_id == id))
+        lookup(BY_ID, id).or_else(|| lookup(BY_ORIGINAL_ID, id))
+    }
+    /// Lower-bound binary search of `id` in `index` ((id, index into [`ALL`]) sorted by id, ties
+    /// in table order).
+    fn lookup(
+        index: &'static [(&'static str, u32)],
+        id: &str,
+    ) -> Option<&'static Operation> {
+        let at = index.partition_point(|&(key, _)| key < id);
+        match index.get(at) {
+            Some(&(key, i)) if key == id => ALL.get(i as usize),
+            _ => None,
+        }
     }
     /// For operations flagged `empty_success_is_null` / `empty_error_is_null`: turns an empty
     /// body of the flagged status class into the JSON text `null`, so the generated code decodes
@@ -82717,4 +82729,556 @@ pub mod operations {
             raw_success: false,
         },
     ];
+    /// (id, index into [`ALL`]) sorted by final id (ties in table order), for [`find`].
+    static BY_ID: &[(&str, u32)] = &[
+        ("accept_integration_hub_legal_agreement", 85),
+        ("add_group_group", 63),
+        ("add_group_user", 65),
+        ("all_connections", 42),
+        ("all_content_metadata_accesss", 22),
+        ("all_content_metadatas", 19),
+        ("all_dashboards", 27),
+        ("all_datagroups", 39),
+        ("all_dialect_infos", 50),
+        ("all_git_branches", 51),
+        ("all_git_connection_tests", 144),
+        ("all_group_groups", 62),
+        ("all_group_users", 64),
+        ("all_groups", 57),
+        ("all_homepage_items", 70),
+        ("all_homepage_sections", 75),
+        ("all_integration_hubs", 80),
+        ("all_integrations", 86),
+        ("all_legacy_features", 97),
+        ("all_lookml_models", 107),
+        ("all_looks", 100),
+        ("all_model_sets", 116),
+        ("all_permission_sets", 127),
+        ("all_permissions", 123),
+        ("all_project_files", 142),
+        ("all_projects", 132),
+        ("all_roles", 152),
+        ("all_running_queries", 161),
+        ("all_scheduled_plans", 174),
+        ("all_spaces", 186),
+        ("all_timezones", 196),
+        ("all_user_access_filters", 246),
+        ("all_user_attribute_group_values", 202),
+        ("all_user_attributes", 197),
+        ("all_user_credentials_api3s", 233),
+        ("all_user_credentials_embeds", 237),
+        ("all_user_sessions", 242),
+        ("all_users", 205),
+        ("all_workspaces", 257),
+        ("backup_configuration", 13),
+        ("connection", 44),
+        ("content_favorite", 16),
+        ("content_metadata", 20),
+        ("create_connection", 43),
+        ("create_content_favorite", 18),
+        ("create_content_metadata_access", 23),
+        ("create_dashboard", 28),
+        ("create_dashboard_prefetch", 36),
+        ("create_dashboard_render_task", 149),
+        ("create_git_branch", 54),
+        ("create_git_deploy_key", 138),
+        ("create_group", 58),
+        ("create_homepage_item", 71),
+        ("create_homepage_section", 76),
+        ("create_integration_hub", 81),
+        ("create_look", 101),
+        ("create_look_render_task", 147),
+        ("create_lookml_dashboard_render_task", 146),
+        ("create_lookml_model", 108),
+        ("create_model_set", 117),
+        ("create_oidc_test_config", 122),
+        ("create_permission_set", 128),
+        ("create_project", 133),
+        ("create_query", 6),
+        ("create_query_render_task", 148),
+        ("create_query_task", 0),
+        ("create_role", 153),
+        ("create_saml_test_config", 167),
+        ("create_scheduled_plan", 175),
+        ("create_space", 187),
+        ("create_sql_query", 195),
+        ("create_user", 206),
+        ("create_user_access_filter", 247),
+        ("create_user_attribute", 198),
+        ("create_user_credentials_api", 221),
+        ("create_user_credentials_api3", 234),
+        ("create_user_credentials_email", 214),
+        ("create_user_credentials_email_password_reset", 248),
+        ("create_user_credentials_totp", 218),
+        ("dashboard", 32),
+        ("dashboard_prefetch", 35),
+        ("datagroup", 40),
+        ("delete_connection", 45),
+        ("delete_connection_override", 47),
+        ("delete_content_favorite", 17),
+        ("delete_content_metadata_access", 25),
+        ("delete_dashboard", 33),
+        ("delete_git_branch", 56),
+        ("delete_group", 60),
+        ("delete_group_from_group", 67),
+        ("delete_group_user", 66),
+        ("delete_homepage_item", 73),
+        ("delete_homepage_section", 78),
+        ("delete_integration_hub", 83),
+        ("delete_look", 104),
+        ("delete_lookml_model", 110),
+        ("delete_model_set", 114),
+        ("delete_oidc_test_config", 121),
+        ("delete_permission_set", 125),
+        ("delete_role", 155),
+        ("delete_saml_test_config", 166),
+        ("delete_scheduled_plan", 172),
+        ("delete_space", 184),
+        ("delete_user", 210),
+        ("delete_user_access_filter", 244),
+        ("delete_user_attribute", 200),
+        ("delete_user_attribute_group_value", 68),
+        ("delete_user_attribute_user_value", 252),
+        ("delete_user_credentials_api", 222),
+        ("delete_user_credentials_api3", 232),
+        ("delete_user_credentials_email", 215),
+        ("delete_user_credentials_embed", 236),
+        ("delete_user_credentials_google", 226),
+        ("delete_user_credentials_ldap", 224),
+        ("delete_user_credentials_looker_openid", 239),
+        ("delete_user_credentials_oidc", 230),
+        ("delete_user_credentials_saml", 228),
+        ("delete_user_credentials_totp", 219),
+        ("delete_user_session", 241),
+        ("deploy_to_production", 129),
+        ("fetch_and_parse_saml_idp_metadata", 169),
+        ("fetch_integration_form", 89),
+        ("fetch_remote_data_action_form", 38),
+        ("find_git_branch", 55),
+        ("git_branch", 52),
+        ("git_deploy_key", 137),
+        ("group", 59),
+        ("homepage_item", 72),
+        ("homepage_section", 77),
+        ("import_lookml_dashboard", 30),
+        ("integration", 87),
+        ("integration_hub", 82),
+        ("kill_query", 162),
+        ("ldap_config", 91),
+        ("legacy_feature", 98),
+        ("login", 10),
+        ("login_user", 11),
+        ("logout", 12),
+        ("look", 103),
+        ("lookml_model", 109),
+        ("lookml_model_explore", 112),
+        ("manifest", 136),
+        ("me", 204),
+        ("model_set", 113),
+        ("oidc_config", 118),
+        ("oidc_test_config", 120),
+        ("parse_saml_idp_metadata", 168),
+        ("perform_data_action", 37),
+        ("permission_set", 124),
+        ("project", 134),
+        ("project_file", 143),
+        ("project_validation_results", 139),
+        ("project_workspace", 141),
+        ("query", 4),
+        ("query_for_slug", 5),
+        ("query_task", 2),
+        ("query_task_multi_results", 1),
+        ("query_task_results", 3),
+        ("render_task", 150),
+        ("render_task_results", 151),
+        ("reset_project_to_production", 130),
+        ("reset_project_to_remote", 131),
+        ("role", 154),
+        ("role_groups", 157),
+        ("role_users", 159),
+        ("run_git_connection_test", 145),
+        ("run_inline_query", 8),
+        ("run_look", 106),
+        ("run_query", 7),
+        ("run_url_encoded_query", 9),
+        ("saml_config", 163),
+        ("saml_test_config", 165),
+        ("scheduled_plan", 171),
+        ("scheduled_plan_run_once", 176),
+        ("scheduled_plans_for_dashboard", 178),
+        ("scheduled_plans_for_look", 177),
+        ("scheduled_plans_for_lookml_dashboard", 179),
+        ("scheduled_plans_for_space", 170),
+        ("search_content_favorites", 15),
+        ("search_content_views", 26),
+        ("search_dashboards", 29),
+        ("search_looks", 102),
+        ("search_spaces", 182),
+        ("search_users", 207),
+        ("search_users_names", 208),
+        ("session", 180),
+        ("set_role_groups", 158),
+        ("set_role_users", 160),
+        ("set_user_attribute_group_values", 203),
+        ("set_user_attribute_user_value", 253),
+        ("set_user_roles", 250),
+        ("space", 183),
+        ("space_ancestors", 191),
+        ("space_children", 188),
+        ("space_children_search", 189),
+        ("space_dashboards", 193),
+        ("space_looks", 192),
+        ("space_parent", 190),
+        ("sql_query", 194),
+        ("sync_lookml_dashboard", 31),
+        ("test_connection", 48),
+        ("test_connection_config", 49),
+        ("test_integration", 90),
+        ("test_ldap_config_auth", 94),
+        ("test_ldap_config_connection", 93),
+        ("test_ldap_config_user_auth", 96),
+        ("test_ldap_config_user_info", 95),
+        ("update_backup_configuration", 14),
+        ("update_connection", 46),
+        ("update_content_metadata", 21),
+        ("update_content_metadata_access", 24),
+        ("update_dashboard", 34),
+        ("update_datagroup", 41),
+        ("update_git_branch", 53),
+        ("update_group", 61),
+        ("update_homepage_item", 74),
+        ("update_homepage_section", 79),
+        ("update_integration", 88),
+        ("update_integration_hub", 84),
+        ("update_ldap_config", 92),
+        ("update_legacy_feature", 99),
+        ("update_look", 105),
+        ("update_lookml_model", 111),
+        ("update_model_set", 115),
+        ("update_oidc_config", 119),
+        ("update_permission_set", 126),
+        ("update_project", 135),
+        ("update_role", 156),
+        ("update_saml_config", 164),
+        ("update_scheduled_plan", 173),
+        ("update_session", 181),
+        ("update_space", 185),
+        ("update_user", 211),
+        ("update_user_access_filter", 245),
+        ("update_user_attribute", 201),
+        ("update_user_attribute_group_value", 69),
+        ("update_user_credentials_email", 216),
+        ("update_whitelabel_configuration", 256),
+        ("user", 209),
+        ("user_access_filter", 243),
+        ("user_attribute", 199),
+        ("user_attribute_user_values", 251),
+        ("user_credentials_api", 220),
+        ("user_credentials_api3", 231),
+        ("user_credentials_email", 213),
+        ("user_credentials_embed", 235),
+        ("user_credentials_google", 225),
+        ("user_credentials_ldap", 223),
+        ("user_credentials_looker_openid", 238),
+        ("user_credentials_oidc", 229),
+        ("user_credentials_saml", 227),
+        ("user_credentials_totp", 217),
+        ("user_for_credential", 212),
+        ("user_roles", 249),
+        ("user_session", 240),
+        ("validate_project", 140),
+        ("versions", 254),
+        ("whitelabel_configuration", 255),
+        ("workspace", 258),
+    ];
+    /// (id, index into [`ALL`]) sorted by original id (ties in table order), for [`find`].
+    static BY_ORIGINAL_ID: &[(&str, u32)] = &[
+        ("accept_integration_hub_legal_agreement", 85),
+        ("add_group_group", 63),
+        ("add_group_user", 65),
+        ("all_connections", 42),
+        ("all_content_metadata_accesss", 22),
+        ("all_content_metadatas", 19),
+        ("all_dashboards", 27),
+        ("all_datagroups", 39),
+        ("all_dialect_infos", 50),
+        ("all_git_branches", 51),
+        ("all_git_connection_tests", 144),
+        ("all_group_groups", 62),
+        ("all_group_users", 64),
+        ("all_groups", 57),
+        ("all_homepage_items", 70),
+        ("all_homepage_sections", 75),
+        ("all_integration_hubs", 80),
+        ("all_integrations", 86),
+        ("all_legacy_features", 97),
+        ("all_lookml_models", 107),
+        ("all_looks", 100),
+        ("all_model_sets", 116),
+        ("all_permission_sets", 127),
+        ("all_permissions", 123),
+        ("all_project_files", 142),
+        ("all_projects", 132),
+        ("all_roles", 152),
+        ("all_running_queries", 161),
+        ("all_scheduled_plans", 174),
+        ("all_spaces", 186),
+        ("all_timezones", 196),
+        ("all_user_access_filters", 246),
+        ("all_user_attribute_group_values", 202),
+        ("all_user_attributes", 197),
+        ("all_user_credentials_api3s", 233),
+        ("all_user_credentials_embeds", 237),
+        ("all_user_sessions", 242),
+        ("all_users", 205),
+        ("all_workspaces", 257),
+        ("backup_configuration", 13),
+        ("connection", 44),
+        ("content_favorite", 16),
+        ("content_metadata", 20),
+        ("create_connection", 43),
+        ("create_content_favorite", 18),
+        ("create_content_metadata_access", 23),
+        ("create_dashboard", 28),
+        ("create_dashboard_prefetch", 36),
+        ("create_dashboard_render_task", 149),
+        ("create_git_branch", 54),
+        ("create_git_deploy_key", 138),
+        ("create_group", 58),
+        ("create_homepage_item", 71),
+        ("create_homepage_section", 76),
+        ("create_integration_hub", 81),
+        ("create_look", 101),
+        ("create_look_render_task", 147),
+        ("create_lookml_dashboard_render_task", 146),
+        ("create_lookml_model", 108),
+        ("create_model_set", 117),
+        ("create_oidc_test_config", 122),
+        ("create_permission_set", 128),
+        ("create_project", 133),
+        ("create_query", 6),
+        ("create_query_render_task", 148),
+        ("create_query_task", 0),
+        ("create_role", 153),
+        ("create_saml_test_config", 167),
+        ("create_scheduled_plan", 175),
+        ("create_space", 187),
+        ("create_sql_query", 195),
+        ("create_user", 206),
+        ("create_user_access_filter", 247),
+        ("create_user_attribute", 198),
+        ("create_user_credentials_api", 221),
+        ("create_user_credentials_api3", 234),
+        ("create_user_credentials_email", 214),
+        ("create_user_credentials_email_password_reset", 248),
+        ("create_user_credentials_totp", 218),
+        ("dashboard", 32),
+        ("dashboard_prefetch", 35),
+        ("datagroup", 40),
+        ("delete_connection", 45),
+        ("delete_connection_override", 47),
+        ("delete_content_favorite", 17),
+        ("delete_content_metadata_access", 25),
+        ("delete_dashboard", 33),
+        ("delete_git_branch", 56),
+        ("delete_group", 60),
+        ("delete_group_from_group", 67),
+        ("delete_group_user", 66),
+        ("delete_homepage_item", 73),
+        ("delete_homepage_section", 78),
+        ("delete_integration_hub", 83),
+        ("delete_look", 104),
+        ("delete_lookml_model", 110),
+        ("delete_model_set", 114),
+        ("delete_oidc_test_config", 121),
+        ("delete_permission_set", 125),
+        ("delete_role", 155),
+        ("delete_saml_test_config", 166),
+        ("delete_scheduled_plan", 172),
+        ("delete_space", 184),
+        ("delete_user", 210),
+        ("delete_user_access_filter", 244),
+        ("delete_user_attribute", 200),
+        ("delete_user_attribute_group_value", 68),
+        ("delete_user_attribute_user_value", 252),
+        ("delete_user_credentials_api", 222),
+        ("delete_user_credentials_api3", 232),
+        ("delete_user_credentials_email", 215),
+        ("delete_user_credentials_embed", 236),
+        ("delete_user_credentials_google", 226),
+        ("delete_user_credentials_ldap", 224),
+        ("delete_user_credentials_looker_openid", 239),
+        ("delete_user_credentials_oidc", 230),
+        ("delete_user_credentials_saml", 228),
+        ("delete_user_credentials_totp", 219),
+        ("delete_user_session", 241),
+        ("deploy_to_production", 129),
+        ("fetch_and_parse_saml_idp_metadata", 169),
+        ("fetch_integration_form", 89),
+        ("fetch_remote_data_action_form", 38),
+        ("find_git_branch", 55),
+        ("git_branch", 52),
+        ("git_deploy_key", 137),
+        ("group", 59),
+        ("homepage_item", 72),
+        ("homepage_section", 77),
+        ("import_lookml_dashboard", 30),
+        ("integration", 87),
+        ("integration_hub", 82),
+        ("kill_query", 162),
+        ("ldap_config", 91),
+        ("legacy_feature", 98),
+        ("login", 10),
+        ("login_user", 11),
+        ("logout", 12),
+        ("look", 103),
+        ("lookml_model", 109),
+        ("lookml_model_explore", 112),
+        ("manifest", 136),
+        ("me", 204),
+        ("model_set", 113),
+        ("oidc_config", 118),
+        ("oidc_test_config", 120),
+        ("parse_saml_idp_metadata", 168),
+        ("perform_data_action", 37),
+        ("permission_set", 124),
+        ("project", 134),
+        ("project_file", 143),
+        ("project_validation_results", 139),
+        ("project_workspace", 141),
+        ("query", 4),
+        ("query_for_slug", 5),
+        ("query_task", 2),
+        ("query_task_multi_results", 1),
+        ("query_task_results", 3),
+        ("render_task", 150),
+        ("render_task_results", 151),
+        ("reset_project_to_production", 130),
+        ("reset_project_to_remote", 131),
+        ("role", 154),
+        ("role_groups", 157),
+        ("role_users", 159),
+        ("run_git_connection_test", 145),
+        ("run_inline_query", 8),
+        ("run_look", 106),
+        ("run_query", 7),
+        ("run_url_encoded_query", 9),
+        ("saml_config", 163),
+        ("saml_test_config", 165),
+        ("scheduled_plan", 171),
+        ("scheduled_plan_run_once", 176),
+        ("scheduled_plans_for_dashboard", 178),
+        ("scheduled_plans_for_look", 177),
+        ("scheduled_plans_for_lookml_dashboard", 179),
+        ("scheduled_plans_for_space", 170),
+        ("search_content_favorites", 15),
+        ("search_content_views", 26),
+        ("search_dashboards", 29),
+        ("search_looks", 102),
+        ("search_spaces", 182),
+        ("search_users", 207),
+        ("search_users_names", 208),
+        ("session", 180),
+        ("set_role_groups", 158),
+        ("set_role_users", 160),
+        ("set_user_attribute_group_values", 203),
+        ("set_user_attribute_user_value", 253),
+        ("set_user_roles", 250),
+        ("space", 183),
+        ("space_ancestors", 191),
+        ("space_children", 188),
+        ("space_children_search", 189),
+        ("space_dashboards", 193),
+        ("space_looks", 192),
+        ("space_parent", 190),
+        ("sql_query", 194),
+        ("sync_lookml_dashboard", 31),
+        ("test_connection", 48),
+        ("test_connection_config", 49),
+        ("test_integration", 90),
+        ("test_ldap_config_auth", 94),
+        ("test_ldap_config_connection", 93),
+        ("test_ldap_config_user_auth", 96),
+        ("test_ldap_config_user_info", 95),
+        ("update_backup_configuration", 14),
+        ("update_connection", 46),
+        ("update_content_metadata", 21),
+        ("update_content_metadata_access", 24),
+        ("update_dashboard", 34),
+        ("update_datagroup", 41),
+        ("update_git_branch", 53),
+        ("update_group", 61),
+        ("update_homepage_item", 74),
+        ("update_homepage_section", 79),
+        ("update_integration", 88),
+        ("update_integration_hub", 84),
+        ("update_ldap_config", 92),
+        ("update_legacy_feature", 99),
+        ("update_look", 105),
+        ("update_lookml_model", 111),
+        ("update_model_set", 115),
+        ("update_oidc_config", 119),
+        ("update_permission_set", 126),
+        ("update_project", 135),
+        ("update_role", 156),
+        ("update_saml_config", 164),
+        ("update_scheduled_plan", 173),
+        ("update_session", 181),
+        ("update_space", 185),
+        ("update_user", 211),
+        ("update_user_access_filter", 245),
+        ("update_user_attribute", 201),
+        ("update_user_attribute_group_value", 69),
+        ("update_user_credentials_email", 216),
+        ("update_whitelabel_configuration", 256),
+        ("user", 209),
+        ("user_access_filter", 243),
+        ("user_attribute", 199),
+        ("user_attribute_user_values", 251),
+        ("user_credentials_api", 220),
+        ("user_credentials_api3", 231),
+        ("user_credentials_email", 213),
+        ("user_credentials_embed", 235),
+        ("user_credentials_google", 225),
+        ("user_credentials_ldap", 223),
+        ("user_credentials_looker_openid", 238),
+        ("user_credentials_oidc", 229),
+        ("user_credentials_saml", 227),
+        ("user_credentials_totp", 217),
+        ("user_for_credential", 212),
+        ("user_roles", 249),
+        ("user_session", 240),
+        ("validate_project", 140),
+        ("versions", 254),
+        ("whitelabel_configuration", 255),
+        ("workspace", 258),
+    ];
+    #[cfg(test)]
+    mod index_tests {
+        use super::*;
+        #[test]
+        fn find_agrees_with_a_linear_scan() {
+            let linear = |id: &str| {
+                ALL.iter()
+                    .find(|o| o.id == id)
+                    .or_else(|| ALL.iter().find(|o| o.original_id == id))
+            };
+            let same = |a: Option<&Operation>, b: Option<&Operation>| match (a, b) {
+                (Some(a), Some(b)) => std::ptr::eq(a, b),
+                (None, None) => true,
+                _ => false,
+            };
+            for op in ALL {
+                assert!(same(find(op.id), linear(op.id)), "{}", op.id);
+                assert!(
+                    same(find(op.original_id), linear(op.original_id)), "{}", op
+                    .original_id
+                );
+            }
+            assert_eq!(BY_ID.len(), ALL.len());
+            assert_eq!(BY_ORIGINAL_ID.len(), ALL.len());
+            assert!(find("\u{0}no such operation").is_none());
+            assert!(find("~no such operation").is_none());
+        }
+    }
 }

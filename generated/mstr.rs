@@ -17708,7 +17708,7 @@ pub mod types {
 #[derive(Clone, Debug)]
 /**Client for Strategy REST
 
-REST API of Strategy One / MicroStrategy Library. Base URL is the API root, for example https://demo.microstrategy.com/MicroStrategyLibrary/api. Log in with POST /auth/login; the authorization token comes back in the X-MSTR-AuthToken response header (204, no body) and the application container sets a JSESSIONID cookie (plus any load-balancer cookies). Both the token and the cookies must be sent on every later request. Errors are JSON bodies with code, message, ticketId and optionally iServerCode and subErrors; modeling-service (/model) endpoints answer with {"errors": [...]}.
+REST API of Strategy One / MicroStrategy Library. Base URL is the API root, for example <https://demo.microstrategy.com/MicroStrategyLibrary/api>. Log in with POST /auth/login; the authorization token comes back in the X-MSTR-AuthToken response header (204, no body) and the application container sets a JSESSIONID cookie (plus any load-balancer cookies). Both the token and the cookies must be sent on every later request. Errors are JSON bodies with code, message, ticketId and optionally iServerCode and subErrors; modeling-service (/model) endpoints answer with {"errors": \[...\]}.
 
 Version: 2026*/
 pub struct Client {
@@ -30922,11 +30922,23 @@ pub mod operations {
         /// The success answer is returned as raw bytes (ByteStream).
         pub raw_success: bool,
     }
-    /// The operation with this (final or original) id.
+    /// The operation with this (final or original) id: the first in table order with that final
+    /// id, else the first with that original id. A binary search over sorted indices (no
+    /// allocation): it runs on every call, through `null_for_empty_body`.
     pub fn find(id: &str) -> Option<&'static Operation> {
-        ALL.iter()
-            .find(|o| o.id == id)
-            .or_else(|| ALL.iter().find(|o| o.original_id == id))
+        lookup(BY_ID, id).or_else(|| lookup(BY_ORIGINAL_ID, id))
+    }
+    /// Lower-bound binary search of `id` in `index` ((id, index into [`ALL`]) sorted by id, ties
+    /// in table order).
+    fn lookup(
+        index: &'static [(&'static str, u32)],
+        id: &str,
+    ) -> Option<&'static Operation> {
+        let at = index.partition_point(|&(key, _)| key < id);
+        match index.get(at) {
+            Some(&(key, i)) if key == id => ALL.get(i as usize),
+            _ => None,
+        }
     }
     /// For operations flagged `empty_success_is_null` / `empty_error_is_null`: turns an empty
     /// body of the flagged status class into the JSON text `null`, so the generated code decodes
@@ -33338,4 +33350,238 @@ pub mod operations {
             raw_success: false,
         },
     ];
+    /// (id, index into [`ALL`]) sorted by final id (ties in table order), for [`find`].
+    static BY_ID: &[(&str, u32)] = &[
+        ("alter_cube_action", 27),
+        ("answer_prompts_2", 52),
+        ("copy_object", 40),
+        ("create_api_token", 7),
+        ("create_cube_instance_1", 55),
+        ("create_di_cube", 62),
+        ("create_folder", 32),
+        ("create_identity_token", 4),
+        ("create_project_1", 17),
+        ("create_report_instance", 50),
+        ("create_report_instance_1", 45),
+        ("create_search", 29),
+        ("create_table", 63),
+        ("create_user", 90),
+        ("delete_api_tokens", 8),
+        ("delete_cache", 24),
+        ("delete_cube_cache", 26),
+        ("delete_folder", 34),
+        ("delete_object", 39),
+        ("delete_user", 92),
+        ("do_quick_search", 25),
+        ("execute_report_1", 46),
+        ("get_all_cube_caches", 30),
+        ("get_api_tokens", 6),
+        ("get_cluster_nodes", 41),
+        ("get_cube_attribute_elements", 61),
+        ("get_cube_sql_view", 57),
+        ("get_cube_status", 60),
+        ("get_cubes_info", 58),
+        ("get_dataset_definition", 64),
+        ("get_definition", 59),
+        ("get_definition_1", 49),
+        ("get_definition_2", 53),
+        ("get_definition_3", 44),
+        ("get_folder", 33),
+        ("get_folders", 31),
+        ("get_identity_token_info", 3),
+        ("get_iserver_settings", 94),
+        ("get_iserver_settings_properties", 99),
+        ("get_my_personal_objects", 36),
+        ("get_object", 37),
+        ("get_objects_translation", 42),
+        ("get_page_by_elements", 48),
+        ("get_pre_defined_folder", 35),
+        ("get_project", 16),
+        ("get_project_load_settings", 22),
+        ("get_projects_1", 15),
+        ("get_prompts_2", 51),
+        ("get_report_1", 56),
+        ("get_report_sql_view_1", 47),
+        ("get_server_setting_properties", 21),
+        ("get_server_settings_3", 18),
+        ("get_session_info", 9),
+        ("get_status", 5),
+        ("get_user", 91),
+        ("get_user_group", 97),
+        ("get_user_info", 11),
+        ("get_user_privilege", 13),
+        ("get_user_privileges", 12),
+        ("get_users", 89),
+        ("ms_commit_changeset", 73),
+        ("ms_create_attribute", 79),
+        ("ms_create_changeset", 71),
+        ("ms_delete_changeset", 72),
+        ("ms_delete_lock", 76),
+        ("ms_get_attribute_details", 80),
+        ("ms_get_cube", 88),
+        ("ms_get_filter_details", 86),
+        ("ms_get_lock", 74),
+        ("ms_get_metric_details", 83),
+        ("ms_get_task", 78),
+        ("ms_post_filter", 85),
+        ("ms_post_filter_2", 87),
+        ("ms_post_lock", 75),
+        ("ms_post_metric", 82),
+        ("ms_put_metric", 84),
+        ("ms_schema_reload", 77),
+        ("ms_update_attribute", 81),
+        ("patch_project_load_settings", 23),
+        ("post_delegation", 2),
+        ("post_login", 0),
+        ("post_logout", 1),
+        ("publish_cube_2", 54),
+        ("push_api_v2_add_data", 67),
+        ("push_api_v2_cancel", 68),
+        ("push_api_v2_create_upload_session", 66),
+        ("push_api_v2_get_publish_status", 70),
+        ("push_api_v2_publish", 69),
+        ("put_project_id", 14),
+        ("put_sessions", 10),
+        ("search_object_list", 28),
+        ("set_all_iserver_settings", 95),
+        ("set_all_server_settings", 19),
+        ("set_iserver_settings", 96),
+        ("set_server_settings_2", 20),
+        ("update_di_cube", 65),
+        ("update_object", 38),
+        ("update_objects_translation", 43),
+        ("update_partial_user", 93),
+        ("update_partial_user_1", 98),
+    ];
+    /// (id, index into [`ALL`]) sorted by original id (ties in table order), for [`find`].
+    static BY_ORIGINAL_ID: &[(&str, u32)] = &[
+        ("alterCubeAction", 27),
+        ("answerPrompts_2", 52),
+        ("copyObject", 40),
+        ("createApiToken", 7),
+        ("createCubeInstance_1", 55),
+        ("createDICube", 62),
+        ("createFolder", 32),
+        ("createIdentityToken", 4),
+        ("createProject_1", 17),
+        ("createReportInstance", 50),
+        ("createReportInstance_1", 45),
+        ("createSearch", 29),
+        ("createTable", 63),
+        ("createUser", 90),
+        ("deleteApiTokens", 8),
+        ("deleteCache", 24),
+        ("deleteCubeCache", 26),
+        ("deleteFolder", 34),
+        ("deleteObject", 39),
+        ("deleteUser", 92),
+        ("doQuickSearch", 25),
+        ("executeReport_1", 46),
+        ("getAllCubeCaches", 30),
+        ("getApiTokens", 6),
+        ("getClusterNodes", 41),
+        ("getCubeAttributeElements", 61),
+        ("getCubeSqlView", 57),
+        ("getCubeStatus", 60),
+        ("getCubesInfo", 58),
+        ("getDatasetDefinition", 64),
+        ("getDefinition", 59),
+        ("getDefinition_1", 49),
+        ("getDefinition_2", 53),
+        ("getDefinition_3", 44),
+        ("getFolder", 33),
+        ("getFolders", 31),
+        ("getIdentityTokenInfo", 3),
+        ("getIserverSettings", 94),
+        ("getIserverSettingsProperties", 99),
+        ("getMyPersonalObjects", 36),
+        ("getObject", 37),
+        ("getObjectsTranslation", 42),
+        ("getPageByElements", 48),
+        ("getPreDefinedFolder", 35),
+        ("getProject", 16),
+        ("getProjectLoadSettings", 22),
+        ("getProjects_1", 15),
+        ("getPrompts_2", 51),
+        ("getReportSqlView_1", 47),
+        ("getReport_1", 56),
+        ("getServerSettingProperties", 21),
+        ("getServerSettings_3", 18),
+        ("getSessionInfo", 9),
+        ("getStatus", 5),
+        ("getUser", 91),
+        ("getUserGroup", 97),
+        ("getUserInfo", 11),
+        ("getUserPrivilege", 13),
+        ("getUserPrivileges", 12),
+        ("getUsers", 89),
+        ("ms-commitChangeset", 73),
+        ("ms-createAttribute", 79),
+        ("ms-createChangeset", 71),
+        ("ms-deleteChangeset", 72),
+        ("ms-deleteLock", 76),
+        ("ms-getAttributeDetails", 80),
+        ("ms-getCube", 88),
+        ("ms-getFilterDetails", 86),
+        ("ms-getLock", 74),
+        ("ms-getMetricDetails", 83),
+        ("ms-getTask", 78),
+        ("ms-postFilter", 85),
+        ("ms-postFilter", 87),
+        ("ms-postLock", 75),
+        ("ms-postMetric", 82),
+        ("ms-putMetric", 84),
+        ("ms-schemaReload", 77),
+        ("ms-updateAttribute", 81),
+        ("patchProjectLoadSettings", 23),
+        ("postDelegation", 2),
+        ("postLogin", 0),
+        ("postLogout", 1),
+        ("publishCube_2", 54),
+        ("pushApiV2AddData", 67),
+        ("pushApiV2Cancel", 68),
+        ("pushApiV2CreateUploadSession", 66),
+        ("pushApiV2GetPublishStatus", 70),
+        ("pushApiV2Publish", 69),
+        ("putProjectId", 14),
+        ("putSessions", 10),
+        ("searchObjectList", 28),
+        ("setAllIserverSettings", 95),
+        ("setAllServerSettings", 19),
+        ("setIserverSettings", 96),
+        ("setServerSettings_2", 20),
+        ("updateDICube", 65),
+        ("updateObject", 38),
+        ("updateObjectsTranslation", 43),
+        ("updatePartialUser", 93),
+        ("updatePartialUser_1", 98),
+    ];
+    #[cfg(test)]
+    mod index_tests {
+        use super::*;
+        #[test]
+        fn find_agrees_with_a_linear_scan() {
+            let linear = |id: &str| {
+                ALL.iter()
+                    .find(|o| o.id == id)
+                    .or_else(|| ALL.iter().find(|o| o.original_id == id))
+            };
+            let same = |a: Option<&Operation>, b: Option<&Operation>| match (a, b) {
+                (Some(a), Some(b)) => std::ptr::eq(a, b),
+                (None, None) => true,
+                _ => false,
+            };
+            for op in ALL {
+                assert!(same(find(op.id), linear(op.id)), "{}", op.id);
+                assert!(
+                    same(find(op.original_id), linear(op.original_id)), "{}", op
+                    .original_id
+                );
+            }
+            assert_eq!(BY_ID.len(), ALL.len());
+            assert_eq!(BY_ORIGINAL_ID.len(), ALL.len());
+            assert!(find("\u{0}no such operation").is_none());
+            assert!(find("~no such operation").is_none());
+        }
+    }
 }

@@ -26,10 +26,8 @@ echo "==> cargo clippy"
 cargo clippy --workspace --all-targets --all-features -- -D warnings
 echo "==> cargo test"
 cargo test --workspace --all-features --no-fail-fast --lib --bins --tests
-# Doctests without the Looker clients: Looker's spec descriptions carry code samples that
-# rustdoc would run as Rust doctests of the generated modules.
 echo "==> cargo test --doc"
-cargo test --workspace --doc --no-default-features --features cli,mstr,agileapps,sim,blocking
+cargo test --workspace --doc --all-features
 echo "==> examples against the simulators (debug build)"
 for example in mstr looker agileapps own_spec; do
   echo "--> cargo run --example $example"

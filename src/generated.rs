@@ -6,70 +6,35 @@
 //! each module is in generated/ for review.
 
 #[cfg(feature = "looker-3_0")]
-#[allow(
-    clippy::all,
-    clippy::pedantic,
-    dead_code,
-    unused_imports,
-    missing_docs,
-    rustdoc::all
-)]
+#[allow(clippy::all, clippy::pedantic, dead_code, unused_imports, missing_docs)]
 /// Looker API 3.0 (generated from its Swagger 2.0 file).
 pub mod looker_3_0 {
     include!(concat!(env!("OUT_DIR"), "/looker_3_0.rs"));
 }
 
 #[cfg(feature = "looker-3_1")]
-#[allow(
-    clippy::all,
-    clippy::pedantic,
-    dead_code,
-    unused_imports,
-    missing_docs,
-    rustdoc::all
-)]
+#[allow(clippy::all, clippy::pedantic, dead_code, unused_imports, missing_docs)]
 /// Looker API 3.1.
 pub mod looker_3_1 {
     include!(concat!(env!("OUT_DIR"), "/looker_3_1.rs"));
 }
 
 #[cfg(feature = "looker-4_0")]
-#[allow(
-    clippy::all,
-    clippy::pedantic,
-    dead_code,
-    unused_imports,
-    missing_docs,
-    rustdoc::all
-)]
+#[allow(clippy::all, clippy::pedantic, dead_code, unused_imports, missing_docs)]
 /// Looker API 4.0.
 pub mod looker_4_0 {
     include!(concat!(env!("OUT_DIR"), "/looker_4_0.rs"));
 }
 
 #[cfg(feature = "mstr")]
-#[allow(
-    clippy::all,
-    clippy::pedantic,
-    dead_code,
-    unused_imports,
-    missing_docs,
-    rustdoc::all
-)]
+#[allow(clippy::all, clippy::pedantic, dead_code, unused_imports, missing_docs)]
 /// MicroStrategy / Strategy One REST API.
 pub mod mstr {
     include!(concat!(env!("OUT_DIR"), "/mstr.rs"));
 }
 
 #[cfg(feature = "agileapps")]
-#[allow(
-    clippy::all,
-    clippy::pedantic,
-    dead_code,
-    unused_imports,
-    missing_docs,
-    rustdoc::all
-)]
+#[allow(clippy::all, clippy::pedantic, dead_code, unused_imports, missing_docs)]
 /// AgileApps Cloud REST API.
 pub mod agileapps {
     include!(concat!(env!("OUT_DIR"), "/agileapps.rs"));

@@ -192,11 +192,21 @@ pub mod operations {
         pub raw_success: bool,
     }
 
-    /// The operation with this (final or original) id.
+    /// The operation with this (final or original) id: the first in table order with that final
+    /// id, else the first with that original id. A binary search over sorted indices (no
+    /// allocation): it runs on every call, through `null_for_empty_body`.
     pub fn find(id: &str) -> Option<&'static Operation> {
-        ALL.iter()
-            .find(|o| o.id == id)
-            .or_else(|| ALL.iter().find(|o| o.original_id == id))
+        lookup(BY_ID, id).or_else(|| lookup(BY_ORIGINAL_ID, id))
+    }
+
+    /// Lower-bound binary search of `id` in `index` ((id, index into [`ALL`]) sorted by id, ties
+    /// in table order).
+    fn lookup(index: &'static [(&'static str, u32)], id: &str) -> Option<&'static Operation> {
+        let at = index.partition_point(|&(key, _)| key < id);
+        match index.get(at) {
+            Some(&(key, i)) if key == id => ALL.get(i as usize),
+            _ => None,
+        }
     }
 
     /// For operations flagged `empty_success_is_null` / `empty_error_is_null`: turns an empty
@@ -269,9 +279,78 @@ pub fn render(rows: &[OpRow]) -> String {
             r.raw_success,
         );
     }
-    s.push_str("    ];\n}\n");
+    s.push_str("    ];\n");
+    for (name, what, index) in [
+        ("BY_ID", "final id", sorted_index(rows, |r| &r.id)),
+        (
+            "BY_ORIGINAL_ID",
+            "original id",
+            sorted_index(rows, |r| &r.original_id),
+        ),
+    ] {
+        let list: Vec<String> = index
+            .iter()
+            .map(|&i| {
+                let r = &rows[i as usize];
+                let key = if name == "BY_ID" {
+                    &r.id
+                } else {
+                    &r.original_id
+                };
+                format!("({key:?}, {i})")
+            })
+            .collect();
+        let _ = write!(
+            s,
+            "\n    /// (id, index into [`ALL`]) sorted by {what} (ties in table order), for [`find`].\n    static {name}: &[(&str, u32)] = &[{}];\n",
+            list.join(", ")
+        );
+    }
+    s.push_str(SELF_TEST);
+    s.push_str("}\n");
     s
 }
+
+/// Indices of `rows` sorted by `key` (byte order, as `str`'s `Ord`), ties in row order.
+pub fn sorted_index(rows: &[OpRow], key: impl Fn(&OpRow) -> &str) -> Vec<u32> {
+    let mut index: Vec<u32> = (0..rows.len() as u32).collect();
+    index.sort_by(|&a, &b| {
+        key(&rows[a as usize])
+            .cmp(key(&rows[b as usize]))
+            .then(a.cmp(&b))
+    });
+    index
+}
+
+/// Emitted into `operations`: checks the sorted indices against a linear scan of the table.
+const SELF_TEST: &str = r#"
+    #[cfg(test)]
+    mod index_tests {
+        use super::*;
+
+        #[test]
+        fn find_agrees_with_a_linear_scan() {
+            let linear = |id: &str| {
+                ALL.iter()
+                    .find(|o| o.id == id)
+                    .or_else(|| ALL.iter().find(|o| o.original_id == id))
+            };
+            let same = |a: Option<&Operation>, b: Option<&Operation>| match (a, b) {
+                (Some(a), Some(b)) => std::ptr::eq(a, b),
+                (None, None) => true,
+                _ => false,
+            };
+            for op in ALL {
+                assert!(same(find(op.id), linear(op.id)), "{}", op.id);
+                assert!(same(find(op.original_id), linear(op.original_id)), "{}", op.original_id);
+            }
+            assert_eq!(BY_ID.len(), ALL.len());
+            assert_eq!(BY_ORIGINAL_ID.len(), ALL.len());
+            assert!(find("\u{0}no such operation").is_none());
+            assert!(find("~no such operation").is_none());
+        }
+    }
+"#;
 
 /// Progenitor sends a raw body (the normalised form of multipart, XML and other media types it
 /// cannot encode) with `Content-Type: application/octet-stream`. For every row with
@@ -329,6 +408,28 @@ mod tests {
             empty_error_is_null: false,
             raw_success: false,
         }
+    }
+
+    #[test]
+    fn sorted_indices_are_lower_bound_ready() {
+        let mut rows: Vec<OpRow> = ["b", "a", "c", "a", "B"]
+            .iter()
+            .map(|id| row(id, "application/json", false))
+            .collect();
+        rows[0].original_id = "z".into();
+        assert_eq!(sorted_index(&rows, |r| &r.id), vec![4, 1, 3, 0, 2]);
+        assert_eq!(sorted_index(&rows, |r| &r.original_id), vec![4, 1, 3, 2, 0]);
+        let code = render(&rows);
+        assert!(code.contains(
+            r#"static BY_ID: &[(&str, u32)] = &[("B", 4), ("a", 1), ("a", 3), ("b", 0), ("c", 2)];"#
+        ));
+        assert!(code.contains(
+            r#"static BY_ORIGINAL_ID: &[(&str, u32)] = &[("B", 4), ("a", 1), ("a", 3), ("c", 2), ("z", 0)];"#
+        ));
+        assert!(code.contains("fn find_agrees_with_a_linear_scan()"));
+        assert!(!code.contains(".find(|o| o.id == id)\n            .or_else"));
+        let empty = render(&[]);
+        assert!(empty.contains("static BY_ID: &[(&str, u32)] = &[];"));
     }
 
     #[test]

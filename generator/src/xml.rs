@@ -445,15 +445,20 @@ pub fn render(
         let mut found = BTreeSet::new();
         let shape = shape(doc, s, 0, &mut found);
         queue.extend(found.into_iter().filter(|n| !done.contains(n)));
-        entries.push(format!(
-            "Schema {{ name: {}, element: {}, prefix: {}, namespace: {}, shape: {shape} }}",
-            lit(&name),
-            lit(xml_str(s, "name").unwrap_or(&name)),
-            opt_lit(xml_str(s, "prefix")),
-            opt_lit(xml_str(s, "namespace")),
+        entries.push((
+            name.clone(),
+            format!(
+                "Schema {{ name: {}, element: {}, prefix: {}, namespace: {}, shape: {shape} }}",
+                lit(&name),
+                lit(xml_str(s, "name").unwrap_or(&name)),
+                opt_lit(xml_str(s, "prefix")),
+                opt_lit(xml_str(s, "namespace")),
+            ),
         ));
     }
+    // Sorted by name (`str` byte order): `schema(name)` binary-searches the table.
     entries.sort();
+    let entries: Vec<String> = entries.into_iter().map(|(_, e)| e).collect();
     let mut code = String::from(
         "\n/// Typed XML bodies (quick-xml + serde): for every operation with an XML request or\n/// answer, `<operation_id>_xml` sends the generated model as XML and parses the XML answer\n/// into the generated model, through the client's hooks. The progenitor method of the same\n/// operation is unchanged (JSON, or raw bytes), so the caller picks the format.\n#[allow(dead_code, unused_imports, clippy::all)]\npub mod xml {\n",
     );

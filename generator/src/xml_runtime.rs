@@ -101,9 +101,12 @@ pub const RUNTIME: &str = r#"
 
     impl std::error::Error for XmlError {}
 
-    /// The XML schema of component `name`.
+    /// The XML schema of component `name` (a binary search: [`SCHEMAS`] is sorted by name).
     pub fn schema(name: &str) -> Option<&'static Schema> {
-        SCHEMAS.iter().find(|s| s.name == name)
+        SCHEMAS
+            .binary_search_by(|s| s.name.cmp(name))
+            .ok()
+            .map(|i| &SCHEMAS[i])
     }
 
     fn resolve(shape: &Shape) -> Shape {

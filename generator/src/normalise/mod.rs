@@ -3,6 +3,7 @@
 //! fixes one kind of defect, never drops data silently, and records per operation what it
 //! changed and why in the [`Report`].
 
+pub mod docs;
 pub mod operation_ids;
 pub mod parameters;
 pub mod path_refs;
@@ -77,6 +78,7 @@ pub fn run(doc: &mut Value, report: &mut Report, session_headers: &[String]) -> 
     crate::xml::capture(doc, &mut ctx)?;
     request_bodies::run(doc, &mut ctx)?;
     responses::run(doc, &mut ctx)?;
+    docs::run(doc, &mut ctx)?;
     Ok(ctx.flags)
 }
 

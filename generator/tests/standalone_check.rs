@@ -1,0 +1,120 @@
+//! The crate `bi-rest-gen --out DIR` writes compiles on its own, against the published
+//! progenitor-client: a 20-operation subset of Looker 4.0 (mixed 2xx, 200 + 204, binary answers,
+//! several error schemas) and the AgileApps spec (typed XML bodies) are generated with the library
+//! function behind `--out` and checked with `cargo check`.
+//!
+//! Needs crates.io (or a warm cargo registry). The crates share one target dir,
+//! `<workspace target>/standalone-check`, so their dependencies are compiled once per machine.
+//! Run: `cargo test -p bi-rest-generator --test standalone_check -- --nocapture`
+
+use bi_rest_generator::{generate, standalone, Config};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Instant;
+
+/// Operations of the Looker 4.0 subset: login/logout, users CRUD, dashboards (copy_dashboard has
+/// 200 and 201 answers), queries (run_* answer JSON or binary), query tasks (200/202), looks.
+const LOOKER_SUBSET: [&str; 20] = [
+    "login",
+    "logout",
+    "me",
+    "user",
+    "all_users",
+    "create_user",
+    "update_user",
+    "delete_user",
+    "search_dashboards",
+    "dashboard",
+    "copy_dashboard",
+    "create_query",
+    "query",
+    "run_query",
+    "run_inline_query",
+    "run_look",
+    "query_task_results",
+    "create_query_task",
+    "all_looks",
+    "look",
+];
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+/// The workspace target dir: `CARGO_TARGET_DIR`, else the one this test binary was built in
+/// (`<target>/debug/deps/<test>`).
+fn target_dir() -> PathBuf {
+    if let Some(dir) = std::env::var_os("CARGO_TARGET_DIR") {
+        return PathBuf::from(dir);
+    }
+    std::env::current_exe()
+        .ok()
+        .and_then(|exe| exe.ancestors().nth(3).map(Path::to_path_buf))
+        .unwrap_or_else(|| root().join("target"))
+}
+
+/// Generates `spec` into a standalone crate named `name` and runs `cargo check` on it; returns
+/// the number of operations generated and the check's wall time.
+fn generate_and_check(spec: &str, name: &str, operations: &[&str]) -> (usize, f64) {
+    let config = Config {
+        spec: root().join(spec),
+        operations: operations.iter().map(|s| s.to_string()).collect(),
+        module_name: name.replace('-', "_"),
+        emit_hooks: true,
+        ..Config::default()
+    };
+    let out = generate(&config).unwrap_or_else(|e| panic!("{spec}: {e}"));
+    let counts = out.report.counts();
+    assert_eq!(counts.skipped, 0, "{spec}: skipped operations");
+    if !operations.is_empty() {
+        assert_eq!(
+            out.operations.len(),
+            operations.len(),
+            "{spec}: subset size"
+        );
+    }
+    let base = target_dir().join("standalone-check");
+    let dir = base.join("crates").join(name);
+    standalone::write_crate(&dir, name, &out.code).unwrap_or_else(|e| panic!("{name}: {e}"));
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let started = Instant::now();
+    let result = Command::new(cargo)
+        .arg("check")
+        .arg("--quiet")
+        .arg("--manifest-path")
+        .arg(dir.join("Cargo.toml"))
+        .env("CARGO_TARGET_DIR", base.join("target"))
+        .env_remove("RUSTFLAGS")
+        .output()
+        .unwrap_or_else(|e| panic!("running cargo: {e}"));
+    let secs = started.elapsed().as_secs_f64();
+    assert!(
+        result.status.success(),
+        "cargo check of the standalone crate {} failed ({}):\n{}",
+        dir.display(),
+        result.status,
+        String::from_utf8_lossy(&result.stderr)
+    );
+    (out.operations.len(), secs)
+}
+
+#[test]
+fn standalone_crates_compile() {
+    let mut lines = Vec::new();
+    for (spec, name, ops) in [
+        (
+            "specs/looker/Looker.4.0.oas.json",
+            "looker-4-0-subset-client",
+            &LOOKER_SUBSET[..],
+        ),
+        ("specs/agileapps/openapi.yaml", "agileapps-client", &[][..]),
+    ] {
+        let (n, secs) = generate_and_check(spec, name, ops);
+        lines.push(format!(
+            "standalone `cargo check` of {name} ({n} operations from {spec}): {secs:.1} s"
+        ));
+    }
+    for l in lines {
+        eprintln!("{l}");
+    }
+}
