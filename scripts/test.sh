@@ -33,3 +33,6 @@ for example in mstr looker agileapps own_spec; do
   echo "--> cargo run --example $example"
   cargo run --quiet --all-features --example "$example" > /dev/null
 done
+echo "==> cargo doc (warnings are errors)"
+RUSTDOCFLAGS=-Dwarnings cargo doc --workspace --no-deps --all-features --quiet
+echo "==> all passed"

@@ -4,7 +4,7 @@
 //! login happens, so a secret rotated in its store is picked up at the next re-login without a
 //! restart. Values stay in [`secrecy::SecretString`] end to end.
 //!
-//! Sources: [`env`], [`file`], [`command`] (all re-read at every resolve), [`prompt`] and
+//! Sources: [`env`](mod@env), [`file`](mod@file), [`command`] (all re-read at every resolve), [`prompt`] and
 //! [`stdin`] (asked/read once and cached, since they cannot be asked again at a re-login), closures
 //! ([`Credential::from_fn`], [`Credential::from_async_fn`]), and the cloud stores `aws`, `azure`,
 //! `gcp` behind the cargo features of the same names. [`Credential::parse`] reads the CLI SOURCE
