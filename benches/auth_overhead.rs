@@ -13,7 +13,8 @@
 //!
 //! Run: `cargo bench --features mstr,sim --bench auth_overhead`
 //! Options (environment): `BENCH_CALLS` calls per round and side (default 1280),
-//! `BENCH_ROUNDS` rounds (default 25).
+//! `BENCH_ROUNDS` rounds (default 25), `BENCH_PROFILE=bare|auth` runs only that side for
+//! `BENCH_ROUNDS` rounds at concurrency 64 and prints nothing else (to compare two profiler runs).
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -227,6 +228,13 @@ async fn run() -> Result<(), String> {
     let base = sim.base_url();
     let bare = bare_side(&base).await?;
     let auth = auth_side(&base).await?;
+    if let Ok(only) = std::env::var("BENCH_PROFILE") {
+        let side = if only == "auth" { &auth } else { &bare };
+        for _ in 0..rounds {
+            round(side, calls, 64).await?;
+        }
+        return Ok(());
+    }
 
     println!("auth_overhead: GET {PATH} on {base}");
     println!("{calls} calls per round and side, {rounds} paired rounds\n");
