@@ -566,13 +566,35 @@ impl Auth {
         {
             return Ok(rebuild(status, version, headers, body, None));
         }
-        let Some(mut replay) = spare else {
+        let Some(replay) = spare else {
             tracing::debug!(
                 operation_id,
                 "session expired; the request has a streaming body and is not replayed"
             );
             return Ok(rebuild(status, version, headers, body, None));
         };
+        // The rare path lives in its own boxed future, so the common path's future (moved
+        // around by every caller) stays small.
+        Box::pin(self.renew_and_replay(
+            replay,
+            &ticket,
+            operation_id,
+            (status, version, headers, body),
+        ))
+        .await
+    }
+
+    /// Renews the expired session of `ticket` (single-flight) and replays `replay` once; when
+    /// renewal fails, answers with the failed login's response or the original rejection,
+    /// marked with the error kind.
+    async fn renew_and_replay(
+        &self,
+        mut replay: Request,
+        ticket: &Ticket,
+        operation_id: &str,
+        rejected: (StatusCode, Version, HeaderMap, Bytes),
+    ) -> reqwest::Result<Response> {
+        let (status, version, headers, body) = rejected;
         tracing::debug!(
             operation_id,
             generation = ticket.generation,

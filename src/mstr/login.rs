@@ -25,6 +25,10 @@ use crate::mstr::errors::{is_session_code, map_error, MstrErrorMapper};
 pub const AUTH_TOKEN_HEADER: &str = "X-MSTR-AuthToken";
 /// The header selecting the project of a project-scoped call.
 pub const PROJECT_ID_HEADER: &str = "X-MSTR-ProjectID";
+/// [`AUTH_TOKEN_HEADER`] as a ready `HeaderName` for the per-call paths (a `&str` name is parsed
+/// again at every lookup).
+const AUTH_TOKEN: reqwest::header::HeaderName =
+    reqwest::header::HeaderName::from_static("x-mstr-authtoken");
 /// The header carrying an identity token.
 pub const IDENTITY_TOKEN_HEADER: &str = "X-MSTR-IdentityToken";
 /// The application type sent by default (35: MicroStrategy Library / Web, as mstrio-py falls
@@ -300,7 +304,7 @@ impl Authenticator for MstrAuthenticator {
         // those are sent as they are, never renewed or replayed with this client's session.
         let own_token = request
             .headers()
-            .get(AUTH_TOKEN_HEADER)
+            .get(&AUTH_TOKEN)
             .is_some_and(|v| !v.as_bytes().is_empty());
         own_token
             || (request.method() == Method::POST
@@ -314,14 +318,14 @@ impl Authenticator for MstrAuthenticator {
         // replaced by the session's.
         if request
             .headers()
-            .get(AUTH_TOKEN_HEADER)
+            .get(&AUTH_TOKEN)
             .is_some_and(|v| !v.as_bytes().is_empty())
         {
             return;
         }
         match token_header(session) {
             Some(value) => {
-                request.headers_mut().insert(AUTH_TOKEN_HEADER, value);
+                request.headers_mut().insert(AUTH_TOKEN, value);
             }
             None => tracing::warn!("the session token is not a valid header value; not sent"),
         }
