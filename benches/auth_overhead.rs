@@ -11,7 +11,8 @@
 //! `/proc/self/task/*/schedstat`): on a busy machine it is steadier than wall-clock time.
 //! No assertion on timings.
 //!
-//! Run: `cargo bench --features mstr,sim --bench auth_overhead`
+//! Run: `cargo bench --features mstr,sim --bench auth_overhead`; for the same comparison in
+//! instructions (exact, immune to machine noise) run `bench/auth_instructions.sh`.
 //! Options (environment): `BENCH_CALLS` calls per round and side (default 1280),
 //! `BENCH_ROUNDS` rounds (default 25), `BENCH_PROFILE=bare|auth` runs only that side for
 //! `BENCH_ROUNDS` rounds at concurrency 64 and prints nothing else (to compare two profiler runs).
