@@ -15,7 +15,8 @@
 //! instructions (exact, immune to machine noise) run `bench/auth_instructions.sh`.
 //! Options (environment): `BENCH_CALLS` calls per round and side (default 1280),
 //! `BENCH_ROUNDS` rounds (default 25), `BENCH_PROFILE=bare|auth` runs only that side for
-//! `BENCH_ROUNDS` rounds at concurrency 64 and prints nothing else (to compare two profiler runs).
+//! `BENCH_ROUNDS` rounds at concurrency `BENCH_CONCURRENCY` (default 64) and prints nothing
+//! else (to compare two profiler runs).
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -182,9 +183,10 @@ fn env_usize(name: &str, default: usize) -> usize {
 
 async fn bare_side(base: &str) -> Result<Side, String> {
     // Same transport settings as the auth layer's default `HttpConfig` (10 s connect, 120 s
-    // request timeout), so the comparison isolates the auth layer itself.
+    // request timeout, its User-Agent), so the comparison isolates the auth layer itself.
     let client = reqwest::Client::builder()
         .cookie_store(true)
+        .user_agent(bi_rest::auth::config::DEFAULT_USER_AGENT)
         .connect_timeout(Duration::from_secs(10))
         .timeout(Duration::from_secs(120))
         .build()
@@ -220,9 +222,20 @@ async fn auth_side(base: &str) -> Result<Side, String> {
     Ok(Side::Auth(client))
 }
 
-async fn run() -> Result<(), String> {
-    let calls = env_usize("BENCH_CALLS", 1280);
-    let rounds = env_usize("BENCH_ROUNDS", 25);
+/// What one concurrency level measured.
+struct Phase {
+    concurrency: usize,
+    ratio: f64,
+    q1: f64,
+    q3: f64,
+    best: f64,
+    cpu: Option<(f64, f64)>,
+    allocs: (f64, f64),
+    sim: String,
+}
+
+/// Both sides at one concurrency, against a simulator of their own, on the current runtime.
+async fn phase(concurrency: usize, calls: usize, rounds: usize) -> Result<Phase, String> {
     let sim = start(MstrSimConfig::default().max_sessions_per_user(16))
         .await
         .map_err(|e| e.to_string())?;
@@ -232,131 +245,160 @@ async fn run() -> Result<(), String> {
     if let Ok(only) = std::env::var("BENCH_PROFILE") {
         let side = if only == "auth" { &auth } else { &bare };
         for _ in 0..rounds {
-            round(side, calls, 64).await?;
+            round(side, calls, concurrency).await?;
         }
-        return Ok(());
+        return Err(String::new());
     }
+    // Warm up both sides (connections, allocator, caches).
+    round(&bare, calls / 4, concurrency).await?;
+    round(&auth, calls / 4, concurrency).await?;
+    let (mut rb, mut ra) = (Vec::new(), Vec::new());
+    for i in 0..rounds {
+        // Alternate which side goes first.
+        if i % 2 == 0 {
+            rb.push(measured_round(&bare, calls, concurrency).await?);
+            ra.push(measured_round(&auth, calls, concurrency).await?);
+        } else {
+            ra.push(measured_round(&auth, calls, concurrency).await?);
+            rb.push(measured_round(&bare, calls, concurrency).await?);
+        }
+    }
+    let done = |rs: &[Round]| (calls / concurrency * concurrency * rs.len()) as f64;
+    let cpu_per_call = |rs: &[Round]| -> Option<f64> {
+        let total: Option<Duration> = rs.iter().map(|r| r.cpu).sum();
+        total.map(|t| t.as_secs_f64() * 1e6 / done(rs))
+    };
+    let allocs_per_call =
+        |rs: &[Round]| -> f64 { rs.iter().map(|r| r.allocations).sum::<u64>() as f64 / done(rs) };
+    let b: Vec<Duration> = rb.iter().map(|r| r.wall).collect();
+    let a: Vec<Duration> = ra.iter().map(|r| r.wall).collect();
+    let mut ratios: Vec<f64> = a
+        .iter()
+        .zip(&b)
+        .map(|(a, b)| a.as_secs_f64() / b.as_secs_f64())
+        .collect();
+    ratios.sort_by(f64::total_cmp);
+    let fastest = |xs: &[Duration]| *xs.iter().min().unwrap_or(&Duration::ZERO);
+    let (best_b, best_a) = (
+        measured(fastest(&b), calls, concurrency),
+        measured(fastest(&a), calls, concurrency),
+    );
+    let (mb, ma) = (
+        measured(median(b), calls, concurrency),
+        measured(median(a), calls, concurrency),
+    );
+    for (side, m, best) in [(&bare, &mb, &best_b), (&auth, &ma, &best_a)] {
+        println!(
+            "{:<12} {:<13} {:>11.1} µs {:>12.0} {:>11.1} µs",
+            concurrency,
+            side.name(),
+            m.per_call.as_secs_f64() * 1e6,
+            m.calls_per_sec,
+            best.per_call.as_secs_f64() * 1e6,
+        );
+    }
+    if let Side::Auth(c) = &auth {
+        c.close().await.map_err(|e| e.to_string())?;
+    }
+    let k = sim.counters();
+    Ok(Phase {
+        concurrency,
+        ratio: ratios[ratios.len() / 2],
+        q1: ratios[ratios.len() / 4],
+        q3: ratios[ratios.len() * 3 / 4],
+        best: best_a.per_call.as_secs_f64() / best_b.per_call.as_secs_f64(),
+        cpu: cpu_per_call(&rb).zip(cpu_per_call(&ra)),
+        allocs: (allocs_per_call(&rb), allocs_per_call(&ra)),
+        sim: format!(
+            "logins {}, calls {}, rejected {}",
+            k.logins(),
+            k.calls,
+            k.rejected_calls
+        ),
+    })
+}
 
-    println!("auth_overhead: GET {PATH} on {base}");
+fn print_summary(p: &Phase) {
+    let Phase {
+        concurrency,
+        ratio,
+        q1,
+        q3,
+        best,
+        ..
+    } = *p;
+    println!(
+        "concurrency {concurrency:>2}: auth/bare latency ratio {ratio:.3} \
+         (overhead {:+.1}%, target < 5%; middle half of rounds {:+.1}% .. {:+.1}%; \
+         best rounds {:+.1}%)",
+        (ratio - 1.0) * 100.0,
+        (q1 - 1.0) * 100.0,
+        (q3 - 1.0) * 100.0,
+        (best - 1.0) * 100.0,
+    );
+    if let Some((cb, ca)) = p.cpu {
+        println!(
+            "               CPU per call (client + simulator): bare {cb:.1} µs, auth {ca:.1} µs \
+             -> ratio {:.3} (overhead {:+.1}%, {:+.1} µs per call)",
+            ca / cb,
+            (ca / cb - 1.0) * 100.0,
+            ca - cb
+        );
+    }
+    let (alloc_b, alloc_a) = p.allocs;
+    println!(
+        "               allocations per call (client + simulator): bare {alloc_b:.1}, \
+         auth {alloc_a:.1} ({:+.1})",
+        alloc_a - alloc_b
+    );
+    println!("               simulator: {}", p.sim);
+}
+
+/// The runtime a concurrency level runs on: one caller making calls back to back runs on a
+/// current-thread runtime (client and simulator on one thread, so the timings do not depend
+/// on which worker each task lands on); many callers on the multi-thread runtime.
+fn runtime_for(concurrency: usize) -> Result<tokio::runtime::Runtime, String> {
+    let mut builder = if concurrency == 1 {
+        tokio::runtime::Builder::new_current_thread()
+    } else {
+        tokio::runtime::Builder::new_multi_thread()
+    };
+    builder
+        .enable_all()
+        .build()
+        .map_err(|e| format!("cannot start the runtime: {e}"))
+}
+
+fn run() -> Result<(), String> {
+    let calls = env_usize("BENCH_CALLS", 1280);
+    let rounds = env_usize("BENCH_ROUNDS", 25);
+    if std::env::var_os("BENCH_PROFILE").is_some() {
+        let concurrency = env_usize("BENCH_CONCURRENCY", 64);
+        return match runtime_for(concurrency)?.block_on(phase(concurrency, calls, rounds)) {
+            Err(e) if e.is_empty() => Ok(()),
+            Err(e) => Err(e),
+            Ok(_) => Ok(()),
+        };
+    }
+    println!("auth_overhead: GET {PATH} on the MicroStrategy simulator (loopback)");
     println!("{calls} calls per round and side, {rounds} paired rounds\n");
     println!(
         "{:<12} {:<13} {:>14} {:>12} {:>14}",
         "concurrency", "side", "latency/call", "calls/s", "best latency"
     );
-    let mut summary = Vec::new();
+    let mut phases = Vec::new();
     for concurrency in [1usize, 64] {
-        // Warm up both sides (connections, allocator, JIT-free but cache-warm).
-        round(&bare, calls / 4, concurrency).await?;
-        round(&auth, calls / 4, concurrency).await?;
-        let (mut rb, mut ra) = (Vec::new(), Vec::new());
-        for i in 0..rounds {
-            // Alternate which side goes first.
-            if i % 2 == 0 {
-                rb.push(measured_round(&bare, calls, concurrency).await?);
-                ra.push(measured_round(&auth, calls, concurrency).await?);
-            } else {
-                ra.push(measured_round(&auth, calls, concurrency).await?);
-                rb.push(measured_round(&bare, calls, concurrency).await?);
-            }
-        }
-        let cpu_per_call = |rs: &[Round]| -> Option<f64> {
-            let total: Option<Duration> = rs.iter().map(|r| r.cpu).sum();
-            let done = (calls / concurrency * concurrency * rs.len()) as f64;
-            total.map(|t| t.as_secs_f64() * 1e6 / done)
-        };
-        let cpu = cpu_per_call(&rb).zip(cpu_per_call(&ra));
-        let allocs_per_call = |rs: &[Round]| -> f64 {
-            let total: u64 = rs.iter().map(|r| r.allocations).sum();
-            total as f64 / (calls / concurrency * concurrency * rs.len()) as f64
-        };
-        let allocs = (allocs_per_call(&rb), allocs_per_call(&ra));
-        let b: Vec<Duration> = rb.iter().map(|r| r.wall).collect();
-        let a: Vec<Duration> = ra.iter().map(|r| r.wall).collect();
-        let mut ratios: Vec<f64> = a
-            .iter()
-            .zip(&b)
-            .map(|(a, b)| a.as_secs_f64() / b.as_secs_f64())
-            .collect();
-        ratios.sort_by(f64::total_cmp);
-        let ratio = ratios[ratios.len() / 2];
-        let (q1, q3) = (ratios[ratios.len() / 4], ratios[ratios.len() * 3 / 4]);
-        let best_b = measured(
-            *b.iter().min().unwrap_or(&Duration::ZERO),
-            calls,
-            concurrency,
-        );
-        let best_a = measured(
-            *a.iter().min().unwrap_or(&Duration::ZERO),
-            calls,
-            concurrency,
-        );
-        let mb = measured(median(b), calls, concurrency);
-        let ma = measured(median(a), calls, concurrency);
-        for (side, m, best) in [(&bare, &mb, &best_b), (&auth, &ma, &best_a)] {
-            println!(
-                "{:<12} {:<13} {:>11.1} µs {:>12.0} {:>11.1} µs",
-                concurrency,
-                side.name(),
-                m.per_call.as_secs_f64() * 1e6,
-                m.calls_per_sec,
-                best.per_call.as_secs_f64() * 1e6,
-            );
-        }
-        let best_ratio = best_a.per_call.as_secs_f64() / best_b.per_call.as_secs_f64();
-        summary.push((concurrency, ratio, q1, q3, best_ratio, cpu, allocs));
+        phases.push(runtime_for(concurrency)?.block_on(phase(concurrency, calls, rounds))?);
     }
     println!();
-    for (concurrency, ratio, q1, q3, best, cpu, (alloc_b, alloc_a)) in summary {
-        println!(
-            "concurrency {concurrency:>2}: auth/bare latency ratio {ratio:.3} \
-             (overhead {:+.1}%, target < 5%; middle half of rounds {:+.1}% .. {:+.1}%; \
-             best rounds {:+.1}%)",
-            (ratio - 1.0) * 100.0,
-            (q1 - 1.0) * 100.0,
-            (q3 - 1.0) * 100.0,
-            (best - 1.0) * 100.0,
-        );
-        if let Some((cb, ca)) = cpu {
-            println!(
-                "               CPU per call (client + simulator): bare {cb:.1} µs, auth {ca:.1} µs \
-                 -> ratio {:.3} (overhead {:+.1}%, {:+.1} µs per call)",
-                ca / cb,
-                (ca / cb - 1.0) * 100.0,
-                ca - cb
-            );
-        }
-        println!(
-            "               allocations per call (client + simulator): bare {alloc_b:.1}, \
-             auth {alloc_a:.1} ({:+.1})",
-            alloc_a - alloc_b
-        );
-    }
-    let k = sim.counters();
-    println!(
-        "\nsimulator counters: logins {}, calls {}, rejected {}, open sessions {}",
-        k.logins(),
-        k.calls,
-        k.rejected_calls,
-        k.open_sessions
-    );
-    if let Side::Auth(c) = &auth {
-        c.close().await.map_err(|e| e.to_string())?;
+    for p in &phases {
+        print_summary(p);
     }
     Ok(())
 }
 
 fn main() {
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
-        Ok(rt) => rt,
-        Err(e) => {
-            eprintln!("auth_overhead: cannot start the runtime: {e}");
-            std::process::exit(1);
-        }
-    };
-    if let Err(e) = runtime.block_on(run()) {
+    if let Err(e) = run() {
         eprintln!("auth_overhead: {e}");
         std::process::exit(1);
     }

@@ -142,16 +142,20 @@ impl reqwest::cookie::CookieStore for CookieJar {
     }
 
     fn cookies(&self, url: &Url) -> Option<HeaderValue> {
-        let header = self
-            .read()
-            .get_request_values(url)
-            .map(|(name, value)| format!("{name}={value}"))
-            .collect::<Vec<_>>()
-            .join("; ");
+        // Called on every request: one buffer, handed to the header without a copy.
+        let mut header = String::new();
+        for (name, value) in self.read().get_request_values(url) {
+            if !header.is_empty() {
+                header.push_str("; ");
+            }
+            header.push_str(name);
+            header.push('=');
+            header.push_str(value);
+        }
         if header.is_empty() {
             return None;
         }
-        let mut value = HeaderValue::from_str(&header).ok()?;
+        let mut value = HeaderValue::from_maybe_shared(bytes::Bytes::from(header)).ok()?;
         value.set_sensitive(true);
         Some(value)
     }

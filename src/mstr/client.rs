@@ -1,6 +1,7 @@
 //! [`MstrClient`]: an authenticated MicroStrategy client (login modes, project selection,
 //! session calls, tokens, save/restore, close) over the auth core.
 
+use std::future::Future;
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 
@@ -209,8 +210,14 @@ impl MstrClient {
     }
 
     /// Sends an authenticated request; non-success statuses become [`Error`]s.
-    pub async fn send(&self, request: RequestBuilder) -> Result<Response, Error> {
-        self.auth.send_checked(request).await
+    ///
+    /// (A plain function returning the core's future: one less level of nesting to move
+    /// around on every call.)
+    pub fn send(
+        &self,
+        request: RequestBuilder,
+    ) -> impl Future<Output = Result<Response, Error>> + Send + '_ {
+        self.auth.send_checked(request)
     }
 
     /// Sends an authenticated request and decodes its JSON body.
