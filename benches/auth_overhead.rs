@@ -14,7 +14,7 @@
 //! Run: `cargo bench --features mstr,sim --bench auth_overhead`; for the same comparison in
 //! instructions (exact, immune to machine noise) run `bench/auth_instructions.sh`.
 //! Options (environment): `BENCH_CALLS` calls per round and side (default 1280),
-//! `BENCH_ROUNDS` rounds (default 25), `BENCH_PROFILE=bare|auth` runs only that side for
+//! `BENCH_ROUNDS` rounds (default 51), `BENCH_PROFILE=bare|auth` runs only that side for
 //! `BENCH_ROUNDS` rounds at concurrency `BENCH_CONCURRENCY` (default 64) and prints nothing
 //! else (to compare two profiler runs).
 
@@ -371,7 +371,7 @@ fn runtime_for(concurrency: usize) -> Result<tokio::runtime::Runtime, String> {
 
 fn run() -> Result<(), String> {
     let calls = env_usize("BENCH_CALLS", 1280);
-    let rounds = env_usize("BENCH_ROUNDS", 25);
+    let rounds = env_usize("BENCH_ROUNDS", 51);
     if std::env::var_os("BENCH_PROFILE").is_some() {
         let concurrency = env_usize("BENCH_CONCURRENCY", 64);
         return match runtime_for(concurrency)?.block_on(phase(concurrency, calls, rounds)) {

@@ -32,25 +32,27 @@ async fn run(dir: &Path, args: &[&str], envs: &[(&str, &str)]) -> Output {
 
 const ADMIN_ENV: [(&str, &str); 2] = [("CID", ADMIN_CLIENT_ID), ("CSECRET", ADMIN_CLIENT_SECRET)];
 
+/// Runs `bi-rest looker --base-url URL --client-id env:CID --client-secret env:CSECRET MORE`
+/// with `envs` (`ADMIN_ENV` for Ada's credentials).
+async fn run_with_creds(dir: &Path, url: &str, more: &[&str], envs: &[(&str, &str)]) -> Output {
+    let mut args = vec![
+        "--base-url",
+        url,
+        "--client-id",
+        "env:CID",
+        "--client-secret",
+        "env:CSECRET",
+    ];
+    args.extend_from_slice(more);
+    run(dir, &args, envs).await
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn whoami_with_flags_logs_in_once_and_out() {
     let sim = start(LookerSimConfig::default()).await.unwrap();
     let dir = tempfile::tempdir().unwrap();
     let url = sim.base_url();
-    let out = run(
-        dir.path(),
-        &[
-            "--base-url",
-            &url,
-            "--client-id",
-            "env:CID",
-            "--client-secret",
-            "env:CSECRET",
-            "whoami",
-        ],
-        &ADMIN_ENV,
-    )
-    .await;
+    let out = run_with_creds(dir.path(), &url, &["whoami"], &ADMIN_ENV).await;
     let json = ok_json(&out);
     assert_eq!(json["display_name"], "Ada Admin", "{json}");
     no_secret(&out, &[ADMIN_CLIENT_SECRET]);
@@ -158,19 +160,10 @@ async fn session_file_one_login_for_three_commands_and_logout_removes_it() {
     let file = dir.path().join("looker-session.json");
     let f = file.to_str().unwrap().to_string();
     let url = sim.base_url();
-    let out = run(
+    let out = run_with_creds(
         dir.path(),
-        &[
-            "--base-url",
-            &url,
-            "--client-id",
-            "env:CID",
-            "--client-secret",
-            "env:CSECRET",
-            "--session-file",
-            &f,
-            "login",
-        ],
+        &url,
+        &["--session-file", &f, "login"],
         &ADMIN_ENV,
     )
     .await;
@@ -212,32 +205,18 @@ async fn call_runs_generated_operations_and_errors_map_to_exit_codes() {
     let sim = start(LookerSimConfig::default()).await.unwrap();
     let dir = tempfile::tempdir().unwrap();
     let url = sim.base_url();
-    let base = [
-        "--base-url",
-        url.as_str(),
-        "--client-id",
-        "env:CID",
-        "--client-secret",
-        "env:CSECRET",
-    ];
-    let with =
-        |more: &[&str]| -> Vec<String> { base.iter().chain(more).map(|s| s.to_string()).collect() };
-    let a = with(&["call", "user", "--param", "user_id=2"]);
-    let a: Vec<&str> = a.iter().map(String::as_str).collect();
+    let admin = |more: &'static [&'static str]| run_with_creds(dir.path(), &url, more, &ADMIN_ENV);
+    let wrong_secret = [("CID", ADMIN_CLIENT_ID), ("CSECRET", "wr0ng-s3cret")];
     assert_eq!(
-        ok_json(&run(dir.path(), &a, &ADMIN_ENV).await)["display_name"],
+        ok_json(&admin(&["call", "user", "--param", "user_id=2"]).await)["display_name"],
         "Bob Builder"
     );
-    let a = with(&["call", "me"]);
-    let a: Vec<&str> = a.iter().map(String::as_str).collect();
     assert_eq!(
-        ok_json(&run(dir.path(), &a, &ADMIN_ENV).await)["display_name"],
+        ok_json(&admin(&["call", "me"]).await)["display_name"],
         "Ada Admin"
     );
     // 404 from the server: exit 5, one line `bi-rest: <message>`.
-    let a = with(&["call", "user", "--param", "user_id=999"]);
-    let a: Vec<&str> = a.iter().map(String::as_str).collect();
-    let out = run(dir.path(), &a, &ADMIN_ENV).await;
+    let out = admin(&["call", "user", "--param", "user_id=999"]).await;
     assert_eq!(
         out.status.code(),
         Some(5),
@@ -250,21 +229,9 @@ async fn call_runs_generated_operations_and_errors_map_to_exit_codes() {
     assert!(stderr.contains("Not found"), "{stderr}");
     assert!(out.stdout.is_empty());
     // A wrong secret: exit 3, the secret nowhere.
-    let out = run(
-        dir.path(),
-        &base,
-        &[("CID", ADMIN_CLIENT_ID), ("CSECRET", "wr0ng-s3cret")],
-    )
-    .await;
+    let out = run_with_creds(dir.path(), &url, &[], &wrong_secret).await;
     assert_eq!(out.status.code(), Some(2), "no command is a usage error");
-    let mut a = base.to_vec();
-    a.push("whoami");
-    let out = run(
-        dir.path(),
-        &a,
-        &[("CID", ADMIN_CLIENT_ID), ("CSECRET", "wr0ng-s3cret")],
-    )
-    .await;
+    let out = run_with_creds(dir.path(), &url, &["whoami"], &wrong_secret).await;
     assert_eq!(
         out.status.code(),
         Some(3),
@@ -290,9 +257,10 @@ async fn call_runs_generated_operations_and_errors_map_to_exit_codes() {
         before.logins + before.failed_logins
     );
     // An unknown operation: usage.
-    let a = with(&["call", "no_such_operation"]);
-    let a: Vec<&str> = a.iter().map(String::as_str).collect();
-    assert_eq!(run(dir.path(), &a, &ADMIN_ENV).await.status.code(), Some(2));
+    assert_eq!(
+        admin(&["call", "no_such_operation"]).await.status.code(),
+        Some(2)
+    );
     let s = sim.stats();
     assert_eq!(s.logins, 3, "three successful logins");
     assert_eq!(s.live_tokens, 0, "every command logged out");
@@ -305,19 +273,11 @@ async fn expired_saved_session_is_renewed_with_credentials_and_refused_without()
     let file = dir.path().join("s.json");
     let f = file.to_str().unwrap().to_string();
     let url = sim.base_url();
-    let creds = [
-        "--base-url",
-        url.as_str(),
-        "--client-id",
-        "env:CID",
-        "--client-secret",
-        "env:CSECRET",
-        "--session-file",
-        f.as_str(),
-    ];
-    let mut a = creds.to_vec();
-    a.push("login");
-    ok_json(&run(dir.path(), &a, &ADMIN_ENV).await);
+    let with_creds = |command: &'static str| {
+        let (dir, url, f) = (dir.path(), url.as_str(), f.as_str());
+        async move { run_with_creds(dir, url, &["--session-file", f, command], &ADMIN_ENV).await }
+    };
+    ok_json(&with_creds("login").await);
     sim.expire_all();
     // Without credentials the saved session cannot be renewed: the server's 401 is reported
     // as an expired session (exit 4), and the warning says which credential was missing.
@@ -334,10 +294,8 @@ async fn expired_saved_session_is_renewed_with_credentials_and_refused_without()
     assert!(stderr.contains("pass --client-id SOURCE"), "{stderr}");
     assert!(out.stdout.is_empty());
     // With them, one new login and the file is updated.
-    let mut a = creds.to_vec();
-    a.push("whoami");
     assert_eq!(
-        ok_json(&run(dir.path(), &a, &ADMIN_ENV).await)["display_name"],
+        ok_json(&with_creds("whoami").await)["display_name"],
         "Ada Admin"
     );
     assert_eq!(
@@ -357,21 +315,10 @@ async fn api_version_3_1_through_the_cli() {
     let sim = start(LookerSimConfig::default()).await.unwrap();
     let dir = tempfile::tempdir().unwrap();
     let url = sim.base_url();
-    let out = run(
+    let out = run_with_creds(
         dir.path(),
-        &[
-            "--base-url",
-            &url,
-            "--client-id",
-            "env:CID",
-            "--client-secret",
-            "env:CSECRET",
-            "--api-version",
-            "3.1",
-            "api",
-            "GET",
-            "/users/2",
-        ],
+        &url,
+        &["--api-version", "3.1", "api", "GET", "/users/2"],
         &ADMIN_ENV,
     )
     .await;

@@ -4,6 +4,8 @@
 //! skipped with a loud message, unless `BI_REST_REQUIRE_MOTO` is set (CI), where it fails.
 #![cfg(feature = "aws")]
 
+#[path = "support/json_secret.rs"]
+mod json_secret;
 #[path = "support/credentials_log.rs"]
 mod log_capture;
 
@@ -179,17 +181,9 @@ async fn secrets_manager_and_ssm_through_the_sdk_with_rotation_and_errors() {
         "bi/prod",
         config.clone(),
     )));
-    let fields: Vec<Credential> = ["base_url", "username", "password"]
-        .iter()
-        .map(|f| Credential::source(JsonField::field(shared.clone(), *f)))
-        .collect();
+    let fields = json_secret::fields(&shared, &["base_url", "username", "password"]);
     for round in 1..=2u64 {
-        resolution_round(async {
-            for f in &fields {
-                f.resolve().await.unwrap();
-            }
-        })
-        .await;
+        json_secret::resolve_round(&fields).await;
         assert_eq!(shared.fetch_count(), round, "one fetch per login");
     }
 

@@ -8,6 +8,8 @@
 //! resource verification stays on.
 #![cfg(feature = "azure")]
 
+#[path = "support/json_secret.rs"]
+mod json_secret;
 #[path = "support/credentials_log.rs"]
 mod log_capture;
 
@@ -238,20 +240,8 @@ async fn key_vault_through_the_sdk_rotation_sharing_and_errors() {
         &pem,
         GOOD_TOKEN,
     )));
-    let fields: Vec<Credential> = ["base_url", "username", "password"]
-        .iter()
-        .map(|f| Credential::source(JsonField::field(shared.clone(), *f)))
-        .collect();
-    let login = || async {
-        resolution_round(async {
-            let mut out = Vec::new();
-            for f in &fields {
-                out.push(f.resolve().await.unwrap().expose_secret().to_string());
-            }
-            out
-        })
-        .await
-    };
+    let fields = json_secret::fields(&shared, &["base_url", "username", "password"]);
+    let login = || json_secret::resolve_round(&fields);
     let before = vault.gets.load(Ordering::SeqCst);
     assert_eq!(
         login().await,

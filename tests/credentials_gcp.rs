@@ -2,6 +2,8 @@
 //! `GET /v1/projects/P/secrets/S/versions/V:access` returning a base64 payload.
 #![cfg(feature = "gcp")]
 
+#[path = "support/json_secret.rs"]
+mod json_secret;
 #[path = "support/credentials_log.rs"]
 mod log_capture;
 
@@ -145,20 +147,8 @@ async fn secret_manager_through_the_sdk_rotation_sharing_and_errors() {
         &endpoint,
         anon(),
     )));
-    let fields: Vec<Credential> = ["base_url", "client_id", "client_secret"]
-        .iter()
-        .map(|f| Credential::source(JsonField::field(shared.clone(), *f)))
-        .collect();
-    let login = || async {
-        resolution_round(async {
-            let mut out = Vec::new();
-            for f in &fields {
-                out.push(f.resolve().await.unwrap().expose_secret().to_string());
-            }
-            out
-        })
-        .await
-    };
+    let fields = json_secret::fields(&shared, &["base_url", "client_id", "client_secret"]);
+    let login = || json_secret::resolve_round(&fields);
     let before = store.accesses.load(Ordering::SeqCst);
     assert_eq!(
         login().await,

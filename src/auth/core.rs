@@ -667,16 +667,8 @@ impl Auth {
                 self.retry_rate_limited(response, original.as_ref(), &renewed.session)
                     .await
             }
-            Err(err) => Ok(match err.captured() {
-                Some(c) => rebuild(
-                    c.status,
-                    Version::HTTP_11,
-                    c.headers.clone(),
-                    c.body.clone(),
-                    Some(err.kind()),
-                ),
-                None => rebuild(status, version, headers, body, Some(err.kind())),
-            }),
+            Err(err) => Ok(captured_response(&err)
+                .unwrap_or_else(|| rebuild(status, version, headers, body, Some(err.kind())))),
         }
     }
 
@@ -687,14 +679,8 @@ impl Auth {
         request: Request,
         err: &Error,
     ) -> reqwest::Result<Response> {
-        if let Some(c) = err.captured() {
-            return Ok(rebuild(
-                c.status,
-                Version::HTTP_11,
-                c.headers.clone(),
-                c.body.clone(),
-                Some(err.kind()),
-            ));
+        if let Some(response) = captured_response(err) {
+            return Ok(response);
         }
         let response = self.inner.ctx.client.execute(request).await?;
         if response.status().is_success() {
@@ -867,21 +853,8 @@ impl Auth {
         for (name, value) in &snapshot.headers {
             self.set_header(name, value)?;
         }
-        let session = snapshot.to_session();
-        let session = {
-            let mut st = self.inner.state();
-            if st.closed {
-                return Err(closed_error());
-            }
-            st.generation += 1;
-            st.dead = false;
-            st.last_failure = None;
-            let session = Arc::new(session);
-            st.session = Some(session.clone());
-            session
-        };
+        self.set_session(snapshot.to_session())?;
         self.set_logout_on_drop(false);
-        self.start_keep_alive(&session);
         Ok(())
     }
 
@@ -992,6 +965,18 @@ async fn read_response(
     let headers = response.headers().clone();
     let body = response.bytes().await?;
     Ok((status, version, headers, body))
+}
+
+/// The failed login's own response kept in `err` (e.g. 401 `ERR003`), marked with its kind.
+fn captured_response(err: &Error) -> Option<Response> {
+    let c = err.captured()?;
+    Some(rebuild(
+        c.status,
+        Version::HTTP_11,
+        c.headers.clone(),
+        c.body.clone(),
+        Some(err.kind()),
+    ))
 }
 
 /// Rebuilds a response from its parts (after its body was read), optionally marking it with

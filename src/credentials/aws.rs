@@ -14,7 +14,6 @@ use aws_config::{BehaviorVersion, SdkConfig};
 use aws_sdk_secretsmanager::config::http::HttpResponse;
 use aws_sdk_secretsmanager::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
 use futures::future::BoxFuture;
-use futures::FutureExt;
 use secrecy::SecretString;
 use tokio::sync::OnceCell;
 
@@ -51,6 +50,15 @@ const DENIED_CODES: &[&str] = &[
     "MissingAuthenticationToken",
 ];
 
+/// What an HTTP status alone says: 401/403 denied, 404 not found, anything else other.
+fn kind_for_status(status: u16, detail: String) -> CredentialErrorKind {
+    match status {
+        401 | 403 => CredentialErrorKind::AccessDenied(detail),
+        404 => CredentialErrorKind::NotFound(detail),
+        _ => CredentialErrorKind::Other(detail),
+    }
+}
+
 /// Classifies an SDK error without quoting anything but AWS's code and message.
 fn classify<E>(err: SdkError<E, HttpResponse>) -> CredentialErrorKind
 where
@@ -65,24 +73,22 @@ where
                 Some(m) => format!("HTTP {status} {code}: {m}"),
                 None => format!("HTTP {status} {code}"),
             };
-            if NOT_FOUND_CODES.contains(&code) || (e.code().is_none() && status == 404) {
+            if NOT_FOUND_CODES.contains(&code) {
                 CredentialErrorKind::NotFound(detail)
-            } else if DENIED_CODES.contains(&code) || matches!(status, 401 | 403) {
+            } else if DENIED_CODES.contains(&code) {
                 CredentialErrorKind::AccessDenied(detail)
-            } else {
+            } else if e.code().is_some() && status == 404 {
+                // Another code on a 404 (e.g. an unknown endpoint) is not "secret not found".
                 CredentialErrorKind::Other(detail)
+            } else {
+                kind_for_status(status, detail)
             }
         }
         // An error body the SDK could not parse (e.g. an XML answer from a proxy or an
         // emulator to a JSON-protocol call): classify by the HTTP status alone.
         SdkError::ResponseError(re) => {
             let status = re.raw().status().as_u16();
-            let detail = format!("HTTP {status} (error body not understood)");
-            match status {
-                401 | 403 => CredentialErrorKind::AccessDenied(detail),
-                404 => CredentialErrorKind::NotFound(detail),
-                _ => CredentialErrorKind::Other(detail),
-            }
+            kind_for_status(status, format!("HTTP {status} (error body not understood)"))
         }
         SdkError::DispatchFailure(d) if d.is_io() || d.is_timeout() => {
             CredentialErrorKind::Unreachable(DisplayErrorContext(&err).to_string())
@@ -175,12 +181,7 @@ impl SecretSource for SecretsManagerSource {
     }
 
     fn resolve(&self) -> BoxFuture<'_, Result<SecretString, CredentialError>> {
-        async move {
-            self.fetch()
-                .await
-                .map_err(|kind| CredentialError::new(self.describe(), kind))
-        }
-        .boxed()
+        super::resolve_named(self.describe(), self.fetch())
     }
 }
 
@@ -240,11 +241,6 @@ impl SecretSource for SsmParameterSource {
     }
 
     fn resolve(&self) -> BoxFuture<'_, Result<SecretString, CredentialError>> {
-        async move {
-            self.fetch()
-                .await
-                .map_err(|kind| CredentialError::new(self.describe(), kind))
-        }
-        .boxed()
+        super::resolve_named(self.describe(), self.fetch())
     }
 }

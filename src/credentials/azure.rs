@@ -20,7 +20,6 @@ use azure_identity::{
 use azure_security_keyvault_secrets::models::SecretClientGetSecretOptions;
 use azure_security_keyvault_secrets::{SecretClient, SecretClientOptions};
 use futures::future::BoxFuture;
-use futures::FutureExt;
 use secrecy::SecretString;
 use tokio::sync::OnceCell;
 
@@ -224,11 +223,6 @@ impl SecretSource for KeyVaultSource {
     }
 
     fn resolve(&self) -> BoxFuture<'_, Result<SecretString, CredentialError>> {
-        async move {
-            self.fetch()
-                .await
-                .map_err(|kind| CredentialError::new(self.describe(), kind))
-        }
-        .boxed()
+        super::resolve_named(self.describe(), self.fetch())
     }
 }

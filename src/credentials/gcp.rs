@@ -10,7 +10,6 @@
 use std::fmt;
 
 use futures::future::BoxFuture;
-use futures::FutureExt;
 use google_cloud_auth::credentials::Credentials;
 use google_cloud_gax::error::rpc::Code;
 use google_cloud_secretmanager_v1::client::SecretManagerService;
@@ -178,11 +177,6 @@ impl SecretSource for SecretManagerSource {
     }
 
     fn resolve(&self) -> BoxFuture<'_, Result<SecretString, CredentialError>> {
-        async move {
-            self.fetch()
-                .await
-                .map_err(|kind| CredentialError::new(self.describe(), kind))
-        }
-        .boxed()
+        super::resolve_named(self.describe(), self.fetch())
     }
 }

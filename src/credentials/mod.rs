@@ -105,6 +105,19 @@ pub trait SecretSource: Send + Sync + fmt::Debug {
     fn resolve(&self) -> BoxFuture<'_, Result<SecretString, CredentialError>>;
 }
 
+/// The `resolve` of the cloud sources: boxes `fetch`, naming the source (`name`, from
+/// [`SecretSource::describe`]) in its error.
+#[cfg(any(feature = "aws", feature = "azure", feature = "gcp"))]
+pub(crate) fn resolve_named<'a>(
+    name: String,
+    fetch: impl std::future::Future<Output = Result<SecretString, CredentialErrorKind>> + Send + 'a,
+) -> BoxFuture<'a, Result<SecretString, CredentialError>> {
+    use futures::{FutureExt, TryFutureExt};
+    fetch
+        .map_err(move |kind| CredentialError::new(name, kind))
+        .boxed()
+}
+
 /// A credential: a fixed secret value or a lazy [`SecretSource`].
 #[derive(Clone)]
 pub enum Credential {
