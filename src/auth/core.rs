@@ -14,7 +14,7 @@ use std::sync::{Arc, Mutex, MutexGuard, RwLock};
 use std::time::Duration;
 
 use bytes::Bytes;
-use futures::future::{self, Either, FutureExt, TryFutureExt};
+use futures::future::{self, Either, FutureExt};
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 use reqwest::{Method, Request, RequestBuilder, Response, StatusCode, Version};
 use serde::de::DeserializeOwned;
@@ -154,6 +154,9 @@ pub(crate) struct Ticket {
     attempts: u64,
     pub(crate) session: Arc<Session>,
 }
+
+/// The label of requests sent with [`Auth::send`] in debug logs (the URL is on the request).
+const RAW_REQUEST: &str = "raw request";
 
 /// What [`Auth::readiness`] found.
 enum Readiness {
@@ -590,32 +593,48 @@ impl Auth {
     /// returns a small future (this one is moved into each caller's state on every call).
     fn execute_with<'a>(
         &'a self,
-        mut request: Request,
+        request: Request,
         ticket: Ticket,
         operation_id: &'a str,
     ) -> impl Future<Output = reqwest::Result<Response>> + Send + 'a {
-        let spare = request.try_clone();
-        self.decorate(&mut request, &ticket.session);
-        let sent = self.inner.ctx.client.execute(request);
-        // The common answer (one that can signal neither a rate limit nor an expired session)
-        // is returned as is; anything else goes through `settle`, boxed so its state does not
-        // weigh on every call. An `async` block, not an `async fn`: the latter keeps each
-        // argument twice in its state.
+        let (sent, spare) = self.start(request, &ticket);
+        // An `async` block, not an `async fn`: the latter keeps each argument twice in its
+        // state.
         async move {
             // The block ends `response`'s storage before the second await: a local that was
             // borrowed keeps its slot in the state up to the end of its scope.
             let settling = {
                 let response = sent.await?;
-                let status = response.status();
-                if status != StatusCode::TOO_MANY_REQUESTS
-                    && !self.inner.authenticator.may_signal_expiry(status)
-                {
+                if !self.needs_settling(response.status()) {
                     return Ok(response);
                 }
                 Box::pin(self.settle(response, spare, ticket, operation_id))
             };
             settling.await
         }
+    }
+
+    /// Decorates `request` with the session and starts sending it; returns reqwest's future
+    /// and an undecorated copy to replay (none when the body is a stream).
+    fn start(
+        &self,
+        mut request: Request,
+        ticket: &Ticket,
+    ) -> (
+        impl Future<Output = reqwest::Result<Response>> + Send + 'static,
+        Option<Request>,
+    ) {
+        let spare = request.try_clone();
+        self.decorate(&mut request, &ticket.session);
+        (self.inner.ctx.client.execute(request), spare)
+    }
+
+    /// Whether an answer with `status` needs [`Auth::settle`]: a rate limit, or a status by
+    /// which the vendor may say the session is gone. The common answer is returned as is;
+    /// the rest runs in `settle`, boxed so its state does not weigh on every call.
+    fn needs_settling(&self, status: StatusCode) -> bool {
+        status == StatusCode::TOO_MANY_REQUESTS
+            || self.inner.authenticator.may_signal_expiry(status)
     }
 
     /// The uncommon answers: retries a rate limit, then, when the server says the session is
@@ -700,43 +719,7 @@ impl Auth {
         &self,
         request: RequestBuilder,
     ) -> impl Future<Output = Result<Response, Error>> + Send + '_ {
-        let request = match request.build() {
-            Ok(request) => request,
-            Err(e) => return Either::Right(future::ready(Err(Error::from_reqwest(e))).boxed()),
-        };
-        if self.inner.authenticator.bypasses_session(&request) {
-            return Either::Right(
-                self.inner
-                    .ctx
-                    .client
-                    .execute(request)
-                    .map_err(Error::from_reqwest)
-                    .boxed(),
-            );
-        }
-        // The operation name only labels debug logs; the URL is on the request itself.
-        const RAW: &str = "raw request";
-        match self.readiness() {
-            Ok(Readiness::Ready(ticket)) => Either::Left(
-                self.execute_with(request, ticket, RAW)
-                    .map_err(Error::from_reqwest),
-            ),
-            waiting => Either::Right(
-                async move {
-                    let ticket = match waiting? {
-                        Readiness::Ready(ticket) => ticket,
-                        Readiness::Renew {
-                            generation,
-                            attempts,
-                        } => self.renew(generation, attempts).await?,
-                    };
-                    self.execute_with(request, ticket, RAW)
-                        .await
-                        .map_err(Error::from_reqwest)
-                }
-                .boxed(),
-            ),
-        }
+        self.send_request(request, false)
     }
 
     /// Like [`Auth::send`], mapping a non-success status to the vendor's [`Error`].
@@ -744,16 +727,104 @@ impl Auth {
         &self,
         request: RequestBuilder,
     ) -> impl Future<Output = Result<Response, Error>> + Send + '_ {
-        // Combinators rather than an `async` block: awaiting a captured future would keep
-        // two copies of it in the state.
-        self.send(request).then(move |sent| match sent {
-            Ok(response) if !response.status().is_success() => {
-                // Boxed: reading and mapping an error body is the rare path; inline, its
-                // state would make every call's future larger.
-                Either::Right(self.error_from_response(response).map(Err).boxed())
+        self.send_request(request, true)
+    }
+
+    /// [`Auth::send`] (`checked` false) and [`Auth::send_checked`] (true). The common path
+    /// is one `async` block around reqwest's future: no combinator layers, each of which
+    /// would copy the future once more on every call.
+    fn send_request(
+        &self,
+        request: RequestBuilder,
+        checked: bool,
+    ) -> impl Future<Output = Result<Response, Error>> + Send + '_ {
+        let request = match request.build() {
+            Ok(request) => request,
+            Err(e) => return Either::Right(future::ready(Err(Error::from_reqwest(e))).boxed()),
+        };
+        let readiness = if self.inner.authenticator.bypasses_session(&request) {
+            None
+        } else {
+            match self.readiness() {
+                Ok(Readiness::Ready(ticket)) => Some(ticket),
+                waiting => {
+                    return Either::Right(
+                        self.send_after_renewal(request, waiting, checked).boxed(),
+                    )
+                }
             }
-            sent => Either::Left(future::ready(sent)),
+        };
+        let Some(ticket) = readiness else {
+            return Either::Right(
+                async move {
+                    let response = self
+                        .inner
+                        .ctx
+                        .client
+                        .execute(request)
+                        .await
+                        .map_err(Error::from_reqwest)?;
+                    self.check(response, checked).await
+                }
+                .boxed(),
+            );
+        };
+        let (sent, spare) = self.start(request, &ticket);
+        Either::Left(async move {
+            // Blocks end each `response`'s storage before the next await (see execute_with).
+            let failed = {
+                let response = {
+                    let settled = {
+                        let response = sent.await.map_err(Error::from_reqwest)?;
+                        if self.needs_settling(response.status()) {
+                            Err(Box::pin(self.settle(response, spare, ticket, RAW_REQUEST)))
+                        } else {
+                            Ok(response)
+                        }
+                    };
+                    match settled {
+                        Ok(response) => response,
+                        Err(settling) => settling.await.map_err(Error::from_reqwest)?,
+                    }
+                };
+                if !checked || response.status().is_success() {
+                    return Ok(response);
+                }
+                // Boxed: reading and mapping an error body is the rare path.
+                Box::pin(self.error_from_response(response))
+            };
+            Err(failed.await)
         })
+    }
+
+    /// [`Auth::send_request`] when the session must be renewed first (or cannot be).
+    async fn send_after_renewal(
+        &self,
+        request: Request,
+        readiness: Result<Readiness, Error>,
+        checked: bool,
+    ) -> Result<Response, Error> {
+        let ticket = match readiness? {
+            Readiness::Ready(ticket) => ticket,
+            Readiness::Renew {
+                generation,
+                attempts,
+            } => self.renew(generation, attempts).await?,
+        };
+        let response = self
+            .execute_with(request, ticket, RAW_REQUEST)
+            .await
+            .map_err(Error::from_reqwest)?;
+        self.check(response, checked).await
+    }
+
+    /// `response` as is, or (when `checked` and not a success) the vendor's [`Error`].
+    async fn check(&self, response: Response, checked: bool) -> Result<Response, Error> {
+        if checked && !response.status().is_success() {
+            Err(self.error_from_response(response).await)
+        } else {
+            Ok(response)
+        }
     }
 
     /// Like [`Auth::send_checked`], decoding a JSON body.
