@@ -247,8 +247,9 @@ struct Phase {
     sim: String,
 }
 
-/// Both sides at one concurrency, against a simulator of their own, on the current runtime.
-async fn phase(concurrency: usize, calls: usize, rounds: usize) -> Result<Phase, String> {
+/// Both sides at one concurrency, against a simulator of their own, on the current runtime;
+/// `None` in the one-side profiling mode (`BENCH_PROFILE`), which measures nothing itself.
+async fn phase(concurrency: usize, calls: usize, rounds: usize) -> Result<Option<Phase>, String> {
     let sim = start(MstrSimConfig::default().max_sessions_per_user(16))
         .await
         .map_err(|e| e.to_string())?;
@@ -260,7 +261,7 @@ async fn phase(concurrency: usize, calls: usize, rounds: usize) -> Result<Phase,
         for _ in 0..rounds {
             round(side, calls, concurrency).await?;
         }
-        return Err(String::new());
+        return Ok(None);
     }
     // Warm up both sides (connections, allocator, caches).
     round(&bare, calls / 4, concurrency).await?;
@@ -331,7 +332,7 @@ async fn phase(concurrency: usize, calls: usize, rounds: usize) -> Result<Phase,
         c.close().await.map_err(|e| e.to_string())?;
     }
     let k = sim.counters();
-    Ok(Phase {
+    Ok(Some(Phase {
         concurrency,
         ratio: ratios[ratios.len() / 2],
         q1: ratios[ratios.len() / 4],
@@ -345,7 +346,7 @@ async fn phase(concurrency: usize, calls: usize, rounds: usize) -> Result<Phase,
             k.calls,
             k.rejected_calls
         ),
-    })
+    }))
 }
 
 fn print_summary(p: &Phase) {
@@ -402,11 +403,9 @@ fn run() -> Result<(), String> {
     let rounds = env_usize("BENCH_ROUNDS", 51);
     if std::env::var_os("BENCH_PROFILE").is_some() {
         let concurrency = env_usize("BENCH_CONCURRENCY", 64);
-        return match runtime_for(concurrency)?.block_on(phase(concurrency, calls, rounds)) {
-            Err(e) if e.is_empty() => Ok(()),
-            Err(e) => Err(e),
-            Ok(_) => Ok(()),
-        };
+        return runtime_for(concurrency)?
+            .block_on(phase(concurrency, calls, rounds))
+            .map(drop);
     }
     println!("auth_overhead: GET {PATH} on the MicroStrategy simulator (loopback)");
     println!("{calls} calls per round and side, {rounds} paired rounds\n");
@@ -416,7 +415,7 @@ fn run() -> Result<(), String> {
     );
     let mut phases = Vec::new();
     for concurrency in [1usize, 64] {
-        phases.push(runtime_for(concurrency)?.block_on(phase(concurrency, calls, rounds))?);
+        phases.extend(runtime_for(concurrency)?.block_on(phase(concurrency, calls, rounds))?);
     }
     println!();
     for p in &phases {

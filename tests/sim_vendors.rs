@@ -126,6 +126,19 @@ impl Live {
         assert_eq!(r.status(), StatusCode::OK, "{:?}", self.vendor);
     }
 
+    /// Checks that `kind` was injected exactly `injected` times, turns it off, and checks
+    /// that the next call is answered normally (the fault did not break the session).
+    async fn recovers_from(&self, kind: FaultKind, injected: u64) {
+        assert_eq!(
+            self.injector().injected(kind),
+            injected,
+            "{:?}",
+            self.vendor
+        );
+        self.injector().set_rate(kind, 0.0);
+        self.call_ok().await;
+    }
+
     fn open_sessions(&self) -> u64 {
         self.sims.open_sessions()
     }
@@ -183,9 +196,7 @@ async fn fault_5xx_gives_each_vendors_500_shape() {
         if vendor == Vendor::Mstr {
             assert!(body.contains(r#""subErrors":[]"#), "{body}");
         }
-        assert_eq!(live.injector().injected(FaultKind::ServerError), 1);
-        live.injector().set_rate(FaultKind::ServerError, 0.0);
-        live.call_ok().await;
+        live.recovers_from(FaultKind::ServerError, 1).await;
     }
 }
 
@@ -210,9 +221,7 @@ async fn fault_429_gives_retry_after_and_each_vendors_error_shape() {
             .set_faults(Faults::none().rate(FaultKind::RateLimited, 1.0));
         let r = live.call().send().await.unwrap();
         assert_eq!(r.headers()["retry-after"], "1");
-        assert_eq!(live.injector().injected(FaultKind::RateLimited), 2);
-        live.injector().set_rate(FaultKind::RateLimited, 0.0);
-        live.call_ok().await;
+        live.recovers_from(FaultKind::RateLimited, 2).await;
     }
 }
 
@@ -226,9 +235,7 @@ async fn fault_html_gives_a_proxy_502_page() {
         assert_eq!(r.headers()["content-type"], "text/html");
         let page = r.text().await.unwrap();
         assert!(page.contains("<title>502 Bad Gateway</title>"), "{page}");
-        assert_eq!(live.injector().injected(FaultKind::HtmlErrorPage), 1);
-        live.injector().set_rate(FaultKind::HtmlErrorPage, 0.0);
-        live.call_ok().await;
+        live.recovers_from(FaultKind::HtmlErrorPage, 1).await;
     }
 }
 
@@ -245,9 +252,7 @@ async fn fault_drop_closes_the_connection_without_a_reply() {
             .expect_err("connection dropped");
         assert!(!err.is_timeout(), "{vendor:?}: {err}");
         assert!(err.status().is_none(), "no HTTP status at all");
-        assert_eq!(live.injector().injected(FaultKind::DroppedConnection), 1);
-        live.injector().set_rate(FaultKind::DroppedConnection, 0.0);
-        live.call_ok().await;
+        live.recovers_from(FaultKind::DroppedConnection, 1).await;
     }
 }
 

@@ -353,7 +353,12 @@ impl Auth {
 
     /// The current session, logging in if there is none (or it is about to expire).
     pub(crate) async fn ensure(&self) -> Result<Ticket, Error> {
-        match self.readiness()? {
+        self.ticket(self.readiness()).await
+    }
+
+    /// The session `readiness` found, renewing it first when it must be.
+    async fn ticket(&self, readiness: Result<Readiness, Error>) -> Result<Ticket, Error> {
+        match readiness? {
             Readiness::Ready(ticket) => Ok(ticket),
             Readiness::Renew {
                 generation,
@@ -575,15 +580,7 @@ impl Auth {
         readiness: Result<Readiness, Error>,
         operation_id: &str,
     ) -> reqwest::Result<Response> {
-        let renewed = match readiness {
-            Ok(Readiness::Ready(ticket)) => Ok(ticket),
-            Ok(Readiness::Renew {
-                generation,
-                attempts,
-            }) => self.renew(generation, attempts).await,
-            Err(err) => Err(err),
-        };
-        match renewed {
+        match self.ticket(readiness).await {
             Ok(ticket) => self.execute_with(request, ticket, operation_id).await,
             Err(err) => self.answer_without_session(request, &err).await,
         }
@@ -742,19 +739,7 @@ impl Auth {
             Ok(request) => request,
             Err(e) => return Either::Right(future::ready(Err(Error::from_reqwest(e))).boxed()),
         };
-        let readiness = if self.inner.authenticator.bypasses_session(&request) {
-            None
-        } else {
-            match self.readiness() {
-                Ok(Readiness::Ready(ticket)) => Some(ticket),
-                waiting => {
-                    return Either::Right(
-                        self.send_after_renewal(request, waiting, checked).boxed(),
-                    )
-                }
-            }
-        };
-        let Some(ticket) = readiness else {
+        if self.inner.authenticator.bypasses_session(&request) {
             return Either::Right(
                 async move {
                     let response = self
@@ -768,6 +753,12 @@ impl Auth {
                 }
                 .boxed(),
             );
+        }
+        let ticket = match self.readiness() {
+            Ok(Readiness::Ready(ticket)) => ticket,
+            waiting => {
+                return Either::Right(self.send_after_renewal(request, waiting, checked).boxed())
+            }
         };
         let (sent, spare) = self.start(request, &ticket);
         Either::Left(async move {
@@ -804,13 +795,7 @@ impl Auth {
         readiness: Result<Readiness, Error>,
         checked: bool,
     ) -> Result<Response, Error> {
-        let ticket = match readiness? {
-            Readiness::Ready(ticket) => ticket,
-            Readiness::Renew {
-                generation,
-                attempts,
-            } => self.renew(generation, attempts).await?,
-        };
+        let ticket = self.ticket(readiness).await?;
         let response = self
             .execute_with(request, ticket, RAW_REQUEST)
             .await
