@@ -64,6 +64,8 @@ pub enum ErrorKind {
     Credential,
     /// A response could not be decoded.
     Decode,
+    /// A response body was larger than the client's limit (it was not read further).
+    ResponseTooLarge,
     /// The client configuration is invalid (URL, CA bundle, proxy, session file).
     Config,
     /// Anything else.
@@ -90,6 +92,7 @@ impl ErrorKind {
             ErrorKind::Timeout => "timeout",
             ErrorKind::Credential => "credential",
             ErrorKind::Decode => "decode",
+            ErrorKind::ResponseTooLarge => "response_too_large",
             ErrorKind::Config => "config",
             ErrorKind::Other => "other",
         }
@@ -97,7 +100,7 @@ impl ErrorKind {
 
     /// The inverse of [`ErrorKind::as_str`].
     pub fn parse(name: &str) -> Option<ErrorKind> {
-        const ALL: [ErrorKind; 18] = [
+        const ALL: [ErrorKind; 19] = [
             ErrorKind::LoginFailed,
             ErrorKind::SessionExpired,
             ErrorKind::SessionInvalid,
@@ -114,6 +117,7 @@ impl ErrorKind {
             ErrorKind::Timeout,
             ErrorKind::Credential,
             ErrorKind::Decode,
+            ErrorKind::ResponseTooLarge,
             ErrorKind::Config,
             ErrorKind::Other,
         ];
@@ -122,7 +126,8 @@ impl ErrorKind {
 
     /// The CLI exit code for this kind: 3 authentication failed, 4 session expired and not
     /// renewable, 5 not found, 6 insufficient privileges, 7 invalid request, 8 server error,
-    /// 9 network or TLS, 2 usage/configuration, 1 other.
+    /// 8 also for a response larger than the client's limit, 9 network, TLS or timeout,
+    /// 2 usage/configuration, 1 other.
     pub fn exit_code(self) -> i32 {
         match self {
             ErrorKind::LoginFailed | ErrorKind::Credential => 3,
@@ -130,7 +135,10 @@ impl ErrorKind {
             ErrorKind::NotFound => 5,
             ErrorKind::InsufficientPrivileges => 6,
             ErrorKind::InvalidRequest | ErrorKind::AlreadyExists | ErrorKind::Conflict => 7,
-            ErrorKind::Server | ErrorKind::ServerUnreachable | ErrorKind::RateLimited => 8,
+            ErrorKind::Server
+            | ErrorKind::ServerUnreachable
+            | ErrorKind::RateLimited
+            | ErrorKind::ResponseTooLarge => 8,
             ErrorKind::Network | ErrorKind::Tls | ErrorKind::Timeout => 9,
             ErrorKind::Config => 2,
             ErrorKind::Decode | ErrorKind::Other => 1,
@@ -665,9 +673,11 @@ pub trait ErrorMapper: Send + Sync {
     fn map(&self, status: StatusCode, headers: &HeaderMap, body: &[u8]) -> Option<Error>;
 }
 
-/// Maps any non-success response: first the [`ERROR_KIND_HEADER`] marker, then each built-in
-/// vendor shape (MicroStrategy `{code,...}` and `{errors:[...]}`, Looker-style
-/// `{message, documentation_url, errors}`), then the status alone. Never panics.
+/// Maps any non-success response: the rules of the vendor the [`VENDOR_HEADER`] mark names
+/// (MicroStrategy `{code,...}` and `{errors:[...]}`, Looker `{message, errors}`, AgileApps
+/// `<platform><message>`), else the vendor-neutral `{message, documentation_url, errors}`
+/// shape, else the status alone; the [`ERROR_KIND_HEADER`] marker overrides the kind. Never
+/// panics.
 pub fn map_response(status: StatusCode, headers: &HeaderMap, body: &[u8]) -> Error {
     map_response_with(&[], status, headers, body)
 }
@@ -694,12 +704,35 @@ pub fn map_response_with(
     }
 }
 
-fn builtin_map(status: StatusCode, headers: &HeaderMap, body: &[u8]) -> Option<Error> {
-    #[cfg(feature = "mstr")]
-    if let Some(e) = crate::mstr::errors::MstrErrorMapper.map(status, headers, body) {
-        return Some(e);
+/// The header by which the auth hooks mark a failed answer with the vendor whose client
+/// received it (`mstr`, `looker`, `agileapps`): [`map_response`] then applies that vendor's
+/// error rules, and only those.
+pub const VENDOR_HEADER: &str = "x-bi-rest-vendor";
+
+/// Marks `headers` with the vendor whose client received them (see [`VENDOR_HEADER`]).
+pub fn mark_vendor(headers: &mut HeaderMap, vendor: &'static str) {
+    headers.insert(
+        reqwest::header::HeaderName::from_static(VENDOR_HEADER),
+        reqwest::header::HeaderValue::from_static(vendor),
+    );
+}
+
+/// The error rules of the vendor named by the [`VENDOR_HEADER`] mark, if any. Each vendor's
+/// answers are read by its own rules: a MicroStrategy-looking body from another vendor is not
+/// taken for a MicroStrategy error.
+fn vendor_map(status: StatusCode, headers: &HeaderMap, body: &[u8]) -> Option<Error> {
+    let vendor = headers.get(VENDOR_HEADER)?.to_str().ok()?;
+    match vendor {
+        #[cfg(feature = "mstr")]
+        "mstr" => crate::mstr::errors::MstrErrorMapper.map(status, headers, body),
+        "agileapps" => crate::agileapps::AgileAppsErrorMapper.map(status, headers, body),
+        "looker" => Some(crate::looker::map_looker_error(status, headers, body)),
+        _ => None,
     }
-    GenericJsonMapper.map(status, headers, body)
+}
+
+fn builtin_map(status: StatusCode, headers: &HeaderMap, body: &[u8]) -> Option<Error> {
+    vendor_map(status, headers, body).or_else(|| GenericJsonMapper.map(status, headers, body))
 }
 
 /// An error carrying only the status (for empty bodies, HTML pages, wrong content types).
@@ -788,6 +821,41 @@ mod tests {
         let back: Error = progenitor_client::Error::<()>::Custom(e.to_custom_message()).into();
         assert_eq!(back.kind(), ErrorKind::SessionExpired);
         assert_eq!(back.exit_code(), 4);
+    }
+
+    /// Each vendor's answers are read by its own rules: an unmarked or Looker-marked body in
+    /// MicroStrategy's shape is not taken for a MicroStrategy error (no ticket, no
+    /// iServerCode), a MicroStrategy-marked one is.
+    #[test]
+    fn error_rules_belong_to_the_vendor_that_received_the_answer() {
+        let body =
+            br#"{"code":"ERR004","message":"Object not found","ticketId":"t-1","iServerCode":-1}"#;
+        let json = || {
+            let mut h = HeaderMap::new();
+            h.insert(
+                reqwest::header::CONTENT_TYPE,
+                "application/json".parse().expect("header"),
+            );
+            h
+        };
+        for vendor in [None, Some("looker"), Some("agileapps")] {
+            let mut headers = json();
+            if let Some(v) = vendor {
+                mark_vendor(&mut headers, v);
+            }
+            let e = map_response(StatusCode::NOT_FOUND, &headers, body);
+            assert_eq!(e.ticket_id(), None, "{vendor:?}");
+            assert_ne!(e.vendor_name(), Some("mstr"), "{vendor:?}");
+            assert_eq!(e.kind(), ErrorKind::NotFound, "{vendor:?}");
+        }
+        #[cfg(feature = "mstr")]
+        {
+            let mut headers = json();
+            mark_vendor(&mut headers, "mstr");
+            let e = map_response(StatusCode::NOT_FOUND, &headers, body);
+            assert_eq!(e.ticket_id(), Some("t-1"));
+            assert_eq!(e.code(), Some("ERR004"));
+        }
     }
 
     #[test]

@@ -13,6 +13,7 @@ pub mod blocking;
 pub mod credentials;
 pub mod error;
 pub mod generated;
+pub mod lenient;
 pub mod looker;
 #[cfg(feature = "mstr")]
 pub mod mstr;

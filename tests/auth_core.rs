@@ -8,7 +8,7 @@ mod common_mstr;
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 
 use bi_rest::auth::{Auth, Authenticator, HttpConfig, LoginContext, Session};
 use bi_rest::credentials::Credential;
@@ -40,7 +40,7 @@ impl Authenticator for Expiring {
         async move {
             self.logins.fetch_add(1, Ordering::SeqCst);
             let s = self.inner.login(ctx).await?;
-            Ok(s.with_expires_at(SystemTime::now() + self.ttl))
+            Ok(s.with_expires_at(ctx.now() + self.ttl))
         }
         .boxed()
     }
@@ -76,9 +76,11 @@ fn expiring(ttl: Duration) -> Expiring {
 #[tokio::test]
 async fn renews_before_an_absolute_expiry_without_a_401() {
     let s = default_sim().await;
+    let clock = bi_rest::auth::ManualClock::starting_now();
     let auth = Auth::builder(s.base_url(), expiring(Duration::from_millis(1500)))
         .refresh_lag(Duration::from_millis(1000))
         .keep_alive(false)
+        .clock(clock.clone())
         .build()
         .unwrap();
     auth.send_checked(auth.request(Method::GET, "/sessions"))
@@ -90,7 +92,7 @@ async fn renews_before_an_absolute_expiry_without_a_401() {
         .await
         .unwrap();
     assert_eq!(auth.generation(), 1);
-    tokio::time::sleep(Duration::from_millis(600)).await;
+    clock.advance(Duration::from_millis(600));
     // Within the lag of the expiry: renewed before the call, the server never said 401.
     auth.send_checked(auth.request(Method::GET, "/sessions"))
         .await

@@ -75,13 +75,18 @@ async fn refreshes_before_expiry_with_lag() {
         ..LookerSimConfig::default()
     })
     .await;
-    // renew 1 s before the 2 s lifetime runs out
+    // renew 1 s before the 2 s lifetime runs out; the client's clock is moved, not waited for
+    let clock = bi_rest::auth::ManualClock::starting_now();
     let c = LookerClient::builder(settings(&s, ADMIN_CLIENT_ID, ADMIN_CLIENT_SECRET))
         .refresh_lag(Duration::from_secs(1))
+        .clock(clock.clone())
         .build()
         .unwrap();
     c.me().await.unwrap();
-    tokio::time::sleep(Duration::from_millis(1200)).await;
+    clock.advance(Duration::from_millis(900));
+    c.me().await.unwrap();
+    assert_eq!(s.stats().logins, 1, "still fresh 1.1 s before expiry");
+    clock.advance(Duration::from_millis(300));
     c.me().await.unwrap();
     let st = s.stats();
     assert_eq!(st.logins, 2, "renewed before expiry");

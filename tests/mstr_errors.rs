@@ -343,6 +343,14 @@ async fn wrong_content_type_on_success_is_a_decode_error() {
     );
 }
 
+/// Headers of a failed answer as the generated MicroStrategy client hands them over: the auth
+/// hooks mark them with the vendor, whose rules then map the body.
+fn mstr_marked_headers() -> HeaderMap {
+    let mut h = json_headers();
+    bi_rest::error::mark_vendor(&mut h, "mstr");
+    h
+}
+
 #[tokio::test]
 async fn progenitor_errors_convert_with_vendor_detail() {
     use progenitor_client::{Error as P, ResponseValue};
@@ -351,7 +359,7 @@ async fn progenitor_errors_convert_with_vendor_detail() {
     let e: bi_rest::Error = P::ErrorResponse(ResponseValue::new(
         body,
         StatusCode::NOT_FOUND,
-        json_headers(),
+        mstr_marked_headers(),
     ))
     .into();
     assert_eq!(
@@ -362,6 +370,7 @@ async fn progenitor_errors_convert_with_vendor_detail() {
     let raw = http::Response::builder()
         .status(403)
         .header(CONTENT_TYPE, "application/json")
+        .header(bi_rest::error::VENDOR_HEADER, "mstr")
         .body(r#"{"code":"ERR0017","message":"no access","iServerCode":-2147214568}"#)
         .unwrap();
     let e =

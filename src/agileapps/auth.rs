@@ -9,17 +9,23 @@
 //! [`crate::agileapps::AgileAppsClient`].
 
 use futures::future::BoxFuture;
-use reqwest::header::{HeaderMap, HeaderValue, ACCEPT, CONTENT_TYPE};
+use reqwest::header::{HeaderMap, HeaderValue, ACCEPT, CONTENT_TYPE, COOKIE};
 use reqwest::{Method, StatusCode};
 
-use crate::agileapps::client::{AgileAppsConfig, LoginMethod};
+use crate::agileapps::client::{AgileAppsConfig, LoginMethod, SessionKind};
 use crate::agileapps::error::{
     kind_for, map_failure, platform_message, AgileAppsErrorMapper, CODE_NOT_LOGGED_IN, VENDOR,
 };
-use crate::agileapps::login_request::{LoginRequest, REST};
-use crate::agileapps::xml::{self, Format, LoginResponse};
-use crate::auth::{Auth, Authenticator, LoginContext, Session, SessionUser};
-use crate::error::{map_response, Error, ErrorKind, ErrorMapper};
+use crate::agileapps::login_answer::{self, LoginAnswer, LoginAnswerError, SESSION_COOKIE};
+use crate::agileapps::login_request::LoginRequest;
+use crate::agileapps::xml::Format;
+use crate::auth::{Auth, Authenticator, LoginContext, Session, SessionCookie, SessionUser};
+use crate::error::{map_response, Error, ErrorMapper};
+
+/// The path that ends a proxy session (and returns to the one below it).
+pub(crate) const SWITCH_BACK: &str = "/networking/rest/login/proxyLogin/switchBack";
+/// The path that ends a base session.
+const LOGOUT: &str = "/networking/rest/logout";
 
 /// The AgileApps [`Authenticator`].
 #[derive(Debug, Clone)]
@@ -37,67 +43,120 @@ impl AgileAppsAuthenticator {
     async fn do_login(&self, ctx: &LoginContext) -> Result<Session, Error> {
         let format = self.format;
         let LoginRequest { path, body, kind } = self.method.login_request(format).await?;
-        let (mode, renewable) = (kind.mode_name(), kind.renewable());
         let op = format!("POST {path}");
-        let mut url = ctx.url(&path);
+        let mut request = ctx
+            .request(Method::POST, &path)
+            .header(CONTENT_TYPE, format.media_type())
+            .header(ACCEPT, format.media_type())
+            .body(body.bytes);
         if format == Format::Json {
-            url.push_str("?alt=json");
+            request = request.query(&[("alt", "json")]);
         }
-        let resp = ctx
-            .send(
-                ctx.client()
-                    .request(Method::POST, url)
-                    .header(CONTENT_TYPE, format.media_type())
-                    .header(ACCEPT, format.media_type())
-                    .body(body.bytes),
-            )
-            .await?;
-        let status = resp.status();
-        let headers = resp.headers().clone();
-        let bytes = resp
-            .bytes()
+        let response = ctx.send(request).await.map_err(|e| e.context(&op))?;
+        let status = response.status();
+        let headers = response.headers().clone();
+        let bytes = crate::auth::read_body(response)
             .await
-            .map_err(|e| Error::from_reqwest(e).context(&op))?;
-        if !status.is_success() {
-            return Err(map_failure(&op, status, &headers, &bytes, true));
+            .map_err(|e| e.context(&op))?;
+        match login_answer::read(&op, status, &headers, &bytes, format, true) {
+            Ok(answer) => Ok(session_for(answer, &kind)),
+            Err(failure) => Err(end_orphan(ctx, format, failure, LOGOUT).await),
         }
-        let resp_format = headers
-            .get(CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .and_then(Format::from_content_type)
-            .unwrap_or(format);
-        let parsed: LoginResponse = xml::decode(&bytes, resp_format).map_err(|e| {
-            Error::new(
-                ErrorKind::Decode,
-                format!("{op}: HTTP {}: {e}", status.as_u16()),
-            )
-        })?;
-        if let Some(m) = &parsed.message {
-            if !m.code.is_success() {
-                return Err(map_failure(&op, status, &headers, &bytes, true));
-            }
-        }
-        let login = parsed.login.ok_or_else(|| {
-            Error::new(ErrorKind::Decode, format!("{op}: the answer has no login"))
-        })?;
-        let full_name = match (&login.first_name, &login.last_name) {
-            (Some(f), Some(l)) => Some(format!("{f} {l}")),
-            (Some(f), None) => Some(f.clone()),
-            (None, Some(l)) => Some(l.clone()),
-            (None, None) => None,
-        };
-        let mut session = Session::new(None, mode)
-            .with_user(SessionUser {
-                id: login.user_id.clone(),
-                username: login.user_name.clone(),
-                full_name,
-            })
-            .with_renewable(renewable);
-        if let Some(org) = &login.organization_id {
-            session = session.with_data("organizationId", serde_json::Value::String(org.clone()));
-        }
-        Ok(session)
     }
+}
+
+/// Ends a session the server opened although its answer could not be used (with `path`:
+/// logout or switch back), then returns the answer's error.
+pub(crate) async fn end_orphan(
+    ctx: &LoginContext,
+    format: Format,
+    failure: LoginAnswerError,
+    path: &str,
+) -> Error {
+    if let Some(session_id) = failure.orphan {
+        let cookie = SessionCookie {
+            name: SESSION_COOKIE.to_string(),
+            value: session_id,
+        };
+        match end_session(ctx, format, path, &cookie).await {
+            Ok(()) => tracing::debug!(
+                vendor = VENDOR,
+                "ended the session of an unusable login answer"
+            ),
+            Err(e) => tracing::warn!(
+                vendor = VENDOR,
+                error = %e,
+                "could not end the session of an unusable login answer"
+            ),
+        }
+    }
+    failure.error
+}
+
+/// `GET path` (logout or switch back) in the session of `cookie`. 401 counts as done: the
+/// session had already ended, which is what ending it wants.
+async fn end_session(
+    ctx: &LoginContext,
+    format: Format,
+    path: &str,
+    cookie: &SessionCookie,
+) -> Result<(), Error> {
+    let op = format!("GET {path}");
+    let mut request = ctx
+        .request(Method::GET, path)
+        .header(ACCEPT, format.media_type());
+    if format == Format::Json {
+        request = request.query(&[("alt", "json")]);
+    }
+    let url = url::Url::parse(&ctx.url(path))
+        .map_err(|e| Error::new(crate::error::ErrorKind::Config, format!("{op}: {e}")))?;
+    if let Some(header) = ctx.cookies().header_for(&url, Some(cookie)) {
+        request = request.header(COOKIE, header);
+    }
+    let response = ctx.send(request).await.map_err(|e| e.context(&op))?;
+    let status = response.status();
+    if status.is_success() || status == StatusCode::UNAUTHORIZED {
+        return Ok(());
+    }
+    let headers = response.headers().clone();
+    let body = crate::auth::read_body(response).await.unwrap_or_default();
+    Err(map_failure(&op, status, &headers, &body, false))
+}
+
+/// The core's session for a login answer: the session id as its `JSESSIONID` cookie, the
+/// user, the login answer (without secrets) and what kind of session it is.
+pub(crate) fn session_for(answer: LoginAnswer, kind: &SessionKind) -> Session {
+    let login = answer.login;
+    let full_name = match (&login.first_name, &login.last_name) {
+        (Some(f), Some(l)) => Some(format!("{f} {l}")),
+        (Some(f), None) => Some(f.clone()),
+        (None, Some(l)) => Some(l.clone()),
+        (None, None) => None,
+    };
+    let mut session = Session::new(None, kind.mode_name())
+        .with_user(SessionUser {
+            id: login.user_id.clone(),
+            username: login.user_name.clone(),
+            full_name,
+        })
+        .with_renewable(kind.renewable())
+        .with_cookie(SESSION_COOKIE, answer.session_id);
+    if let Some(org) = &login.organization_id {
+        session = session.with_data("organizationId", serde_json::Value::String(org.clone()));
+    }
+    match kind {
+        SessionKind::CustomerSupport { tenant_id } => {
+            session = session.with_data("tenantId", serde_json::Value::String(tenant_id.clone()));
+        }
+        SessionKind::Proxy { user_id } => {
+            session = session.with_data("proxyUserId", serde_json::Value::String(user_id.clone()));
+        }
+        SessionKind::Password | SessionKind::Saml => {}
+    }
+    if let Ok(value) = serde_json::to_value(&login) {
+        session = session.with_data("login", value);
+    }
+    session
 }
 
 impl Authenticator for AgileAppsAuthenticator {
@@ -112,24 +171,19 @@ impl Authenticator for AgileAppsAuthenticator {
     fn logout<'a>(
         &'a self,
         ctx: &'a LoginContext,
-        _session: &'a Session,
+        session: &'a Session,
     ) -> BoxFuture<'a, Result<(), Error>> {
         Box::pin(async move {
-            let op = format!("GET {REST}/logout");
-            let resp = ctx
-                .send(
-                    ctx.request(Method::GET, &format!("{REST}/logout"))
-                        .header(ACCEPT, self.format.media_type()),
-                )
-                .await?;
-            let status = resp.status();
-            if status.is_success() || status == StatusCode::UNAUTHORIZED {
-                // 401: the session had already ended, which is what logout wants.
-                return Ok(());
+            // A proxy session ends by switching back; the base session by logging out.
+            let path = if session.login_mode() == SessionKind::PROXY_MODE {
+                SWITCH_BACK
+            } else {
+                LOGOUT
+            };
+            match session.cookie() {
+                Some(cookie) => end_session(ctx, self.format, path, cookie).await,
+                None => Ok(()),
             }
-            let headers = resp.headers().clone();
-            let body = resp.bytes().await.unwrap_or_default();
-            Err(map_failure(&op, status, &headers, &body, false))
         })
     }
 

@@ -1,37 +1,32 @@
 //! The authenticated AgileApps client: every login kind, a stack of sessions for proxy logins,
-//! the session cookie on every call, one re-login (single-flight) and replay when a renewable
-//! session is reported "not logged in", and logout on close.
+//! typed record and user calls. It runs on the shared auth core ([`Auth`]): the session cookie
+//! on every call, one re-login (single-flight) and replay when a renewable session is reported
+//! "not logged in", logout of the whole stack on close and on drop, save/restore as a mode-0600
+//! session file: each rule lives once, in the core.
 
 use std::fmt;
-use std::path::PathBuf;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use bytes::Bytes;
-use reqwest::header::{HeaderMap, ACCEPT, CONTENT_TYPE, COOKIE, SET_COOKIE};
+use reqwest::header::{HeaderMap, ACCEPT, CONTENT_TYPE};
 use reqwest::{Method, StatusCode};
-use secrecy::{ExposeSecret, SecretString};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use url::Url;
 
-use crate::agileapps::error::{map_failure, Error, ErrorKind, CODE_NOT_LOGGED_IN};
+use crate::agileapps::auth::{auth, end_orphan, session_for, SWITCH_BACK};
+use crate::agileapps::error::{map_failure, Error, ErrorKind};
+use crate::agileapps::login_answer;
+use crate::agileapps::login_request::REST;
 use crate::agileapps::xml::{
-    self, Format, LoginInfo, LoginResponse, Message, MessageResponse, ProxyLogin,
-    ProxyLoginRequest, Record, RecordListResponse, RecordRequest, RecordResponse, UserListResponse,
-    UserResponse,
+    self, Format, LoginInfo, Message, MessageResponse, ProxyLogin, ProxyLoginRequest, Record,
+    RecordListResponse, RecordRequest, RecordResponse, UserListResponse, UserResponse,
 };
-use crate::auth::{CookieJar, HttpConfig};
+use crate::auth::{Auth, HttpConfig, SessionInfo};
 use crate::credentials::Credential;
 
-/// The cookie that carries the session.
-pub const SESSION_COOKIE: &str = "JSESSIONID";
-
-use crate::agileapps::login_request::{LoginRequest, REST};
-
-#[path = "session_file.rs"]
-mod session_file;
+pub use crate::agileapps::login_answer::SESSION_COOKIE;
 
 /// Connection settings: the platform URL, the body format and the shared [`HttpConfig`] (TLS
 /// verified by default, CA bundle, proxy, timeouts, user agent).
@@ -165,6 +160,9 @@ pub enum SessionKind {
 }
 
 impl SessionKind {
+    /// The core's login mode name of a proxy session.
+    pub(crate) const PROXY_MODE: &'static str = "proxy";
+
     pub(crate) fn renewable(&self) -> bool {
         matches!(
             self,
@@ -178,7 +176,28 @@ impl SessionKind {
             SessionKind::Password => "password",
             SessionKind::Saml => "saml",
             SessionKind::CustomerSupport { .. } => "customer-support",
-            SessionKind::Proxy { .. } => "proxy",
+            SessionKind::Proxy { .. } => Self::PROXY_MODE,
+        }
+    }
+
+    /// The kind of a core session, from its login mode and data.
+    fn of(info: &SessionInfo) -> SessionKind {
+        let text = |key: &str| {
+            info.data
+                .get(key)
+                .and_then(|v| v.as_str())
+                .unwrap_or_default()
+                .to_string()
+        };
+        match info.login_mode.as_str() {
+            "saml" => SessionKind::Saml,
+            "customer-support" => SessionKind::CustomerSupport {
+                tenant_id: text("tenantId"),
+            },
+            Self::PROXY_MODE => SessionKind::Proxy {
+                user_id: text("proxyUserId"),
+            },
+            _ => SessionKind::Password,
         }
     }
 
@@ -209,12 +228,6 @@ pub struct Identity {
     pub login: LoginInfo,
 }
 
-struct Frame {
-    identity: Identity,
-    session_id: SecretString,
-    generation: u64,
-}
-
 /// An answer of [`AgileAppsClient::request`].
 #[derive(Clone)]
 pub struct RawResponse {
@@ -227,7 +240,6 @@ pub struct RawResponse {
     /// The session the call ran in.
     pub ran_as: Identity,
     headers: HeaderMap,
-    session_cookie: Option<SecretString>,
 }
 
 impl fmt::Debug for RawResponse {
@@ -277,38 +289,23 @@ pub struct Search {
     pub page_size: Option<u64>,
 }
 
-struct Inner {
-    http: reqwest::Client,
-    /// Cookies other than the session (load-balancer affinity and the like), sent with every
-    /// frame's own `JSESSIONID`.
-    jar: Arc<CookieJar>,
-    config: AgileAppsConfig,
-    method: LoginMethod,
-    stack: Mutex<Vec<Frame>>,
-    relogin: tokio::sync::Mutex<()>,
-    generation: AtomicU64,
-}
-
 /// An authenticated AgileApps client. Cheap to clone (shared state); call
 /// [`AgileAppsClient::close`] to log out (dropping the last clone logs out in the background when
 /// a Tokio runtime is available).
 #[derive(Clone)]
 pub struct AgileAppsClient {
-    inner: Arc<Inner>,
+    auth: Auth,
+    format: Format,
 }
 
 impl fmt::Debug for AgileAppsClient {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("AgileAppsClient")
-            .field("config", &self.inner.config)
-            .field("method", &self.inner.method)
+            .field("auth", &self.auth)
+            .field("format", &self.format)
             .field("stack", &self.stack())
             .finish()
     }
-}
-
-fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 /// Percent-encodes one path segment.
@@ -324,73 +321,64 @@ fn seg(s: &str) -> String {
     out
 }
 
-/// The `Cookie` header of a call in the session `sid`: the jar's other cookies for `url`
-/// (load-balancer affinity, ...) and this session's `JSESSIONID`.
-fn cookie_header(jar: &CookieJar, url: &str, sid: &SecretString) -> String {
-    use reqwest::cookie::CookieStore;
-    let mut parts: Vec<String> = Url::parse(url)
-        .ok()
-        .and_then(|u| jar.cookies(&u))
-        .and_then(|v| v.to_str().ok().map(str::to_string))
-        .map(|v| {
-            v.split(';')
-                .map(|p| p.trim().to_string())
-                .filter(|p| {
-                    !p.is_empty() && p.split('=').next().map(str::trim) != Some(SESSION_COOKIE)
-                })
-                .collect()
-        })
+/// The identity of the session at `depth` (1 = base) of the stack.
+fn identity(info: &SessionInfo, depth: usize) -> Identity {
+    let login: LoginInfo = info
+        .data
+        .get("login")
+        .and_then(|v| serde_json::from_value(v.clone()).ok())
         .unwrap_or_default();
-    parts.push(format!("{SESSION_COOKIE}={}", sid.expose_secret()));
-    parts.join("; ")
-}
-
-fn session_from_set_cookie(headers: &HeaderMap) -> Option<SecretString> {
-    headers
-        .get_all(SET_COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .filter_map(|v| v.split(';').next())
-        .filter_map(|pair| pair.split_once('='))
-        .find(|(k, v)| k.trim() == SESSION_COOKIE && !v.trim().is_empty())
-        .map(|(_, v)| SecretString::from(v.trim().to_string()))
+    let user = info.user.clone().unwrap_or_default();
+    Identity {
+        user_id: user.id,
+        user_name: user.username,
+        organization_id: info
+            .data
+            .get("organizationId")
+            .and_then(|v| v.as_str())
+            .map(str::to_string),
+        kind: SessionKind::of(info),
+        depth,
+        login,
+    }
 }
 
 impl AgileAppsClient {
     /// Logs in with `method` and returns a client whose calls run in that session.
     pub async fn login(config: AgileAppsConfig, method: LoginMethod) -> Result<Self, Error> {
-        let jar = Arc::new(CookieJar::default());
-        let http = config.http.build_client(jar.clone())?;
-        let inner = Arc::new(Inner {
-            http,
-            jar,
-            config,
-            method,
-            stack: Mutex::new(Vec::new()),
-            relogin: tokio::sync::Mutex::new(()),
-            generation: AtomicU64::new(0),
-        });
-        let frame = crate::credentials::resolution_round(inner.base_login()).await?;
-        lock(&inner.stack).push(frame);
-        Ok(AgileAppsClient { inner })
+        let client = AgileAppsClient {
+            auth: auth(&config, method)?,
+            format: config.format,
+        };
+        client.auth.login().await?;
+        Ok(client)
+    }
+
+    /// The auth handle the client runs on (pass it to the generated client with
+    /// `bi_rest::generated::agileapps::Client::with_auth` to call any operation in the same
+    /// session stack).
+    pub fn auth(&self) -> &Auth {
+        &self.auth
     }
 
     /// Whose session the next call runs in.
     pub fn whoami(&self) -> Option<Identity> {
-        lock(&self.inner.stack).last().map(|f| f.identity.clone())
+        self.stack().pop()
     }
 
     /// The session stack, base first.
     pub fn stack(&self) -> Vec<Identity> {
-        lock(&self.inner.stack)
+        self.auth
+            .sessions()
             .iter()
-            .map(|f| f.identity.clone())
+            .enumerate()
+            .map(|(i, info)| identity(info, i + 1))
             .collect()
     }
 
     /// The body format in use.
     pub fn format(&self) -> Format {
-        self.inner.config.format
+        self.format
     }
 
     /// Logs in by proxy as `user_id` on top of the current session; later calls run as that
@@ -402,69 +390,69 @@ impl AgileAppsClient {
                     proxy_user_id: user_id.to_string(),
                 },
             },
-            self.format(),
+            self.format,
         )?;
         let path = format!("{REST}/login/proxyLogin");
-        let resp = self
-            .inner
-            .execute(Method::POST, &path, &[], Some(body))
-            .await?;
         let op = format!("POST {path}");
-        let (login, sid) = self.inner.read_login(&op, &resp)?;
-        let mut stack = lock(&self.inner.stack);
-        let depth = stack.len() + 1;
-        let frame = Frame {
-            identity: identity(
-                login,
-                SessionKind::Proxy {
-                    user_id: user_id.to_string(),
-                },
-                depth,
-            ),
-            session_id: sid,
-            generation: self.inner.generation.fetch_add(1, Ordering::SeqCst) + 1,
+        let resp = self.send(Method::POST, &path, &[], Some(body)).await?;
+        let answer = match login_answer::read(
+            &op,
+            resp.status,
+            &resp.headers,
+            &resp.body,
+            self.format,
+            false,
+        ) {
+            Ok(answer) => answer,
+            Err(failure) => {
+                // The proxy session (if the server opened one) is ended by switching back.
+                let ctx = self.auth.login_context();
+                return Err(end_orphan(ctx, self.format, failure, SWITCH_BACK).await);
+            }
         };
-        let id = frame.identity.clone();
-        stack.push(frame);
-        Ok(id)
+        let kind = SessionKind::Proxy {
+            user_id: user_id.to_string(),
+        };
+        self.auth.push_session(session_for(answer, &kind))?;
+        self.whoami()
+            .ok_or_else(|| Error::new(ErrorKind::Other, "the proxy login left no session"))
     }
 
     /// Leaves the current proxy login and returns to the session below it.
     pub async fn switch_back(&self) -> Result<Identity, Error> {
-        let path = format!("{REST}/login/proxyLogin/switchBack");
-        let op = format!("GET {path}");
-        let (sid, kind) = {
-            let stack = lock(&self.inner.stack);
-            match stack.last() {
-                Some(f) if matches!(f.identity.kind, SessionKind::Proxy { .. }) => {
-                    (f.session_id.clone(), f.identity.kind.clone())
-                }
-                _ => {
-                    return Err(Error::new(
-                        ErrorKind::InvalidRequest,
-                        format!("{op}: not in a proxy login"),
-                    ))
-                }
+        let op = format!("GET {SWITCH_BACK}");
+        match self.whoami() {
+            Some(top) if matches!(top.kind, SessionKind::Proxy { .. }) => {}
+            _ => {
+                return Err(Error::new(
+                    ErrorKind::InvalidRequest,
+                    format!("{op}: not in a proxy login"),
+                ))
             }
-        };
-        let resp = self.inner.send(Method::GET, &path, &[], None, &sid).await?;
-        if let Err(e) = self.inner.check(&op, &resp, false) {
-            return Err(not_renewable(e, &kind));
         }
-        let (login, parent_sid) = self.inner.read_login(&op, &resp)?;
-        let mut stack = lock(&self.inner.stack);
-        stack.pop();
-        let top = stack.last_mut().ok_or_else(|| {
-            Error::new(ErrorKind::Other, "switch back left no session on the stack")
+        let resp = self.request(Method::GET, SWITCH_BACK, &[], None).await?;
+        // The answer names the session below (possibly under a new id).
+        let parent = login_answer::read(
+            &op,
+            resp.status,
+            &resp.headers,
+            &resp.body,
+            self.format,
+            false,
+        )
+        .ok();
+        self.auth.pop_session(|below| match parent {
+            Some(answer) => below.clone().with_cookie(SESSION_COOKIE, answer.session_id),
+            None => below.clone(),
         })?;
-        top.session_id = parent_sid;
-        top.identity.login = login;
-        Ok(top.identity.clone())
+        self.whoami()
+            .ok_or_else(|| Error::new(ErrorKind::Other, "switch back left no session"))
     }
 
     /// Sends an authenticated request to `path` (absolute, e.g. `/networking/rest/record/case`).
     /// `alt=json` is added in JSON mode. A "not logged in" answer on a renewable session logs in
-    /// again once (one login however many calls fail together) and replays the call once.
+    /// again once (one login however many calls fail together) and replays the call once. A
+    /// failure answer (an error status, or a failing platform code) is an [`Error`].
     pub async fn request(
         &self,
         method: Method,
@@ -472,7 +460,81 @@ impl AgileAppsClient {
         query: &[(String, String)],
         body: Option<RequestBody>,
     ) -> Result<RawResponse, Error> {
-        self.inner.execute(method, path, query, body).await
+        let op = format!("{method} {path}");
+        let resp = self.send(method, path, query, body).await?;
+        let failed_code = resp.status.is_success()
+            && resp
+                .format
+                .and_then(|f| xml::decode::<MessageResponse>(&resp.body, f).ok())
+                .is_some_and(|m| !m.message.code.is_success());
+        if resp.status.is_success() && !failed_code {
+            return Ok(resp);
+        }
+        let err = map_failure(&op, resp.status, &resp.headers, &resp.body, false);
+        let err = match resp.headers.get(crate::error::ERROR_KIND_HEADER) {
+            Some(forced) => match forced.to_str().ok().and_then(ErrorKind::parse) {
+                Some(kind) => err.with_kind(kind),
+                None => err,
+            },
+            None => err,
+        };
+        if err.kind() == ErrorKind::SessionExpired && !resp.ran_as.kind.renewable() {
+            return Err(err.context(&format!(
+                "{} cannot be renewed",
+                resp.ran_as.kind.describe()
+            )));
+        }
+        Err(err)
+    }
+
+    /// One call through the core, its whole answer read (bounded). Any status.
+    async fn send(
+        &self,
+        method: Method,
+        path: &str,
+        query: &[(String, String)],
+        body: Option<RequestBody>,
+    ) -> Result<RawResponse, Error> {
+        let op = format!("{method} {path}");
+        let ran_as = self.whoami().ok_or_else(|| {
+            Error::new(
+                ErrorKind::SessionExpired,
+                format!("{op}: the client is closed"),
+            )
+        })?;
+        let mut request = self
+            .auth
+            .request(method, path)
+            .header(ACCEPT, self.format.media_type());
+        let mut q: Vec<(String, String)> = query.to_vec();
+        if self.format == Format::Json && !q.iter().any(|(k, _)| k == "alt") {
+            q.push(("alt".into(), "json".into()));
+        }
+        if !q.is_empty() {
+            request = request.query(&q);
+        }
+        if let Some(b) = body {
+            request = request
+                .header(CONTENT_TYPE, b.format.media_type())
+                .body(b.bytes);
+        }
+        let response = self.auth.send(request).await.map_err(|e| e.context(&op))?;
+        let status = response.status();
+        let headers = response.headers().clone();
+        let format = headers
+            .get(CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(Format::from_content_type);
+        let body = crate::auth::read_body(response)
+            .await
+            .map_err(|e| e.context(&op))?;
+        Ok(RawResponse {
+            status,
+            format,
+            body,
+            ran_as,
+            headers,
+        })
     }
 
     /// Lists users of the session's tenant.
@@ -521,7 +583,7 @@ impl AgileAppsClient {
             &RecordRequest {
                 record: record.clone(),
             },
-            self.format(),
+            self.format,
         )?;
         let m = self.message_call(Method::POST, &path, Some(body)).await?;
         m.id.ok_or_else(|| missing(&path, "message/id"))
@@ -539,7 +601,7 @@ impl AgileAppsClient {
             &RecordRequest {
                 record: record.clone(),
             },
-            self.format(),
+            self.format,
         )?;
         self.message_call(Method::PUT, &path, Some(body)).await?;
         Ok(())
@@ -555,14 +617,34 @@ impl AgileAppsClient {
     /// Ends every session of the stack: proxy logins are switched back, then the base session
     /// logs out. Sessions the server already ended are skipped silently.
     pub async fn close(self) -> Result<(), Error> {
-        let frames: Vec<Frame> = std::mem::take(&mut *lock(&self.inner.stack));
-        end_sessions(
-            &self.inner.http,
-            &self.inner.jar,
-            &self.inner.config,
-            frames,
-        )
-        .await
+        self.auth.close().await
+    }
+
+    /// Saves the session stack to `path` (mode 0600, replacing the file). From then on the
+    /// sessions belong to the file: call [`AgileAppsClient::detach`] before dropping this client
+    /// so they are not logged out, and [`AgileAppsClient::close`] a restored client to end them.
+    pub fn save_session(&self, path: &Path) -> Result<(), Error> {
+        self.auth.snapshot()?.write(path)
+    }
+
+    /// Leaves the sessions to a session file: dropping this client no longer logs them out.
+    pub fn detach(&self) {
+        self.auth.set_logout_on_drop(false);
+    }
+
+    /// A client on the sessions saved in `path`, without a login. `config` must be for the same
+    /// base URL; `method` renews the base session when the server reports it ended.
+    pub fn restore_session(
+        config: AgileAppsConfig,
+        method: LoginMethod,
+        path: &Path,
+    ) -> Result<Self, Error> {
+        let client = AgileAppsClient {
+            auth: auth(&config, method)?,
+            format: config.format,
+        };
+        client.auth.restore_session(path)?;
+        Ok(client)
     }
 
     async fn get_typed<T: DeserializeOwned>(
@@ -570,7 +652,7 @@ impl AgileAppsClient {
         path: &str,
         query: &[(String, String)],
     ) -> Result<T, Error> {
-        let resp = self.inner.execute(Method::GET, path, query, None).await?;
+        let resp = self.request(Method::GET, path, query, None).await?;
         decode(&format!("GET {path}"), &resp)
     }
 
@@ -581,7 +663,7 @@ impl AgileAppsClient {
         body: Option<RequestBody>,
     ) -> Result<Message, Error> {
         let op = format!("{method} {path}");
-        let resp = self.inner.execute(method, path, &[], body).await?;
+        let resp = self.request(method, path, &[], body).await?;
         let m: MessageResponse = decode(&op, &resp)?;
         Ok(m.message)
     }
@@ -623,317 +705,4 @@ fn decode<T: DeserializeOwned>(op: &str, resp: &RawResponse) -> Result<T, Error>
         )
         .with_source(source)
     })
-}
-
-fn identity(mut login: LoginInfo, kind: SessionKind, depth: usize) -> Identity {
-    login.session_id = None;
-    login.cookie_string = None;
-    Identity {
-        user_id: login.user_id.clone(),
-        user_name: login.user_name.clone(),
-        organization_id: login.organization_id.clone(),
-        kind,
-        depth,
-        login,
-    }
-}
-
-fn not_renewable(e: Error, kind: &SessionKind) -> Error {
-    if e.kind() == ErrorKind::SessionExpired {
-        e.context(&format!("{} cannot be renewed", kind.describe()))
-    } else {
-        e
-    }
-}
-
-/// Logs the frames out, top first (proxy frames are switched back).
-async fn end_sessions(
-    http: &reqwest::Client,
-    jar: &CookieJar,
-    config: &AgileAppsConfig,
-    frames: Vec<Frame>,
-) -> Result<(), Error> {
-    let mut first_err = None;
-    for f in frames.into_iter().rev() {
-        let path = if matches!(f.identity.kind, SessionKind::Proxy { .. }) {
-            format!("{REST}/login/proxyLogin/switchBack")
-        } else {
-            format!("{REST}/logout")
-        };
-        let url = format!("{}{}", config.base_url.as_str().trim_end_matches('/'), path);
-        let cookie = cookie_header(jar, &url, &f.session_id);
-        let res = http
-            .get(&url)
-            .header(COOKIE, cookie)
-            .header(ACCEPT, config.format.media_type())
-            .send()
-            .await;
-        match res {
-            Ok(r) if r.status().is_success() || r.status() == StatusCode::UNAUTHORIZED => {}
-            Ok(r) => {
-                let status = r.status();
-                let headers = r.headers().clone();
-                let body = r.bytes().await.unwrap_or_default();
-                first_err.get_or_insert(map_failure(
-                    &format!("GET {path}"),
-                    status,
-                    &headers,
-                    &body,
-                    false,
-                ));
-            }
-            Err(e) => {
-                first_err.get_or_insert(Error::from_reqwest(e).context(&format!("GET {path}")));
-            }
-        }
-    }
-    match first_err {
-        Some(e) => Err(e),
-        None => Ok(()),
-    }
-}
-
-impl Drop for Inner {
-    fn drop(&mut self) {
-        let frames: Vec<Frame> = std::mem::take(&mut *lock(&self.stack));
-        if frames.is_empty() {
-            return;
-        }
-        if let Ok(handle) = tokio::runtime::Handle::try_current() {
-            let http = self.http.clone();
-            let jar = self.jar.clone();
-            let config = self.config.clone();
-            handle.spawn(async move {
-                if let Err(e) = end_sessions(&http, &jar, &config, frames).await {
-                    tracing::warn!(error = %e, "AgileApps logout on drop failed");
-                }
-            });
-        } else {
-            tracing::warn!(
-                "AgileApps client dropped outside a Tokio runtime: sessions not logged out"
-            );
-        }
-    }
-}
-
-impl Inner {
-    fn url(&self, path: &str) -> String {
-        format!(
-            "{}{}",
-            self.config.base_url.as_str().trim_end_matches('/'),
-            path
-        )
-    }
-
-    /// Opens the base session with the configured method.
-    async fn base_login(&self) -> Result<Frame, Error> {
-        let LoginRequest { path, body, kind } =
-            self.method.login_request(self.config.format).await?;
-        let op = format!("POST {path}");
-        let resp = self
-            .send_raw(Method::POST, &path, &[], Some(body), None)
-            .await?;
-        self.check(&op, &resp, true)?;
-        let (login, sid) = self.read_login(&op, &resp)?;
-        Ok(Frame {
-            identity: identity(login, kind, 1),
-            session_id: sid,
-            generation: self.generation.fetch_add(1, Ordering::SeqCst) + 1,
-        })
-    }
-
-    /// Reads a login answer: the user's details and the session (cookie first, body second).
-    fn read_login(&self, op: &str, resp: &RawResponse) -> Result<(LoginInfo, SecretString), Error> {
-        let parsed: LoginResponse = decode(op, resp)?;
-        let mut login = parsed.login.ok_or_else(|| missing(op, "login"))?;
-        let sid = resp
-            .session_cookie
-            .clone()
-            .or_else(|| login.session_id.take().map(SecretString::from))
-            .ok_or_else(|| missing(op, "session"))?;
-        login.session_id = None;
-        login.cookie_string = None;
-        Ok((login, sid))
-    }
-
-    /// Turns a failed answer into an error.
-    fn check(&self, op: &str, resp: &RawResponse, during_login: bool) -> Result<(), Error> {
-        if resp.status.is_success() {
-            let failed_code = resp
-                .format
-                .and_then(|f| xml::decode::<MessageResponse>(&resp.body, f).ok())
-                .is_some_and(|m| !m.message.code.is_success());
-            if !failed_code {
-                return Ok(());
-            }
-        }
-        Err(map_failure(
-            op,
-            resp.status,
-            &resp.headers,
-            &resp.body,
-            during_login,
-        ))
-    }
-
-    fn is_not_logged_in(e: &Error) -> bool {
-        let not_logged_in = CODE_NOT_LOGGED_IN.to_string();
-        e.kind() == ErrorKind::SessionExpired
-            && (e.code() == Some(not_logged_in.as_str())
-                || (e.code().is_none() && e.status() == Some(StatusCode::UNAUTHORIZED)))
-    }
-
-    /// One request in the current session, with one re-login and replay when allowed.
-    async fn execute(
-        &self,
-        method: Method,
-        path: &str,
-        query: &[(String, String)],
-        body: Option<RequestBody>,
-    ) -> Result<RawResponse, Error> {
-        let op = format!("{method} {path}");
-        let (sid, generation, kind, ran_as) = self.top(&op)?;
-        let mut resp = self
-            .send(method.clone(), path, query, body.clone(), &sid)
-            .await?;
-        resp.ran_as = ran_as;
-        let err = match self.check(&op, &resp, false) {
-            Ok(()) => return Ok(resp),
-            Err(e) if Self::is_not_logged_in(&e) => e,
-            Err(e) => return Err(e),
-        };
-        if !kind.renewable() {
-            return Err(not_renewable(err, &kind));
-        }
-        self.renew(generation, err).await?;
-        let (sid, _, _, ran_as) = self.top(&op)?;
-        let mut resp = self.send(method, path, query, body, &sid).await?;
-        resp.ran_as = ran_as;
-        match self.check(&op, &resp, false) {
-            Ok(()) => Ok(resp),
-            Err(e) if e.kind() == ErrorKind::SessionExpired => {
-                Err(e.context("still not logged in after a new login"))
-            }
-            Err(e) => Err(e),
-        }
-    }
-
-    fn top(&self, op: &str) -> Result<(SecretString, u64, SessionKind, Identity), Error> {
-        let stack = lock(&self.stack);
-        let f = stack.last().ok_or_else(|| {
-            Error::new(
-                ErrorKind::SessionExpired,
-                format!("{op}: the client is closed"),
-            )
-        })?;
-        Ok((
-            f.session_id.clone(),
-            f.generation,
-            f.identity.kind.clone(),
-            f.identity.clone(),
-        ))
-    }
-
-    /// Replaces the base session after "not logged in", once for all callers that saw the
-    /// session of `seen_generation` fail.
-    async fn renew(&self, seen_generation: u64, err: Error) -> Result<(), Error> {
-        let _guard = self.relogin.lock().await;
-        {
-            let stack = lock(&self.stack);
-            match stack.last() {
-                Some(f) if f.generation != seen_generation => return Ok(()),
-                Some(f) if stack.len() == 1 && f.identity.kind.renewable() => {}
-                Some(f) => return Err(not_renewable(err, &f.identity.kind)),
-                None => return Err(err),
-            }
-        }
-        tracing::debug!("AgileApps session expired; logging in again");
-        let frame = match crate::credentials::resolution_round(self.base_login()).await {
-            Ok(f) => f,
-            Err(e) if e.kind() == ErrorKind::LoginFailed => {
-                return Err(e
-                    .with_kind(ErrorKind::SessionExpired)
-                    .context("renewal login failed"))
-            }
-            Err(e) => return Err(e),
-        };
-        let mut stack = lock(&self.stack);
-        if let Some(first) = stack.first_mut() {
-            *first = frame;
-        }
-        Ok(())
-    }
-
-    async fn send(
-        &self,
-        method: Method,
-        path: &str,
-        query: &[(String, String)],
-        body: Option<RequestBody>,
-        sid: &SecretString,
-    ) -> Result<RawResponse, Error> {
-        self.send_raw(method, path, query, body, Some(sid)).await
-    }
-
-    async fn send_raw(
-        &self,
-        method: Method,
-        path: &str,
-        query: &[(String, String)],
-        body: Option<RequestBody>,
-        sid: Option<&SecretString>,
-    ) -> Result<RawResponse, Error> {
-        let op = format!("{method} {path}");
-        let format = self.config.format;
-        let mut req = self
-            .http
-            .request(method, self.url(path))
-            .header(ACCEPT, format.media_type());
-        let mut q: Vec<(String, String)> = query.to_vec();
-        if format == Format::Json && !q.iter().any(|(k, _)| k == "alt") {
-            q.push(("alt".into(), "json".into()));
-        }
-        if !q.is_empty() {
-            req = req.query(&q);
-        }
-        if let Some(sid) = sid {
-            req = req.header(COOKIE, cookie_header(&self.jar, &self.url(path), sid));
-        }
-        if let Some(b) = body {
-            req = req
-                .header(CONTENT_TYPE, b.format.media_type())
-                .body(b.bytes);
-        }
-        let resp = req
-            .send()
-            .await
-            .map_err(|e| Error::from_reqwest(e).context(&op))?;
-        let status = resp.status();
-        let session_cookie = session_from_set_cookie(resp.headers());
-        let format = resp
-            .headers()
-            .get(CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .and_then(Format::from_content_type);
-        let headers = resp.headers().clone();
-        let body = resp
-            .bytes()
-            .await
-            .map_err(|e| Error::from_reqwest(e).context(&op))?;
-        Ok(RawResponse {
-            status,
-            format,
-            body,
-            ran_as: Identity {
-                user_id: None,
-                user_name: None,
-                organization_id: None,
-                kind: SessionKind::Password,
-                depth: 0,
-                login: LoginInfo::default(),
-            },
-            headers,
-            session_cookie,
-        })
-    }
 }

@@ -119,7 +119,7 @@ impl<'de> Deserialize<'de> for Code {
     }
 }
 
-/// Booleans written as `true`/`false` text, read from text or a JSON boolean.
+/// Booleans written as `true`/`false` text (read back leniently, see [`crate::lenient`]).
 mod flex_bool {
     use super::*;
 
@@ -128,31 +128,6 @@ mod flex_bool {
             Some(b) => s.serialize_str(if *b { "true" } else { "false" }),
             None => s.serialize_none(),
         }
-    }
-
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<bool>, D::Error> {
-        struct V;
-        impl Visitor<'_> for V {
-            type Value = Option<bool>;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("true or false")
-            }
-            fn visit_bool<E: de::Error>(self, v: bool) -> Result<Self::Value, E> {
-                Ok(Some(v))
-            }
-            fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
-                match v.trim() {
-                    "" => Ok(None),
-                    t if t.eq_ignore_ascii_case("true") => Ok(Some(true)),
-                    t if t.eq_ignore_ascii_case("false") => Ok(Some(false)),
-                    other => Err(E::custom(format!("{other:?} is not a boolean"))),
-                }
-            }
-            fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
-                Ok(None)
-            }
-        }
-        d.deserialize_str(V)
     }
 }
 
@@ -341,6 +316,17 @@ pub struct StartingAppId {
     pub value: String,
 }
 
+/// `startingAppId` in any rendering: the element with its attributes, or its bare text (an
+/// informational field: nothing else is ever an error).
+fn starting_app_id<'de, D: Deserializer<'de>>(d: D) -> Result<Option<StartingAppId>, D::Error> {
+    Ok(crate::lenient::opt_element(d)?.map(|mut e| StartingAppId {
+        kind: e.attributes.remove("type"),
+        uri: e.attributes.remove("uri"),
+        display_value: e.attributes.remove("displayValue"),
+        value: e.text.unwrap_or_default(),
+    }))
+}
+
 /// The `<login>` element of a login response: who the session belongs to, and the session.
 ///
 /// `session_id` and `cookie_string` are secrets: Debug redacts them, and the auth layer moves them
@@ -348,32 +334,58 @@ pub struct StartingAppId {
 #[derive(Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct LoginInfo {
     /// User record id.
-    #[serde(rename = "userId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "userId",
+        default,
+        deserialize_with = "crate::lenient::opt_string",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub user_id: Option<String>,
     /// Email address.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::lenient::opt_string",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub email: Option<String>,
     /// Login name.
-    #[serde(rename = "userName", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "userName",
+        default,
+        deserialize_with = "crate::lenient::opt_string",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub user_name: Option<String>,
     /// First name.
-    #[serde(rename = "firstName", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "firstName",
+        default,
+        deserialize_with = "crate::lenient::opt_string",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub first_name: Option<String>,
     /// Whether the password expired and must be changed now.
     #[serde(
         rename = "isForceChangePassword",
         default,
-        with = "flex_bool",
+        serialize_with = "flex_bool::serialize",
+        deserialize_with = "crate::lenient::opt_bool",
         skip_serializing_if = "Option::is_none"
     )]
     pub is_force_change_password: Option<bool>,
     /// Last name.
-    #[serde(rename = "lastName", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "lastName",
+        default,
+        deserialize_with = "crate::lenient::opt_string",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub last_name: Option<String>,
     /// Tenant (organization) name.
     #[serde(
         rename = "organizationName",
         default,
+        deserialize_with = "crate::lenient::opt_string",
         skip_serializing_if = "Option::is_none"
     )]
     pub organization_name: Option<String>,
@@ -381,16 +393,23 @@ pub struct LoginInfo {
     #[serde(
         rename = "organizationId",
         default,
+        deserialize_with = "crate::lenient::opt_string",
         skip_serializing_if = "Option::is_none"
     )]
     pub organization_id: Option<String>,
     /// Time zone.
-    #[serde(rename = "timeZone", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "timeZone",
+        default,
+        deserialize_with = "crate::lenient::opt_string",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub time_zone: Option<String>,
     /// Primary team id.
     #[serde(
         rename = "primaryTeamId",
         default,
+        deserialize_with = "crate::lenient::opt_string",
         skip_serializing_if = "Option::is_none"
     )]
     pub primary_team_id: Option<String>,
@@ -398,16 +417,23 @@ pub struct LoginInfo {
     #[serde(
         rename = "employeeNumber",
         default,
+        deserialize_with = "crate::lenient::opt_string",
         skip_serializing_if = "Option::is_none"
     )]
     pub employee_number: Option<String>,
     /// Session id (secret).
-    #[serde(rename = "sessionId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "sessionId",
+        default,
+        deserialize_with = "crate::lenient::opt_string",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub session_id: Option<String>,
     /// Cookie string to send back (secret).
     #[serde(
         rename = "cookieString",
         default,
+        deserialize_with = "crate::lenient::opt_string",
         skip_serializing_if = "Option::is_none"
     )]
     pub cookie_string: Option<String>,
@@ -415,6 +441,7 @@ pub struct LoginInfo {
     #[serde(
         rename = "startingAppId",
         default,
+        deserialize_with = "starting_app_id",
         skip_serializing_if = "Option::is_none"
     )]
     pub starting_app_id: Option<StartingAppId>,
@@ -422,6 +449,7 @@ pub struct LoginInfo {
     #[serde(
         rename = "userLocale",
         default,
+        deserialize_with = "crate::lenient::opt_string",
         skip_serializing_if = "Option::is_none"
     )]
     pub user_locale: Option<String>,
@@ -429,6 +457,7 @@ pub struct LoginInfo {
     #[serde(
         rename = "userDateFormat",
         default,
+        deserialize_with = "crate::lenient::opt_string",
         skip_serializing_if = "Option::is_none"
     )]
     pub user_date_format: Option<String>,

@@ -13,6 +13,8 @@ use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
 use url::Url;
 
+use crate::auth::session::SessionCookie;
+
 /// A thread-safe cookie jar usable as reqwest's cookie provider.
 pub struct CookieJar {
     store: RwLock<Store>,
@@ -55,6 +57,36 @@ impl fmt::Debug for SavedCookie {
 }
 
 impl CookieJar {
+    /// The `Cookie` header for a request to `url`: the jar's cookies for it and, when given,
+    /// a session's own cookie in place of the jar's cookie of that name. `None` when there is
+    /// nothing to send. The value is marked sensitive.
+    pub fn header_for(&self, url: &Url, session: Option<&SessionCookie>) -> Option<HeaderValue> {
+        // Called on every request: one buffer, handed to the header without a copy.
+        let mut header = String::new();
+        let mut push = |name: &str, value: &str| {
+            if !header.is_empty() {
+                header.push_str("; ");
+            }
+            header.push_str(name);
+            header.push('=');
+            header.push_str(value);
+        };
+        for (name, value) in self.read().get_request_values(url) {
+            if session.is_none_or(|c| c.name != name) {
+                push(name, value);
+            }
+        }
+        if let Some(c) = session {
+            push(&c.name, c.value.expose_secret());
+        }
+        if header.is_empty() {
+            return None;
+        }
+        let mut value = HeaderValue::from_maybe_shared(bytes::Bytes::from(header)).ok()?;
+        value.set_sensitive(true);
+        Some(value)
+    }
+
     fn read(&self) -> std::sync::RwLockReadGuard<'_, Store> {
         self.store.read().unwrap_or_else(|p| p.into_inner())
     }
@@ -142,22 +174,7 @@ impl reqwest::cookie::CookieStore for CookieJar {
     }
 
     fn cookies(&self, url: &Url) -> Option<HeaderValue> {
-        // Called on every request: one buffer, handed to the header without a copy.
-        let mut header = String::new();
-        for (name, value) in self.read().get_request_values(url) {
-            if !header.is_empty() {
-                header.push_str("; ");
-            }
-            header.push_str(name);
-            header.push('=');
-            header.push_str(value);
-        }
-        if header.is_empty() {
-            return None;
-        }
-        let mut value = HeaderValue::from_maybe_shared(bytes::Bytes::from(header)).ok()?;
-        value.set_sensitive(true);
-        Some(value)
+        self.header_for(url, None)
     }
 }
 

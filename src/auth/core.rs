@@ -21,6 +21,7 @@ use serde::de::DeserializeOwned;
 use tokio::task::JoinHandle;
 use url::Url;
 
+use crate::auth::clock::{self, Clock};
 use crate::auth::config::HttpConfig;
 use crate::auth::cookies::CookieJar;
 use crate::auth::keepalive;
@@ -39,6 +40,7 @@ pub struct AuthBuilder {
     refresh_lag: Duration,
     retry: RetryPolicy,
     logout_on_drop: bool,
+    clock: Arc<dyn Clock>,
 }
 
 impl fmt::Debug for AuthBuilder {
@@ -85,6 +87,14 @@ impl AuthBuilder {
         self
     }
 
+    /// The clock that decides when a session is about to expire (default: the system clock;
+    /// tests pass a [`ManualClock`](crate::auth::ManualClock) to move time without sleeping).
+    /// Vendor logins read it too, to turn "expires in N s" into an instant.
+    pub fn clock(mut self, clock: impl Clock) -> AuthBuilder {
+        self.clock = Arc::new(clock);
+        self
+    }
+
     /// Builds the handle; fails on a bad base URL or HTTP settings.
     pub fn build(self) -> Result<Auth, Error> {
         let base_url = Url::parse(self.base_url.trim_end_matches('/')).map_err(|e| {
@@ -107,10 +117,11 @@ impl AuthBuilder {
                     client,
                     base_url,
                     jar,
+                    clock: self.clock,
                 },
                 authenticator: self.authenticator,
                 state: Mutex::new(State::default()),
-                login_lock: tokio::sync::Mutex::new(()),
+                login_lock: Arc::new(tokio::sync::Mutex::new(())),
                 sticky: RwLock::new(HeaderMap::new()),
                 keep_alive_enabled: self.keep_alive,
                 refresh_lag: self.refresh_lag,
@@ -138,7 +149,11 @@ pub struct AuthStats {
 
 #[derive(Default)]
 struct State {
+    /// The session calls run in (the top of the stack).
     session: Option<Arc<Session>>,
+    /// Sessions below the top, base first (an AgileApps proxy login stacks a session on top of
+    /// the one it was made from; switching back pops it).
+    below: Vec<Arc<Session>>,
     generation: u64,
     attempts: u64,
     last_failure: Option<(u64, Error)>,
@@ -170,7 +185,9 @@ pub(crate) struct AuthInner {
     pub(crate) ctx: LoginContext,
     pub(crate) authenticator: Arc<dyn Authenticator>,
     state: Mutex<State>,
-    login_lock: tokio::sync::Mutex<()>,
+    /// Held while a login or logout runs (single flight); a login in progress holds it in
+    /// its own task, so `close` waits for it and ends the session it opens.
+    login_lock: Arc<tokio::sync::Mutex<()>>,
     sticky: RwLock<HeaderMap>,
     keep_alive_enabled: bool,
     refresh_lag: Duration,
@@ -231,6 +248,7 @@ impl Auth {
             refresh_lag: Duration::from_secs(60),
             retry: RetryPolicy::default(),
             logout_on_drop: true,
+            clock: clock::system(),
         }
     }
 
@@ -378,7 +396,10 @@ impl Auth {
             return Err(cannot_login());
         }
         Ok(match &st.session {
-            Some(s) if !(s.renewable() && s.needs_refresh(self.inner.refresh_lag)) => {
+            Some(s)
+                if !(s.renewable()
+                    && s.needs_refresh(self.inner.ctx.clock.now(), self.inner.refresh_lag)) =>
+            {
                 Readiness::Ready(Ticket {
                     generation: st.generation,
                     attempts: st.attempts,
@@ -395,7 +416,7 @@ impl Auth {
     /// Renews the session observed at `seen_generation`: exactly one caller logs in; callers
     /// that waited get the session (or the failure) of that login.
     async fn renew(&self, seen_generation: u64, seen_attempts: u64) -> Result<Ticket, Error> {
-        let _guard = self.inner.login_lock.lock().await;
+        let guard = self.inner.login_lock.clone().lock_owned().await;
         let attempt = {
             let mut st = self.inner.state();
             if st.closed {
@@ -445,11 +466,30 @@ impl Auth {
             attempt,
             "logging in"
         );
-        // One resolution round per login: fields of one JSON secret are fetched once, and the
-        // next login fetches again (a rotated secret is picked up).
-        let result =
-            crate::credentials::resolution_round(self.inner.authenticator.login(&self.inner.ctx))
-                .await;
+        // The login runs in a task of its own, holding the login lock: when the caller is
+        // dropped mid-login (its timeout, Ctrl-C, a select), the session the server opens is
+        // still recorded, so `close` (which takes the lock) or the last handle's drop ends it.
+        let inner = self.inner.clone();
+        let task = tokio::spawn(async move {
+            let _guard = guard;
+            // One resolution round per login: fields of one JSON secret are fetched once, and
+            // the next login fetches again (a rotated secret is picked up).
+            let result =
+                crate::credentials::resolution_round(inner.authenticator.login(&inner.ctx)).await;
+            Auth { inner }.record_login(attempt, result)
+        });
+        match task.await {
+            Ok(result) => result,
+            Err(e) => Err(Error::new(
+                ErrorKind::Other,
+                format!("the login task failed: {e}"),
+            )),
+        }
+    }
+
+    /// Records the outcome of login `attempt`: a new session generation, or the failure that
+    /// callers who waited for this attempt get.
+    fn record_login(&self, attempt: u64, result: Result<Session, Error>) -> Result<Ticket, Error> {
         let ticket = {
             let mut st = self.inner.state();
             match result {
@@ -509,6 +549,15 @@ impl Auth {
                 if !request.headers().contains_key(name) {
                     request.headers_mut().insert(name.clone(), value.clone());
                 }
+            }
+        }
+        if let Some(cookie) = session.cookie() {
+            // This session's own cookie, with the jar's others (reqwest's cookie layer then
+            // leaves the header alone).
+            if let Some(header) = self.inner.ctx.jar.header_for(request.url(), Some(cookie)) {
+                request
+                    .headers_mut()
+                    .insert(reqwest::header::COOKIE, header);
             }
         }
         self.inner.authenticator.decorate(request, session);
@@ -862,13 +911,28 @@ impl Auth {
             .iter()
             .filter_map(|(n, v)| Some((n.to_string(), v.to_str().ok()?.to_string())))
             .collect();
-        Ok(SessionSnapshot::from_session(
-            self.inner.authenticator.vendor(),
+        let vendor = self.inner.authenticator.vendor();
+        let mut snapshot = SessionSnapshot::from_session(
+            vendor,
             self.base_url(),
             session,
             self.inner.ctx.jar.save(&self.inner.ctx.base_url),
             headers,
-        ))
+        );
+        snapshot.below = st
+            .below
+            .iter()
+            .map(|s| {
+                SessionSnapshot::from_session(
+                    vendor,
+                    self.base_url(),
+                    s,
+                    Vec::new(),
+                    Default::default(),
+                )
+            })
+            .collect();
+        Ok(snapshot)
     }
 
     /// Saves the session to `path` (mode 0600). From then on the session belongs to the file:
@@ -910,6 +974,13 @@ impl Auth {
             self.set_header(name, value)?;
         }
         self.set_session(snapshot.to_session())?;
+        let mut st = self.inner.state();
+        st.below = snapshot
+            .below
+            .iter()
+            .map(|s| Arc::new(s.to_session()))
+            .collect();
+        drop(st);
         self.set_logout_on_drop(false);
         Ok(())
     }
@@ -926,12 +997,73 @@ impl Auth {
             st.generation += 1;
             st.dead = false;
             st.last_failure = None;
+            st.below.clear();
             let session = Arc::new(session);
             st.session = Some(session.clone());
             session
         };
         self.start_keep_alive(&session);
         Ok(())
+    }
+
+    /// Stacks `session` on top of the current one (an AgileApps proxy login): calls run in it
+    /// until [`Auth::pop_session`]. The session below is kept, not logged out; [`Auth::close`]
+    /// ends the whole stack, top first. Fails when there is no session to stack on.
+    pub fn push_session(&self, session: Session) -> Result<SessionInfo, Error> {
+        let mut st = self.inner.state();
+        if st.closed {
+            return Err(closed_error());
+        }
+        let below = st.session.take().ok_or_else(|| {
+            Error::new(
+                ErrorKind::Other,
+                "no session to stack a new one on: log in first",
+            )
+        })?;
+        st.below.push(below);
+        st.generation += 1;
+        st.dead = false;
+        st.last_failure = None;
+        let session = Arc::new(session);
+        st.session = Some(session.clone());
+        Ok(session.info(st.generation))
+    }
+
+    /// Leaves the top session of the stack (after the vendor's switch back) and returns to
+    /// the one below it, as `refresh` makes it from its current form (the switch back may
+    /// have answered a new form of it; pass `Session::clone` to keep it as is). The popped
+    /// session is not logged out (the switch back ended it). Fails when the top is the base
+    /// session.
+    pub fn pop_session(
+        &self,
+        refresh: impl FnOnce(&Session) -> Session,
+    ) -> Result<SessionInfo, Error> {
+        let mut st = self.inner.state();
+        if st.closed {
+            return Err(closed_error());
+        }
+        let below = st.below.pop().ok_or_else(|| {
+            Error::new(
+                ErrorKind::InvalidRequest,
+                "not in a stacked session: nothing to switch back from",
+            )
+        })?;
+        let top = Arc::new(refresh(&below));
+        st.session = Some(top.clone());
+        st.generation += 1;
+        st.dead = false;
+        st.last_failure = None;
+        Ok(top.info(st.generation))
+    }
+
+    /// The session stack, base first (empty before the first login and after close).
+    pub fn sessions(&self) -> Vec<SessionInfo> {
+        let st = self.inner.state();
+        st.below
+            .iter()
+            .chain(st.session.iter())
+            .map(|s| s.info(st.generation))
+            .collect()
     }
 
     /// Reads a session file and installs it (see [`Auth::restore`]).
@@ -944,13 +1076,13 @@ impl Auth {
     /// handle fail. A logout failure is returned (the handle is closed anyway).
     pub async fn close(&self) -> Result<(), Error> {
         let _guard = self.inner.login_lock.lock().await;
-        let (session, dead) = {
+        let (stack, dead) = {
             let mut st = self.inner.state();
             if st.closed {
                 return Ok(());
             }
             st.closed = true;
-            (st.session.take(), st.dead)
+            (take_stack(&mut st), st.dead)
         };
         if let Some(task) = self
             .inner
@@ -961,21 +1093,38 @@ impl Auth {
         {
             task.abort();
         }
-        match session {
-            Some(session) if !dead => {
-                let result = self
-                    .inner
-                    .authenticator
-                    .logout(&self.inner.ctx, &session)
-                    .await;
-                if let Err(e) = &result {
-                    tracing::warn!(error = %e, "logout failed");
-                }
-                result
-            }
-            _ => Ok(()),
+        if dead && stack.len() <= 1 {
+            // The server already ended the only session.
+            return Ok(());
+        }
+        let result = logout_stack(&*self.inner.authenticator, &self.inner.ctx, stack).await;
+        if let Err(e) = &result {
+            tracing::warn!(error = %e, "logout failed");
+        }
+        result
+    }
+}
+
+/// The whole stack, top first, leaving none in `st`.
+fn take_stack(st: &mut State) -> Vec<Arc<Session>> {
+    let mut stack: Vec<Arc<Session>> = st.session.take().into_iter().collect();
+    stack.extend(std::mem::take(&mut st.below).into_iter().rev());
+    stack
+}
+
+/// Logs out every session of a stack, top first; all are tried, the first failure is returned.
+async fn logout_stack(
+    authenticator: &dyn Authenticator,
+    ctx: &LoginContext,
+    stack: Vec<Arc<Session>>,
+) -> Result<(), Error> {
+    let mut first_err = None;
+    for session in stack {
+        if let Err(e) = authenticator.logout(ctx, &session).await {
+            first_err.get_or_insert(e);
         }
     }
+    first_err.map_or(Ok(()), Err)
 }
 
 impl Drop for AuthInner {
@@ -989,18 +1138,22 @@ impl Drop for AuthInner {
             task.abort();
         }
         let st = self.state.get_mut().unwrap_or_else(|p| p.into_inner());
-        if st.closed || st.dead || !self.logout_on_drop.load(Ordering::Relaxed) {
+        if st.closed || !self.logout_on_drop.load(Ordering::Relaxed) {
             return;
         }
-        let Some(session) = st.session.take() else {
+        if st.dead && st.below.is_empty() {
             return;
-        };
+        }
+        let stack = take_stack(st);
+        if stack.is_empty() {
+            return;
+        }
         match tokio::runtime::Handle::try_current() {
             Ok(handle) => {
                 let authenticator = self.authenticator.clone();
                 let ctx = self.ctx.clone();
                 handle.spawn(async move {
-                    match authenticator.logout(&ctx, &session).await {
+                    match logout_stack(&*authenticator, &ctx, stack).await {
                         Ok(()) => tracing::debug!("logged out on drop"),
                         Err(e) => tracing::warn!(error = %e, "logout on drop failed"),
                     }

@@ -38,13 +38,19 @@ pub async fn pre<E>(
         .map_err(|e| progenitor_client::Error::Custom(e.to_custom_message()))
 }
 
-/// The `exec` hook: executes with the session, renewing and replaying once on expiry.
+/// The `exec` hook: executes with the session, renewing and replaying once on expiry. A
+/// failed answer is marked with the vendor ([`VENDOR_HEADER`](crate::error::VENDOR_HEADER)) so
+/// [`Error::from_progenitor`](crate::Error::from_progenitor) maps it with that vendor's rules.
 pub async fn exec(
     auth: &Auth,
     request: reqwest::Request,
     info: &OperationInfo,
 ) -> reqwest::Result<reqwest::Response> {
-    auth.execute(request, info.operation_id).await
+    let mut response = auth.execute(request, info.operation_id).await?;
+    if !response.status().is_success() {
+        crate::error::mark_vendor(response.headers_mut(), auth.vendor());
+    }
+    Ok(response)
 }
 
 /// Implements `progenitor_client::ClientHooks<bi_rest::auth::Auth>` for a generated client

@@ -10,6 +10,8 @@
 //! - [`hooks`] and the [`bi_rest_auth_hooks!`](crate::bi_rest_auth_hooks) macro: progenitor glue.
 //! - [`retry`]: what may be replayed.
 
+pub mod body;
+pub mod clock;
 pub mod config;
 pub mod cookies;
 pub mod core;
@@ -20,10 +22,12 @@ pub mod session;
 pub mod snapshot;
 pub mod vendor;
 
+pub use self::body::{read_body, read_body_limited, DEFAULT_BODY_LIMIT, LOGIN_ANSWER_LIMIT};
+pub use self::clock::{Clock, ManualClock, SystemClock};
 pub use self::config::HttpConfig;
 pub use self::cookies::{CookieJar, SavedCookie};
 pub use self::core::{decode_json, Auth, AuthBuilder, AuthStats};
 pub use self::retry::RetryPolicy;
-pub use self::session::{Session, SessionInfo, SessionUser};
-pub use self::snapshot::SessionSnapshot;
+pub use self::session::{Session, SessionCookie, SessionInfo, SessionUser};
+pub use self::snapshot::{SavedSessionCookie, SessionSnapshot};
 pub use self::vendor::{join_url, Authenticator, LoginContext};

@@ -31,9 +31,31 @@ pub struct Session {
     expires_at: Option<SystemTime>,
     renewable: bool,
     data: serde_json::Map<String, serde_json::Value>,
+    /// A cookie that identifies this session (e.g. AgileApps' `JSESSIONID`), sent with this
+    /// session's calls in place of the jar's cookie of that name.
+    cookie: Option<SessionCookie>,
     /// The token as the vendor's (sensitive) header value, built once per session rather than
     /// on every call.
     token_header: OnceLock<Option<HeaderValue>>,
+}
+
+/// A cookie that belongs to one session rather than to the jar: when several sessions of one
+/// server are open at once (a stack of proxy logins), each call carries its own session's.
+#[derive(Clone)]
+pub struct SessionCookie {
+    /// The cookie's name (e.g. `JSESSIONID`).
+    pub name: String,
+    /// The cookie's value (secret).
+    pub value: SecretString,
+}
+
+impl fmt::Debug for SessionCookie {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SessionCookie")
+            .field("name", &self.name)
+            .field("value", &"[REDACTED]")
+            .finish()
+    }
 }
 
 impl Session {
@@ -48,8 +70,24 @@ impl Session {
             expires_at: None,
             renewable: true,
             data: serde_json::Map::new(),
+            cookie: None,
             token_header: OnceLock::new(),
         }
+    }
+
+    /// Sets the cookie that identifies this session (sent with this session's calls instead of
+    /// the jar's cookie of the same name).
+    pub fn with_cookie(mut self, name: impl Into<String>, value: SecretString) -> Session {
+        self.cookie = Some(SessionCookie {
+            name: name.into(),
+            value,
+        });
+        self
+    }
+
+    /// The cookie that identifies this session, if the vendor uses one.
+    pub fn cookie(&self) -> Option<&SessionCookie> {
+        self.cookie.as_ref()
     }
 
     /// Sets the user.
@@ -128,10 +166,11 @@ impl Session {
         &self.data
     }
 
-    /// Whether the session is within `lag` of its absolute expiry.
-    pub fn needs_refresh(&self, lag: Duration) -> bool {
+    /// Whether the session is within `lag` of its absolute expiry at `now` (the core passes
+    /// its [`Clock`](crate::auth::Clock)'s time).
+    pub fn needs_refresh(&self, now: SystemTime, lag: Duration) -> bool {
         match self.expires_at {
-            Some(at) => SystemTime::now() + lag >= at,
+            Some(at) => now + lag >= at,
             None => false,
         }
     }
@@ -160,6 +199,7 @@ impl fmt::Debug for Session {
             .field("expires_at", &self.expires_at)
             .field("renewable", &self.renewable)
             .field("data", &self.data)
+            .field("cookie", &self.cookie)
             .finish()
     }
 }

@@ -12,7 +12,7 @@ use secrecy::SecretString;
 use serde::{Deserialize, Serialize};
 
 use crate::auth::cookies::SavedCookie;
-use crate::auth::session::{serialize_opt_secret, Session, SessionUser};
+use crate::auth::session::{serialize_opt_secret, serialize_secret, Session, SessionUser};
 use crate::error::{Error, ErrorKind};
 
 /// The session file format version written by this crate.
@@ -33,6 +33,10 @@ pub struct SessionSnapshot {
     /// The session token (secret).
     #[serde(serialize_with = "serialize_opt_secret", default)]
     pub token: Option<SecretString>,
+    /// The cookie that identifies this session, when the vendor keeps one per session
+    /// (AgileApps' `JSESSIONID`; secret value).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub session_cookie: Option<SavedSessionCookie>,
     /// The cookies (secret values).
     #[serde(default)]
     pub cookies: Vec<SavedCookie>,
@@ -55,6 +59,29 @@ pub struct SessionSnapshot {
     pub data: serde_json::Map<String, serde_json::Value>,
     /// When it was saved, Unix seconds.
     pub saved_at_unix: u64,
+    /// The sessions below this one in a stack (AgileApps proxy logins), base first; their own
+    /// `cookies`, `headers` and `below` are empty.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub below: Vec<SessionSnapshot>,
+}
+
+/// A saved [`SessionCookie`](crate::auth::SessionCookie). `Debug` redacts the value.
+#[derive(Clone, Serialize, Deserialize)]
+pub struct SavedSessionCookie {
+    /// The cookie's name.
+    pub name: String,
+    /// The cookie's value (secret).
+    #[serde(serialize_with = "serialize_secret")]
+    pub value: SecretString,
+}
+
+impl fmt::Debug for SavedSessionCookie {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SavedSessionCookie")
+            .field("name", &self.name)
+            .field("value", &"[REDACTED]")
+            .finish()
+    }
 }
 
 impl fmt::Debug for SessionSnapshot {
@@ -65,10 +92,12 @@ impl fmt::Debug for SessionSnapshot {
             .field("base_url", &self.base_url)
             .field("login_mode", &self.login_mode)
             .field("token", &self.token.as_ref().map(|_| "[REDACTED]"))
+            .field("session_cookie", &self.session_cookie)
             .field("cookies", &self.cookies)
             .field("headers", &self.headers)
             .field("user", &self.user)
             .field("renewable", &self.renewable)
+            .field("below", &self.below)
             .finish()
     }
 }
@@ -93,6 +122,10 @@ impl SessionSnapshot {
             base_url: base_url.to_string(),
             login_mode: session.login_mode().to_string(),
             token: session.token().cloned(),
+            session_cookie: session.cookie().map(|c| SavedSessionCookie {
+                name: c.name.clone(),
+                value: c.value.clone(),
+            }),
             cookies,
             headers,
             user: session.user().cloned(),
@@ -101,6 +134,7 @@ impl SessionSnapshot {
             renewable: session.renewable(),
             data: session.data().clone(),
             saved_at_unix: unix(SystemTime::now()),
+            below: Vec::new(),
         }
     }
 
@@ -118,6 +152,9 @@ impl SessionSnapshot {
         }
         for (k, v) in &self.data {
             session = session.with_data(k.clone(), v.clone());
+        }
+        if let Some(c) = &self.session_cookie {
+            session = session.with_cookie(c.name.clone(), c.value.clone());
         }
         session
     }

@@ -9,6 +9,7 @@ use reqwest::header::HeaderMap;
 use reqwest::{Method, RequestBuilder, StatusCode};
 use url::Url;
 
+use crate::auth::clock::Clock;
 use crate::auth::cookies::CookieJar;
 use crate::auth::session::Session;
 use crate::error::{CapturedResponse, Error, ErrorKind};
@@ -20,6 +21,7 @@ pub struct LoginContext {
     pub(crate) client: reqwest::Client,
     pub(crate) base_url: Url,
     pub(crate) jar: Arc<CookieJar>,
+    pub(crate) clock: Arc<dyn Clock>,
 }
 
 impl fmt::Debug for LoginContext {
@@ -44,6 +46,11 @@ impl LoginContext {
     /// The cookie jar.
     pub fn cookies(&self) -> &CookieJar {
         &self.jar
+    }
+
+    /// The handle's clock (turn a vendor's "expires in N s" into an instant with it).
+    pub fn now(&self) -> std::time::SystemTime {
+        self.clock.now()
     }
 
     /// `path` appended to the API root (`/auth/login` -> `https://host/Library/api/auth/login`).

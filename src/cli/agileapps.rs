@@ -16,7 +16,7 @@ use clap::{Args, Subcommand, ValueEnum};
 use reqwest::Method;
 
 use super::body::{read_body, usage};
-use super::common::{secret_arg, ApiArgs, CallArgs, HttpArgs};
+use super::common::{interruptible, secret_arg, ApiArgs, CallArgs, HttpArgs};
 use super::dynamic::{Location, OpView};
 use super::missing::NotGiven;
 
@@ -138,7 +138,11 @@ fn login_method(args: &AgileAppsArgs, restoring: bool) -> Result<LoginMethod, Er
         }
     };
     let password = || -> Result<Credential, Error> {
-        match secret_arg(args.password.as_deref(), Some("AGILEAPPS_PASSWORD"))? {
+        match secret_arg(
+            "--password",
+            args.password.as_deref(),
+            Some("AGILEAPPS_PASSWORD"),
+        )? {
             Some(p) => Ok(p),
             None => not_given("password", "--password SOURCE (or AGILEAPPS_PASSWORD)"),
         }
@@ -157,7 +161,7 @@ fn login_method(args: &AgileAppsArgs, restoring: bool) -> Result<LoginMethod, Er
             }
         }
         AgileAppsLoginMode::Saml => LoginMethod::Saml {
-            assertion: match secret_arg(args.saml_assertion.as_deref(), None)? {
+            assertion: match secret_arg("--saml-assertion", args.saml_assertion.as_deref(), None)? {
                 Some(a) => a,
                 None => not_given("saml_assertion", "--saml-assertion SOURCE")?,
             },
@@ -205,7 +209,7 @@ pub async fn run(args: AgileAppsArgs) -> Result<serde_json::Value, Error> {
         closed?;
         return Ok(serde_json::json!({ "logged_out": true }));
     }
-    let result = command(&client, &args).await;
+    let result = interruptible(command(&client, &args)).await;
     match session_file.as_deref() {
         Some(path) => {
             let saved = save(&client, path);

@@ -81,11 +81,16 @@ pub struct ApiArgs {
 
 /// A secret from `--x SOURCE` or, failing that, the value of an environment variable.
 pub fn secret_arg(
+    flag: &str,
     source: Option<&str>,
     env_value_var: Option<&str>,
 ) -> Result<Option<Credential>, Error> {
     if let Some(spec) = source {
-        return Credential::parse(spec).map(Some).map_err(Error::from);
+        // A source that does not parse is a usage error naming the flag (exit 2), not a
+        // failed authentication: nothing was sent anywhere.
+        return Credential::parse(spec)
+            .map(Some)
+            .map_err(|e| usage(format!("{flag}: {e}")).with_source(e));
     }
     if let Some(var) = env_value_var {
         if let Ok(value) = std::env::var(var) {
@@ -161,7 +166,7 @@ where
         }
     }
     if is_logout {
-        let result = run().await;
+        let result = interruptible(run()).await;
         let closed = client.close().await;
         if let Some(path) = session_file {
             if path.exists() {
@@ -172,7 +177,7 @@ where
         closed?;
         return result;
     }
-    let result = run().await;
+    let result = interruptible(run()).await;
     match session_file {
         Some(path) => {
             if result.is_ok() || client.auth().session_info().is_some() {
@@ -185,6 +190,57 @@ where
             let value = result?;
             closed?;
             Ok(value)
+        }
+    }
+}
+
+/// The signal that interrupted a command (0: none). The process then exits with 128 + it.
+pub static INTERRUPTED: std::sync::atomic::AtomicI32 = std::sync::atomic::AtomicI32::new(0);
+
+/// Runs a command's work so that nothing it does can leave a server session open: a panic in
+/// it, SIGINT or SIGTERM end it with an error, and the caller then ends the session as on any
+/// other failure (logout, or save to the session file).
+pub async fn interruptible<T>(work: impl Future<Output = Result<T, Error>>) -> Result<T, Error> {
+    use futures::FutureExt;
+    let guarded = std::panic::AssertUnwindSafe(work).catch_unwind();
+    tokio::select! {
+        outcome = guarded => outcome.unwrap_or_else(|_| {
+            Err(Error::new(
+                bi_rest::error::ErrorKind::Other,
+                "internal error: the command panicked; its session was ended",
+            ))
+        }),
+        (signal, name) = shutdown_signal() => {
+            INTERRUPTED.store(signal, std::sync::atomic::Ordering::SeqCst);
+            Err(Error::new(
+                bi_rest::error::ErrorKind::Other,
+                format!("interrupted by {name}; the session was ended"),
+            ))
+        }
+    }
+}
+
+/// Waits for SIGINT or SIGTERM (Ctrl-C elsewhere); never returns when they cannot be watched.
+async fn shutdown_signal() -> (i32, &'static str) {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        match (
+            signal(SignalKind::interrupt()),
+            signal(SignalKind::terminate()),
+        ) {
+            (Ok(mut int), Ok(mut term)) => tokio::select! {
+                _ = int.recv() => (2, "SIGINT"),
+                _ = term.recv() => (15, "SIGTERM"),
+            },
+            _ => std::future::pending().await,
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        match tokio::signal::ctrl_c().await {
+            Ok(()) => (2, "Ctrl-C"),
+            Err(_) => std::future::pending().await,
         }
     }
 }

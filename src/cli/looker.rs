@@ -112,8 +112,8 @@ fn env_name(key: &str) -> String {
 /// needs neither credentials nor a base URL (the session file has its API root).
 pub fn settings(args: &LookerArgs) -> Result<LookerSettings, Error> {
     let restoring = args.http.session_file.as_deref().is_some_and(Path::exists);
-    let client_id = secret_arg(args.client_id.as_deref(), None)?;
-    let client_secret = secret_arg(args.client_secret.as_deref(), None)?;
+    let client_id = secret_arg("--client-id", args.client_id.as_deref(), None)?;
+    let client_secret = secret_arg("--client-secret", args.client_secret.as_deref(), None)?;
     let mut vars = BTreeMap::new();
     if let Some(url) = &args.base_url {
         vars.insert(env_name("base_url"), url.clone());

@@ -86,7 +86,13 @@ pub fn main() -> ExitCode {
             ExitCode::SUCCESS
         }
         Ok(None) => ExitCode::SUCCESS,
-        Err(err) => ExitCode::from(output::report(&err)),
+        Err(err) => {
+            let code = output::report(&err);
+            match common::INTERRUPTED.load(std::sync::atomic::Ordering::SeqCst) {
+                0 => ExitCode::from(code),
+                signal => ExitCode::from(u8::try_from(128 + signal).unwrap_or(1)),
+            }
+        }
     }
 }
 

@@ -140,7 +140,11 @@ fn login_mode(args: &MstrArgs, restoring: bool) -> Result<Option<LoginMode>, Err
             let Some(username) = args.username.clone() else {
                 return need("--username (or MSTR_USERNAME)");
             };
-            let Some(password) = secret_arg(args.password.as_deref(), Some("MSTR_PASSWORD"))?
+            let Some(password) = secret_arg(
+                "--password",
+                args.password.as_deref(),
+                Some("MSTR_PASSWORD"),
+            )?
             else {
                 return need("--password SOURCE (or MSTR_PASSWORD)");
             };
@@ -151,14 +155,18 @@ fn login_mode(args: &MstrArgs, restoring: bool) -> Result<Option<LoginMode>, Err
             }
         }
         MstrLoginMode::Anonymous => LoginMode::Anonymous,
-        MstrLoginMode::ApiToken => match secret_arg(args.api_token.as_deref(), None)? {
-            Some(token) => LoginMode::ApiToken(token),
-            None => return need("--api-token SOURCE"),
-        },
-        MstrLoginMode::IdentityToken => match secret_arg(args.identity_token.as_deref(), None)? {
-            Some(token) => LoginMode::IdentityToken(token),
-            None => return need("--identity-token SOURCE"),
-        },
+        MstrLoginMode::ApiToken => {
+            match secret_arg("--api-token", args.api_token.as_deref(), None)? {
+                Some(token) => LoginMode::ApiToken(token),
+                None => return need("--api-token SOURCE"),
+            }
+        }
+        MstrLoginMode::IdentityToken => {
+            match secret_arg("--identity-token", args.identity_token.as_deref(), None)? {
+                Some(token) => LoginMode::IdentityToken(token),
+                None => return need("--identity-token SOURCE"),
+            }
+        }
     }))
 }
 

@@ -12,7 +12,8 @@ pub fn print_json(value: &serde_json::Value) {
     let _ = writeln!(out);
 }
 
-/// The one-line error report on stderr: `bi-rest: <vendor code> <message> [ticket <id>]`.
+/// The error report on stderr: `bi-rest: <vendor code> <message> [ticket <id>]`, then one
+/// indented line per field error or sub-error the server listed.
 pub fn error_line(err: &Error) -> String {
     let mut line = String::from("bi-rest:");
     if let Some(code) = err.code() {
@@ -26,7 +27,39 @@ pub fn error_line(err: &Error) -> String {
         line.push_str(ticket);
         line.push(']');
     }
+    for detail in error_details(err) {
+        line.push_str("\n  ");
+        line.push_str(&detail.replace('\n', " "));
+    }
     line
+}
+
+/// What the server said about each field or part of the request, one entry each:
+/// `title: This field is required.` (field errors of any vendor), `8004cc4c: message`
+/// (sub-errors).
+pub fn error_details(err: &Error) -> Vec<String> {
+    let Some(vendor) = err.vendor() else {
+        return Vec::new();
+    };
+    let fields = vendor.field_errors.iter().map(|f| {
+        let what = f
+            .message
+            .as_deref()
+            .or(f.code.as_deref())
+            .unwrap_or("invalid");
+        match &f.field {
+            Some(field) => format!("{field}: {what}"),
+            None => what.to_string(),
+        }
+    });
+    let subs = vendor.sub_errors.iter().filter_map(|e| {
+        let message = e.message.as_deref()?;
+        Some(match &e.code {
+            Some(code) => format!("{code}: {message}"),
+            None => message.to_string(),
+        })
+    });
+    fields.chain(subs).collect()
 }
 
 /// Prints the error line and returns the process exit code for the error.

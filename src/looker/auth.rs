@@ -16,7 +16,7 @@
 
 use std::fmt;
 use std::sync::Mutex;
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 
 use futures::future::BoxFuture;
 use reqwest::header::{HeaderMap, HeaderValue, AUTHORIZATION};
@@ -25,6 +25,7 @@ use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 
 use super::errors::LookerErrorBody;
+use crate::auth::LOGIN_ANSWER_LIMIT;
 use crate::auth::{Auth, Authenticator, LoginContext, Session, SessionUser};
 use crate::credentials::Credential;
 use crate::error::{status_only, Error, ErrorKind, FieldError, VendorError};
@@ -34,8 +35,11 @@ pub const VENDOR: &str = "looker";
 
 #[derive(Deserialize)]
 struct AccessToken {
+    /// The only field bi-rest needs; the rest is read leniently (`expires_in` as a number or
+    /// as text, anything else ignored).
+    #[serde(default, deserialize_with = "crate::lenient::opt_string")]
     access_token: Option<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::lenient::opt_i64")]
     expires_in: Option<i64>,
 }
 
@@ -145,10 +149,9 @@ impl LookerAuthenticator {
                 (response, "sudo", Some(user))
             }
         };
-        let body = response
-            .bytes()
+        let body = crate::auth::read_body_limited(response, LOGIN_ANSWER_LIMIT)
             .await
-            .map_err(|e| Error::from_reqwest(e).context("reading AccessToken"))?;
+            .map_err(|e| e.context("reading AccessToken"))?;
         let token: AccessToken = serde_json::from_slice(&body).map_err(|e| {
             Error::new(ErrorKind::Decode, "login answered no AccessToken").with_source(e)
         })?;
@@ -159,7 +162,7 @@ impl LookerAuthenticator {
         let mut session = Session::new(Some(SecretString::from(access)), mode);
         if let Some(secs) = token.expires_in.filter(|s| *s > 0) {
             session = session
-                .with_expires_at(SystemTime::now() + Duration::from_secs(secs as u64))
+                .with_expires_at(ctx.now() + Duration::from_secs(secs as u64))
                 .with_data("expires_in", serde_json::Value::from(secs));
         }
         if let Some(user) = user {

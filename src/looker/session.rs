@@ -15,7 +15,7 @@ use serde::de::DeserializeOwned;
 
 use super::auth::LookerAuthenticator;
 use super::settings::{ApiVersion, LookerSettings};
-use crate::auth::{Auth, HttpConfig, RetryPolicy};
+use crate::auth::{Auth, Clock, HttpConfig, RetryPolicy, SystemClock};
 use crate::error::{Error, ErrorKind};
 
 /// The SDKs' refresh lag (`lag_time = 10` in auth_token.py).
@@ -35,6 +35,7 @@ struct Options {
     http: HttpConfig,
     refresh_lag: Duration,
     retry: RetryPolicy,
+    clock: Arc<dyn Clock>,
 }
 
 impl std::fmt::Debug for LookerClient {
@@ -54,9 +55,18 @@ pub struct LookerClientBuilder {
     refresh_lag: Duration,
     retry: RetryPolicy,
     api_root: Option<String>,
+    clock: Arc<dyn Clock>,
 }
 
 impl LookerClientBuilder {
+    /// The clock that decides when a token is about to expire (default: the system clock; a
+    /// [`ManualClock`](crate::auth::ManualClock) moves time in tests without sleeping). Sudo
+    /// clients made from this one share it.
+    pub fn clock(mut self, clock: impl Clock) -> Self {
+        self.clock = Arc::new(clock);
+        self
+    }
+
     /// HTTP settings (TLS, CA bundle, proxy, timeouts). Default: from the settings'
     /// `verify_ssl` and `timeout`.
     pub fn http(mut self, http: HttpConfig) -> Self {
@@ -102,6 +112,7 @@ impl LookerClientBuilder {
             http,
             refresh_lag: self.refresh_lag,
             retry: self.retry,
+            clock: self.clock,
         };
         let auth = build_auth(&api_root, authenticator.clone(), &options)?;
         Ok(LookerClient {
@@ -124,6 +135,7 @@ fn build_auth(
         .refresh_lag(options.refresh_lag)
         .retry_policy(options.retry)
         .logout_on_drop(true)
+        .clock(options.clock.clone())
         .build()
 }
 
@@ -136,6 +148,7 @@ impl LookerClient {
             refresh_lag: DEFAULT_REFRESH_LAG,
             retry: RetryPolicy::default(),
             api_root: None,
+            clock: Arc::new(SystemClock),
         }
     }
 

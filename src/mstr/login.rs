@@ -219,7 +219,12 @@ impl MstrAuthenticator {
             request = request.header(AUTH_TOKEN_HEADER, token);
         }
         let facts = match ctx.send(request).await {
-            Ok(r) if r.status().is_success() => r.json::<serde_json::Value>().await.ok(),
+            Ok(r) if r.status().is_success() => {
+                crate::auth::read_body_limited(r, crate::auth::LOGIN_ANSWER_LIMIT)
+                    .await
+                    .ok()
+                    .and_then(|body| serde_json::from_slice::<SessionFacts>(&body).ok())
+            }
             Ok(r) => {
                 tracing::debug!(
                     status = r.status().as_u16(),
@@ -234,28 +239,46 @@ impl MstrAuthenticator {
         };
         let Some(facts) = facts else { return session };
         let mut session = session;
-        let idle = facts
-            .get("timeoutMs")
-            .and_then(|v| v.as_u64())
+        let positive = |v: Option<i64>| v.and_then(|n| u64::try_from(n).ok()).filter(|n| *n > 0);
+        let idle = positive(facts.timeout_ms)
             .map(Duration::from_millis)
-            .or_else(|| {
-                facts
-                    .get("timeout")
-                    .and_then(|v| v.as_u64())
-                    .map(Duration::from_secs)
-            })
-            .filter(|d| !d.is_zero());
+            .or_else(|| positive(facts.timeout).map(Duration::from_secs));
         if let Some(idle) = idle {
             session = session.with_idle_timeout(idle);
         }
-        let text = |k: &str| facts.get(k).and_then(|v| v.as_str()).map(str::to_string);
         let user = SessionUser {
-            id: text("id"),
-            username: text("username").or_else(|| session.user().and_then(|u| u.username.clone())),
-            full_name: text("fullName"),
+            id: facts.id,
+            username: facts
+                .username
+                .or_else(|| session.user().and_then(|u| u.username.clone())),
+            full_name: facts.full_name,
         };
         session.with_user(user)
     }
+}
+
+/// What `GET /sessions` tells about a new session. Informational: every field is read
+/// leniently (numbers as text or numbers, any other shape ignored).
+#[derive(serde::Deserialize, Default)]
+struct SessionFacts {
+    #[serde(
+        default,
+        rename = "timeoutMs",
+        deserialize_with = "crate::lenient::opt_i64"
+    )]
+    timeout_ms: Option<i64>,
+    #[serde(default, deserialize_with = "crate::lenient::opt_i64")]
+    timeout: Option<i64>,
+    #[serde(default, deserialize_with = "crate::lenient::opt_string")]
+    id: Option<String>,
+    #[serde(default, deserialize_with = "crate::lenient::opt_string")]
+    username: Option<String>,
+    #[serde(
+        default,
+        rename = "fullName",
+        deserialize_with = "crate::lenient::opt_string"
+    )]
+    full_name: Option<String>,
 }
 
 fn token_header(session: &Session) -> Option<HeaderValue> {

@@ -132,6 +132,22 @@ pub struct AgileAppsSimConfig {
     /// Name of a load-balancer affinity cookie set by every login (e.g. `AWSALB`); calls that
     /// do not send it back are counted in [`AgileAppsSimStats::missing_affinity_cookie`].
     pub affinity_cookie: Option<String>,
+    /// How login answers are rendered (documented by default), so clients can be shown to
+    /// accept harmless variations and to end a session whose answer they cannot read.
+    pub login_answer: LoginAnswerShape,
+}
+
+/// How the simulator renders the answer of a successful login.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum LoginAnswerShape {
+    /// As documented: `startingAppId` an element with attributes (an object in JSON).
+    #[default]
+    Documented,
+    /// Harmless variations: `startingAppId` as its bare text, `timeZone` as an object, an
+    /// undocumented extra field.
+    Variant,
+    /// The session is opened (its cookie set) but the body is cut in half.
+    Unusable,
 }
 
 impl Default for AgileAppsSimConfig {
@@ -181,6 +197,7 @@ impl Default for AgileAppsSimConfig {
             seed: 1,
             port: 0,
             affinity_cookie: None,
+            login_answer: LoginAnswerShape::Documented,
         }
     }
 }

@@ -262,6 +262,7 @@ pub(super) fn add_record(shared: &Shared, req: &Req, session: &Session, object: 
         )],
         set_cookie: None,
         extra_cookie: None,
+        truncated: false,
     }
 }
 

@@ -194,6 +194,7 @@ pub(super) fn open_session(
         login_info(shared, u, tenant_id, &id),
     )]);
     reply.set_cookie = Some(format!("{SESSION_COOKIE}={id}; Path=/; HttpOnly"));
+    reply.truncated = shared.config.login_answer == LoginAnswerShape::Unusable;
     reply.extra_cookie = shared
         .config
         .affinity_cookie
@@ -207,7 +208,32 @@ pub(super) fn login_info(shared: &Shared, u: &SimUser, tenant_id: &str, session_
         .map(|t| t.name.clone())
         .unwrap_or_default();
     let app_id = format!("app{tenant_id}");
-    Out::Obj(vec![
+    let variant = shared.config.login_answer == LoginAnswerShape::Variant;
+    // The element with attributes, or (the other JSON rendering) its bare text.
+    let starting_app_id = if variant {
+        s(app_id)
+    } else {
+        Out::AttrText(
+            vec![
+                ("type".into(), String::new()),
+                (
+                    "uri".into(),
+                    format!(
+                        "{}/networking/rest/application/{app_id}",
+                        lock(&shared.base_url)
+                    ),
+                ),
+                ("displayValue".into(), String::new()),
+            ],
+            app_id,
+        )
+    };
+    let time_zone = if variant {
+        Out::Obj(vec![("id".into(), s("12")), ("name".into(), s("GMT"))])
+    } else {
+        s("12")
+    };
+    let mut fields = vec![
         ("userId".into(), s(&u.id)),
         ("email".into(), s(&u.email)),
         ("userName".into(), s(&u.user_name)),
@@ -216,7 +242,7 @@ pub(super) fn login_info(shared: &Shared, u: &SimUser, tenant_id: &str, session_
         ("lastName".into(), s(&u.last_name)),
         ("organizationName".into(), s(org)),
         ("organizationId".into(), s(tenant_id)),
-        ("timeZone".into(), s("12")),
+        ("timeZone".into(), time_zone),
         ("primaryTeamId".into(), s("1")),
         ("employeeNumber".into(), s("")),
         ("sessionId".into(), s(session_id)),
@@ -224,26 +250,18 @@ pub(super) fn login_info(shared: &Shared, u: &SimUser, tenant_id: &str, session_
             "cookieString".into(),
             s(format!("{SESSION_COOKIE}={session_id}")),
         ),
-        (
-            "startingAppId".into(),
-            Out::AttrText(
-                vec![
-                    ("type".into(), String::new()),
-                    (
-                        "uri".into(),
-                        format!(
-                            "{}/networking/rest/application/{app_id}",
-                            lock(&shared.base_url)
-                        ),
-                    ),
-                    ("displayValue".into(), String::new()),
-                ],
-                app_id,
-            ),
-        ),
+        ("startingAppId".into(), starting_app_id),
         ("userLocale".into(), s("en")),
         ("userDateFormat".into(), s("MM/dd/yyyy")),
-    ])
+    ];
+    if variant {
+        // Undocumented extras a newer platform might add.
+        fields.push((
+            "extraInfo".into(),
+            Out::Obj(vec![("tier".into(), s("gold"))]),
+        ));
+    }
+    Out::Obj(fields)
 }
 
 pub(super) fn login_failed(shared: &Shared, description: &str) -> Reply {

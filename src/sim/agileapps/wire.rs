@@ -79,6 +79,8 @@ pub(super) struct Reply {
     pub(super) body: Vec<(String, Out)>,
     pub(super) set_cookie: Option<String>,
     pub(super) extra_cookie: Option<String>,
+    /// Cut the rendered body in half (a login answer nobody can read).
+    pub(super) truncated: bool,
 }
 
 pub(super) fn message(code: i64, description: &str) -> (String, Out) {
@@ -98,6 +100,7 @@ pub(super) fn ok(mut body: Vec<(String, Out)>) -> Reply {
         body,
         set_cookie: None,
         extra_cookie: None,
+        truncated: false,
     }
 }
 
@@ -107,6 +110,7 @@ pub(super) fn fail(status: u16, code: i64, description: &str) -> Reply {
         body: vec![message(code, description)],
         set_cookie: None,
         extra_cookie: None,
+        truncated: false,
     }
 }
 
@@ -126,6 +130,15 @@ pub(super) fn render(reply: Reply, fmt: Fmt) -> Response {
             let v = serde_json::json!({ "platform": render_json(&Out::Obj(reply.body)) });
             ("application/json", v.to_string())
         }
+    };
+    let text = if reply.truncated {
+        let mut cut = text.len() / 2;
+        while !text.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        text[..cut].to_string()
+    } else {
+        text
     };
     let mut resp = Response::new(Body::from(text));
     *resp.status_mut() = reply.status;
