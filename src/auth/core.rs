@@ -118,6 +118,7 @@ impl AuthBuilder {
                     base_url,
                     jar,
                     clock: self.clock,
+                    http: self.http,
                 },
                 authenticator: self.authenticator,
                 state: Mutex::new(State::default()),
@@ -1148,10 +1149,19 @@ impl Drop for AuthInner {
         if stack.is_empty() {
             return;
         }
+        let authenticator = self.authenticator.clone();
+        let ctx = self.ctx.clone();
         match tokio::runtime::Handle::try_current() {
+            // On a multi-thread runtime (`#[tokio::main]`'s default) the logout completes
+            // before the drop returns: a task spawned instead would die with the runtime when
+            // the drop is the last thing `main` does. The worker hands its other tasks over
+            // while it waits.
+            Ok(handle) if handle.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread => {
+                tokio::task::block_in_place(move || logout_on_own_thread(authenticator, ctx, stack))
+            }
+            // A current-thread runtime cannot be blocked (the server may be one of its own
+            // tasks, as in tests): the logout is spawned on it, and runs if the runtime lives.
             Ok(handle) => {
-                let authenticator = self.authenticator.clone();
-                let ctx = self.ctx.clone();
                 handle.spawn(async move {
                     match logout_stack(&*authenticator, &ctx, stack).await {
                         Ok(()) => tracing::debug!("logged out on drop"),
@@ -1159,12 +1169,61 @@ impl Drop for AuthInner {
                     }
                 });
             }
-            Err(_) => tracing::warn!(
-                "client dropped outside a tokio runtime: the server session was not logged out"
-            ),
+            // No runtime at all: a thread of its own.
+            Err(_) => logout_on_own_thread(authenticator, ctx, stack),
         }
     }
 }
+
+/// Logs `stack` out on a new thread with its own runtime and a fresh HTTP client (the
+/// client's pooled connections belong to the caller's runtime), and waits for it (at most
+/// [`DROP_LOGOUT_LIMIT`]).
+fn logout_on_own_thread(
+    authenticator: Arc<dyn Authenticator>,
+    ctx: LoginContext,
+    stack: Vec<Arc<Session>>,
+) {
+    let logout = std::thread::Builder::new()
+        .name("bi-rest-logout".into())
+        .spawn(move || {
+            let ctx = match ctx.with_fresh_client() {
+                Ok(ctx) => ctx,
+                Err(e) => {
+                    tracing::warn!(error = %e, "no HTTP client for the logout on drop");
+                    return;
+                }
+            };
+            let runtime = match tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+            {
+                Ok(runtime) => runtime,
+                Err(e) => {
+                    tracing::warn!(error = %e, "no runtime for the logout on drop");
+                    return;
+                }
+            };
+            let ending = logout_stack(&*authenticator, &ctx, stack);
+            let bounded = async { tokio::time::timeout(DROP_LOGOUT_LIMIT, ending).await };
+            match runtime.block_on(bounded) {
+                Ok(Ok(())) => tracing::debug!("logged out on drop"),
+                Ok(Err(e)) => tracing::warn!(error = %e, "logout on drop failed"),
+                Err(_) => tracing::warn!("logout on drop timed out"),
+            }
+        });
+    match logout {
+        Ok(thread) => {
+            let _ = thread.join();
+        }
+        Err(e) => tracing::warn!(
+            error = %e,
+            "client dropped without close: the server session was not logged out"
+        ),
+    }
+}
+
+/// How long a drop outside any runtime waits for the logout.
+const DROP_LOGOUT_LIMIT: Duration = Duration::from_secs(10);
 
 async fn read_response(
     response: Response,

@@ -10,6 +10,7 @@ use reqwest::{Method, RequestBuilder, StatusCode};
 use url::Url;
 
 use crate::auth::clock::Clock;
+use crate::auth::config::HttpConfig;
 use crate::auth::cookies::CookieJar;
 use crate::auth::session::Session;
 use crate::error::{CapturedResponse, Error, ErrorKind};
@@ -22,6 +23,7 @@ pub struct LoginContext {
     pub(crate) base_url: Url,
     pub(crate) jar: Arc<CookieJar>,
     pub(crate) clock: Arc<dyn Clock>,
+    pub(crate) http: HttpConfig,
 }
 
 impl fmt::Debug for LoginContext {
@@ -46,6 +48,15 @@ impl LoginContext {
     /// The cookie jar.
     pub fn cookies(&self) -> &CookieJar {
         &self.jar
+    }
+
+    /// The same context with a new HTTP client (same settings, same cookie jar) whose
+    /// connections belong to the runtime it is first used on.
+    pub(crate) fn with_fresh_client(&self) -> Result<LoginContext, Error> {
+        Ok(LoginContext {
+            client: self.http.build_client(self.jar.clone())?,
+            ..self.clone()
+        })
     }
 
     /// The handle's clock (turn a vendor's "expires in N s" into an instant with it).
