@@ -11,13 +11,15 @@ use url::Url;
 
 use crate::auth::cookies::CookieJar;
 use crate::auth::session::Session;
+use crate::auth::transport::{Purpose, Transport};
 use crate::error::{CapturedResponse, Error, ErrorKind};
 
 /// Everything a vendor's login, logout or keep-alive call needs: the HTTP client (sharing the
-/// core's cookie jar) and the API root.
+/// core's cookie jar), the transport every request goes through, and the API root.
 #[derive(Clone)]
 pub struct LoginContext {
     pub(crate) client: reqwest::Client,
+    pub(crate) transport: Arc<Transport>,
     pub(crate) base_url: Url,
     pub(crate) jar: Arc<CookieJar>,
 }
@@ -31,7 +33,8 @@ impl fmt::Debug for LoginContext {
 }
 
 impl LoginContext {
-    /// The HTTP client (cookies go to and come from the core's jar).
+    /// The HTTP client (cookies go to and come from the core's jar), to build requests; send
+    /// them with [`LoginContext::send`] so the transport's rules apply.
     pub fn client(&self) -> &reqwest::Client {
         &self.client
     }
@@ -56,9 +59,16 @@ impl LoginContext {
         self.client.request(method, self.url(path))
     }
 
-    /// Sends, mapping transport failures to [`Error`]; the response may be any status.
+    /// Sends through the transport (redirect policy, timeouts, retries of transient
+    /// failures), mapping failures to [`Error`]; the response may be any status. Its body is
+    /// bounded by the login limit ([`crate::auth::BodyLimits::login`]; an error body by the
+    /// error prefix).
     pub async fn send(&self, request: RequestBuilder) -> Result<reqwest::Response, Error> {
-        request.send().await.map_err(Error::from_reqwest)
+        let request = request.build().map_err(Error::from_reqwest)?;
+        self.transport
+            .execute(request, Purpose::Session)
+            .await
+            .map_err(Error::from_reqwest)
     }
 
     /// Reads a non-success response fully and maps it with the authenticator's error mapper,
