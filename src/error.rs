@@ -60,12 +60,16 @@ pub enum ErrorKind {
     Tls,
     /// The request timed out.
     Timeout,
+    /// A response body was larger than the limit (see [`crate::auth::BodyLimits`]).
+    ResponseTooLarge,
+    /// A redirect was refused: to another origin (under the default policy), from https to
+    /// http, with a request body to another origin, or too many (a loop). See
+    /// [`crate::auth::RedirectPolicy`].
+    Redirect,
     /// A credential could not be resolved.
     Credential,
     /// A response could not be decoded.
     Decode,
-    /// A response body was larger than the client's limit (it was not read further).
-    ResponseTooLarge,
     /// The client configuration is invalid (URL, CA bundle, proxy, session file).
     Config,
     /// Anything else.
@@ -90,9 +94,10 @@ impl ErrorKind {
             ErrorKind::Network => "network",
             ErrorKind::Tls => "tls",
             ErrorKind::Timeout => "timeout",
+            ErrorKind::ResponseTooLarge => "response_too_large",
+            ErrorKind::Redirect => "redirect",
             ErrorKind::Credential => "credential",
             ErrorKind::Decode => "decode",
-            ErrorKind::ResponseTooLarge => "response_too_large",
             ErrorKind::Config => "config",
             ErrorKind::Other => "other",
         }
@@ -100,7 +105,7 @@ impl ErrorKind {
 
     /// The inverse of [`ErrorKind::as_str`].
     pub fn parse(name: &str) -> Option<ErrorKind> {
-        const ALL: [ErrorKind; 19] = [
+        const ALL: [ErrorKind; 20] = [
             ErrorKind::LoginFailed,
             ErrorKind::SessionExpired,
             ErrorKind::SessionInvalid,
@@ -115,9 +120,10 @@ impl ErrorKind {
             ErrorKind::Network,
             ErrorKind::Tls,
             ErrorKind::Timeout,
+            ErrorKind::ResponseTooLarge,
+            ErrorKind::Redirect,
             ErrorKind::Credential,
             ErrorKind::Decode,
-            ErrorKind::ResponseTooLarge,
             ErrorKind::Config,
             ErrorKind::Other,
         ];
@@ -126,8 +132,8 @@ impl ErrorKind {
 
     /// The CLI exit code for this kind: 3 authentication failed, 4 session expired and not
     /// renewable, 5 not found, 6 insufficient privileges, 7 invalid request, 8 server error,
-    /// 8 also for a response larger than the client's limit, 9 network, TLS or timeout,
-    /// 2 usage/configuration, 1 other.
+    /// 9 network, TLS, timeout, refused redirect or response too large, 2
+    /// usage/configuration, 1 other.
     pub fn exit_code(self) -> i32 {
         match self {
             ErrorKind::LoginFailed | ErrorKind::Credential => 3,
@@ -135,11 +141,12 @@ impl ErrorKind {
             ErrorKind::NotFound => 5,
             ErrorKind::InsufficientPrivileges => 6,
             ErrorKind::InvalidRequest | ErrorKind::AlreadyExists | ErrorKind::Conflict => 7,
-            ErrorKind::Server
-            | ErrorKind::ServerUnreachable
-            | ErrorKind::RateLimited
-            | ErrorKind::ResponseTooLarge => 8,
-            ErrorKind::Network | ErrorKind::Tls | ErrorKind::Timeout => 9,
+            ErrorKind::Server | ErrorKind::ServerUnreachable | ErrorKind::RateLimited => 8,
+            ErrorKind::Network
+            | ErrorKind::Tls
+            | ErrorKind::Timeout
+            | ErrorKind::ResponseTooLarge
+            | ErrorKind::Redirect => 9,
             ErrorKind::Config => 2,
             ErrorKind::Decode | ErrorKind::Other => 1,
         }
@@ -235,8 +242,9 @@ impl VendorError {
             retry_after: headers
                 .get(reqwest::header::RETRY_AFTER)
                 .and_then(|v| v.to_str().ok())
-                .and_then(|v| v.trim().parse::<u64>().ok())
-                .map(Duration::from_secs),
+                .and_then(|v| {
+                    crate::auth::retry::parse_retry_after(v, std::time::SystemTime::now())
+                }),
             raw_body: truncate_body(body),
             ..VendorError::default()
         }
@@ -478,11 +486,15 @@ impl Error {
         format!("{CUSTOM_TAG_PREFIX}{}] {self}", self.kind().as_str())
     }
 
-    /// An error for a transport failure, classified as timeout, TLS, network or decode.
-    /// The URL is stripped (it may carry query parameters).
+    /// An error for a transport failure, classified as timeout, TLS, network, decode, or
+    /// what the transport refused (response too large, redirect). The URL is stripped (it may
+    /// carry query parameters).
     pub fn from_reqwest(err: reqwest::Error) -> Error {
-        let kind = classify_reqwest(&err);
         let err = err.without_url();
+        if let Some(refused) = transport_error(&err) {
+            return Error::new(refused.kind(), refused.to_string()).with_source(err);
+        }
+        let kind = classify_reqwest(&err);
         Error::new(kind, err.to_string()).with_source(err)
     }
 
@@ -542,7 +554,22 @@ impl fmt::Display for SharedSource {
 }
 impl std::error::Error for SharedSource {}
 
-fn classify_reqwest(err: &reqwest::Error) -> ErrorKind {
+/// The transport's refusal in `err`'s sources, if any.
+fn transport_error(err: &reqwest::Error) -> Option<&crate::auth::TransportError> {
+    let mut source: Option<&(dyn std::error::Error + 'static)> = std::error::Error::source(err);
+    while let Some(s) = source {
+        if let Some(refused) = s.downcast_ref::<crate::auth::TransportError>() {
+            return Some(refused);
+        }
+        source = s.source();
+    }
+    None
+}
+
+pub(crate) fn classify_reqwest(err: &reqwest::Error) -> ErrorKind {
+    if let Some(refused) = transport_error(err) {
+        return refused.kind();
+    }
     if err.is_timeout() {
         return ErrorKind::Timeout;
     }
@@ -550,7 +577,16 @@ fn classify_reqwest(err: &reqwest::Error) -> ErrorKind {
         return ErrorKind::Config;
     }
     if err.is_decode() {
-        return ErrorKind::Decode;
+        // `json()` failing on the content is a decode error; a body whose transfer broke
+        // (connection closed mid-body, truncated chunked encoding) is a network error.
+        let mut source: Option<&(dyn std::error::Error + 'static)> = std::error::Error::source(err);
+        while let Some(s) = source {
+            if s.is::<serde_json::Error>() {
+                return ErrorKind::Decode;
+            }
+            source = s.source();
+        }
+        return ErrorKind::Network;
     }
     let mut source: Option<&(dyn std::error::Error + 'static)> = std::error::Error::source(err);
     while let Some(s) = source {

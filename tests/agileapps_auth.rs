@@ -411,12 +411,14 @@ async fn error_code_families_map_to_exact_variants() {
         assert_eq!(err.code(), Some("-1"));
         assert_eq!(s.stats().calls, before + 1);
 
-        // An HTML page from a proxy: the status decides, no panic.
+        // An HTML page from a proxy: the status decides, no panic. A 502 to a GET is
+        // transient: retried twice (the default policy), then reported.
         s.inject_fault(Fault {
             path_contains: "/record/".into(),
-            times: 1,
+            times: 3,
             kind: FaultKind::Html(502),
         });
+        let before = s.stats().calls;
         let err = c
             .search_records("case", &Search::default())
             .await
@@ -424,6 +426,7 @@ async fn error_code_families_map_to_exact_variants() {
         assert_eq!(err.kind(), ErrorKind::ServerUnreachable, "{err:?}");
         assert_eq!(err.exit_code(), 8);
         assert_eq!(err.code(), None);
+        assert_eq!(s.stats().calls, before + 3, "one call and two retries");
         c.close().await.unwrap();
     }
     assert_eq!(s.stats().open_sessions, 0);
@@ -605,11 +608,12 @@ async fn renewal_resolves_the_credential_again() {
     )
     .await
     .unwrap();
-    // The store now holds a wrong password: renewal fails with SessionExpired, once.
+    // The store now holds a wrong password: the renewal login is refused, once, and the call
+    // reports the refused login (as every vendor does: the credentials need fixing, exit 3).
     *store.0.lock().unwrap() = "rotated-but-wrong".into();
     s.expire_all_sessions();
     let err = c.list_users(&Search::default()).await.unwrap_err();
-    assert_eq!(err.kind(), ErrorKind::SessionExpired, "{err:?}");
+    assert_eq!(err.kind(), ErrorKind::LoginFailed, "{err:?}");
     assert_eq!(err.code(), Some("-101"));
     assert_eq!(s.stats().failed_logins, 1);
     // Fixed in the store: the next call renews and succeeds.

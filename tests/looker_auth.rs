@@ -306,9 +306,10 @@ async fn rate_limits_honour_retry_after_with_a_bound() {
     let s = start(LookerSimConfig::default()).await;
     let c = LookerClient::builder(settings(&s, ADMIN_CLIENT_ID, ADMIN_CLIENT_SECRET))
         .retry_policy(RetryPolicy {
-            rate_limit_retries: 2,
+            max_retries: 2,
             max_retry_after: Duration::from_secs(2),
-            default_retry_after: Duration::from_millis(10),
+            base_backoff: Duration::from_millis(10),
+            ..RetryPolicy::default()
         })
         .build()
         .unwrap();

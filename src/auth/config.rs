@@ -1,5 +1,10 @@
 //! HTTP settings shared by every vendor client: TLS (verification on by default, custom CA
-//! bundle, explicit opt-out), proxy, timeouts and user agent.
+//! bundle, explicit opt-out), proxy, timeouts, redirects, body limits and user agent.
+//!
+//! Defaults: 10 s connect timeout, 120 s request timeout (a deadline for the whole call,
+//! redirects, retries and body included; the official Looker SDK's value), same-origin
+//! redirects only ([`RedirectPolicy::SameOrigin`]), success bodies up to 64 MiB, error bodies
+//! read up to 64 KiB, login answers up to 1 MiB ([`BodyLimits`]).
 
 use std::fmt;
 use std::path::PathBuf;
@@ -7,6 +12,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::auth::cookies::CookieJar;
+use crate::auth::retry::{RetryBudget, RetryPolicy, Sleeper};
+use crate::auth::transport::{BodyLimits, RedirectPolicy, Transport, TransportStats};
 use crate::error::{Error, ErrorKind};
 
 /// The default user agent.
@@ -22,6 +29,9 @@ pub struct HttpConfig {
     connect_timeout: Duration,
     request_timeout: Option<Duration>,
     user_agent: String,
+    redirects: RedirectPolicy,
+    limits: BodyLimits,
+    sleeper: Sleeper,
 }
 
 impl Default for HttpConfig {
@@ -33,6 +43,9 @@ impl Default for HttpConfig {
             connect_timeout: Duration::from_secs(10),
             request_timeout: Some(Duration::from_secs(120)),
             user_agent: DEFAULT_USER_AGENT.to_string(),
+            redirects: RedirectPolicy::default(),
+            limits: BodyLimits::default(),
+            sleeper: Sleeper::default(),
         }
     }
 }
@@ -46,6 +59,8 @@ impl fmt::Debug for HttpConfig {
             .field("connect_timeout", &self.connect_timeout)
             .field("request_timeout", &self.request_timeout)
             .field("user_agent", &self.user_agent)
+            .field("redirects", &self.redirects)
+            .field("limits", &self.limits)
             .finish()
     }
 }
@@ -62,7 +77,7 @@ fn redact_url_userinfo(url: &str) -> String {
 
 impl HttpConfig {
     /// Default settings: TLS verified with the built-in roots, no proxy, 10 s connect and
-    /// 120 s request timeouts.
+    /// 120 s request timeouts, same-origin redirects, [`BodyLimits::default`].
     pub fn new() -> HttpConfig {
         HttpConfig::default()
     }
@@ -91,10 +106,42 @@ impl HttpConfig {
         self
     }
 
-    /// The whole-request timeout (`None`: no limit).
+    /// The whole-request timeout (`None`: no limit): a deadline for each call, its
+    /// redirects, retries and body included. Per call: [`crate::auth::CallOptions`] or
+    /// `RequestBuilder::timeout`.
     pub fn request_timeout(mut self, timeout: Option<Duration>) -> HttpConfig {
         self.request_timeout = timeout;
         self
+    }
+
+    /// What is done with redirects (default [`RedirectPolicy::SameOrigin`]).
+    pub fn redirect_policy(mut self, policy: RedirectPolicy) -> HttpConfig {
+        self.redirects = policy;
+        self
+    }
+
+    /// How much of a response body may be read (default [`BodyLimits::default`]).
+    pub fn body_limits(mut self, limits: BodyLimits) -> HttpConfig {
+        self.limits = limits;
+        self
+    }
+
+    /// The largest success body, bytes (default 64 MiB; `u64::MAX`: none).
+    pub fn max_response_bytes(mut self, limit: u64) -> HttpConfig {
+        self.limits.response = limit;
+        self
+    }
+
+    /// How the transport waits between retries (default `tokio::time::sleep`); for tests that
+    /// must not sleep in real time.
+    pub fn retry_sleeper(mut self, sleeper: Sleeper) -> HttpConfig {
+        self.sleeper = sleeper;
+        self
+    }
+
+    /// The request timeout (`None`: no limit).
+    pub fn timeout(&self) -> Option<Duration> {
+        self.request_timeout
     }
 
     /// The `User-Agent` header.
@@ -110,7 +157,11 @@ impl HttpConfig {
 
     /// Builds a reqwest client with these settings and `jar` as its cookie store.
     pub fn build_client(&self, jar: Arc<CookieJar>) -> Result<reqwest::Client, Error> {
+        // Redirects are followed by the transport (crate::auth::transport), which knows
+        // which headers are credentials; reqwest's own following would send vendor token
+        // headers to another origin.
         let mut builder = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
             .cookie_provider(jar)
             .connect_timeout(self.connect_timeout)
             .user_agent(self.user_agent.clone());
@@ -155,6 +206,27 @@ impl HttpConfig {
         }
         builder.build().map_err(|e| {
             Error::new(ErrorKind::Config, "cannot build the HTTP client").with_source(e)
+        })
+    }
+}
+
+impl HttpConfig {
+    /// The transport for these settings, with `jar` as its cookie store and `retry` for
+    /// transient failures.
+    pub(crate) fn build_transport(
+        &self,
+        jar: Arc<CookieJar>,
+        retry: RetryPolicy,
+    ) -> Result<Transport, Error> {
+        Ok(Transport {
+            client: self.build_client(jar)?,
+            redirects: self.redirects,
+            limits: self.limits,
+            timeout: self.request_timeout,
+            budget: RetryBudget::new(&retry),
+            retry,
+            sleeper: self.sleeper.clone(),
+            stats: TransportStats::default(),
         })
     }
 }

@@ -3,7 +3,13 @@
 //!
 //! Cookie values are secrets: they are never logged, and [`SavedCookie`] redacts its value in
 //! `Debug`.
+//!
+//! A cookie only goes back to the origin (scheme, host, port) that set it: the jar keeps one
+//! store per origin. (Cookie domain rules ignore the port and, for `Domain=` cookies, the
+//! host, so a plain cookie store would send the session cookie to any port of the host, or
+//! to a sibling host a redirect points at.)
 
+use std::collections::HashMap;
 use std::fmt;
 use std::sync::RwLock;
 
@@ -15,16 +21,27 @@ use url::Url;
 
 use crate::auth::session::SessionCookie;
 
-/// A thread-safe cookie jar usable as reqwest's cookie provider.
+/// A thread-safe cookie jar usable as reqwest's cookie provider; cookies are kept per origin.
+#[derive(Default)]
 pub struct CookieJar {
-    store: RwLock<Store>,
+    stores: RwLock<HashMap<Origin, Store>>,
 }
 
-impl Default for CookieJar {
-    fn default() -> Self {
-        CookieJar {
-            store: RwLock::new(Store::new()),
-        }
+/// Scheme, host and port of a URL.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+struct Origin {
+    scheme: String,
+    host: String,
+    port: Option<u16>,
+}
+
+impl Origin {
+    fn of(url: &Url) -> Option<Origin> {
+        Some(Origin {
+            scheme: url.scheme().to_string(),
+            host: url.host_str()?.to_string(),
+            port: url.port_or_known_default(),
+        })
     }
 }
 
@@ -56,6 +73,10 @@ impl fmt::Debug for SavedCookie {
     }
 }
 
+/// The most cookies kept per origin; further ones are ignored (a server answering with
+/// thousands of `Set-Cookie` lines must not grow the jar, nor every later request).
+pub const MAX_COOKIES_PER_ORIGIN: usize = 200;
+
 impl CookieJar {
     /// The `Cookie` header for a request to `url`: the jar's cookies for it and, when given,
     /// a session's own cookie in place of the jar's cookie of that name. `None` when there is
@@ -71,9 +92,13 @@ impl CookieJar {
             header.push('=');
             header.push_str(value);
         };
-        for (name, value) in self.read().get_request_values(url) {
-            if session.is_none_or(|c| c.name != name) {
-                push(name, value);
+        let origin = Origin::of(url)?;
+        let stores = self.read();
+        if let Some(store) = stores.get(&origin) {
+            for (name, value) in store.get_request_values(url) {
+                if session.is_none_or(|c| c.name != name) {
+                    push(name, value);
+                }
             }
         }
         if let Some(c) = session {
@@ -87,24 +112,49 @@ impl CookieJar {
         Some(value)
     }
 
-    fn read(&self) -> std::sync::RwLockReadGuard<'_, Store> {
-        self.store.read().unwrap_or_else(|p| p.into_inner())
+    fn read(&self) -> std::sync::RwLockReadGuard<'_, HashMap<Origin, Store>> {
+        self.stores.read().unwrap_or_else(|p| p.into_inner())
     }
 
-    fn write(&self) -> std::sync::RwLockWriteGuard<'_, Store> {
-        self.store.write().unwrap_or_else(|p| p.into_inner())
+    fn write(&self) -> std::sync::RwLockWriteGuard<'_, HashMap<Origin, Store>> {
+        self.stores.write().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Stores cookies as received from `url`, within [`MAX_COOKIES_PER_ORIGIN`].
+    fn insert<'c>(&self, cookies: impl Iterator<Item = RawCookie<'c>>, url: &Url) {
+        let Some(origin) = Origin::of(url) else {
+            return;
+        };
+        let mut stores = self.write();
+        let store = stores.entry(origin).or_default();
+        for raw in cookies {
+            let known = store.contains_any(
+                raw.domain()
+                    .unwrap_or_else(|| url.host_str().unwrap_or_default()),
+                raw.path().unwrap_or("/"),
+                raw.name(),
+            );
+            if !known && store.iter_any().count() >= MAX_COOKIES_PER_ORIGIN {
+                tracing::debug!("cookie jar full for this origin; ignoring a Set-Cookie");
+                continue;
+            }
+            let _ = store.insert_raw(&raw, url);
+        }
     }
 
     /// Stores one `Set-Cookie` value as if received from `url`. Invalid cookies are ignored.
     pub fn add_set_cookie(&self, set_cookie: &str, url: &Url) {
         if let Ok(raw) = RawCookie::parse(set_cookie.to_string()) {
-            let _ = self.write().insert_raw(&raw, url);
+            self.insert(std::iter::once(raw), url);
         }
     }
 
     /// How many unexpired cookies the jar holds.
     pub fn len(&self) -> usize {
-        self.read().iter_unexpired().count()
+        self.read()
+            .values()
+            .map(|store| store.iter_unexpired().count())
+            .sum()
     }
 
     /// Whether the jar holds no unexpired cookie.
@@ -114,10 +164,18 @@ impl CookieJar {
 
     /// The names (never the values) of the cookies that would be sent to `url`.
     pub fn names_for(&self, url: &Url) -> Vec<String> {
+        let Some(origin) = Origin::of(url) else {
+            return Vec::new();
+        };
         self.read()
-            .get_request_values(url)
-            .map(|(name, _)| name.to_string())
-            .collect()
+            .get(&origin)
+            .map(|store| {
+                store
+                    .get_request_values(url)
+                    .map(|(name, _)| name.to_string())
+                    .collect()
+            })
+            .unwrap_or_default()
     }
 
     /// Removes every cookie.
@@ -125,21 +183,24 @@ impl CookieJar {
         self.write().clear();
     }
 
-    /// Every unexpired cookie, in a form [`CookieJar::restore`] reads back. `base` gives the
-    /// scheme for the saved URLs.
+    /// Every unexpired cookie of `base`'s origin, in a form [`CookieJar::restore`] reads
+    /// back.
     pub fn save(&self, base: &Url) -> Vec<SavedCookie> {
-        let store = self.read();
+        let Some(origin) = Origin::of(base) else {
+            return Vec::new();
+        };
+        let stores = self.read();
+        let Some(store) = stores.get(&origin) else {
+            return Vec::new();
+        };
         store
             .iter_unexpired()
             .map(|cookie| {
                 let mut raw: RawCookie<'static> = RawCookie::clone(cookie);
                 let path = String::from(&cookie.path);
                 raw.set_path(path.clone());
-                let host = match &cookie.domain {
-                    cookie_store::CookieDomain::HostOnly(h) => h.clone(),
-                    cookie_store::CookieDomain::Suffix(s) => s.clone(),
-                    _ => base.host_str().unwrap_or_default().to_string(),
-                };
+                // The origin's own host: a `Domain=` cookie is restored into the same store.
+                let host = base.host_str().unwrap_or_default();
                 let port = base.port().map(|p| format!(":{p}")).unwrap_or_default();
                 SavedCookie {
                     set_cookie: SecretString::from(raw.to_string()),
@@ -164,13 +225,10 @@ impl CookieJar {
 
 impl reqwest::cookie::CookieStore for CookieJar {
     fn set_cookies(&self, cookie_headers: &mut dyn Iterator<Item = &HeaderValue>, url: &Url) {
-        let mut store = self.write();
-        for value in cookie_headers {
-            let Ok(text) = value.to_str() else { continue };
-            if let Ok(raw) = RawCookie::parse(text.to_string()) {
-                let _ = store.insert_raw(&raw, url);
-            }
-        }
+        let cookies = cookie_headers
+            .filter_map(|value| value.to_str().ok())
+            .filter_map(|text| RawCookie::parse(text.to_string()).ok());
+        self.insert(cookies, url);
     }
 
     fn cookies(&self, url: &Url) -> Option<HeaderValue> {
@@ -204,5 +262,39 @@ mod tests {
         assert!(sent.contains("AWSALB=lb42"));
         let other = Url::parse("http://127.0.0.1:8080/other").unwrap();
         assert_eq!(fresh.names_for(&other), vec!["AWSALB".to_string()]);
+    }
+
+    #[test]
+    fn cookies_go_only_to_the_origin_that_set_them() {
+        let base = Url::parse("http://127.0.0.1:8080/api").unwrap();
+        let jar = CookieJar::default();
+        let headers = [HeaderValue::from_static("JSESSIONID=abc; Path=/")];
+        jar.set_cookies(&mut headers.iter(), &base);
+        for other in [
+            "http://127.0.0.1:9090/api",
+            "https://127.0.0.1:8080/api",
+            "http://localhost:8080/api",
+        ] {
+            assert!(
+                jar.cookies(&Url::parse(other).unwrap()).is_none(),
+                "{other}"
+            );
+        }
+        assert!(jar.cookies(&base).is_some());
+    }
+
+    #[test]
+    fn a_flood_of_set_cookie_lines_is_capped() {
+        let base = Url::parse("http://127.0.0.1:8080/api").unwrap();
+        let jar = CookieJar::default();
+        let values: Vec<HeaderValue> = (0..10_000)
+            .map(|i| HeaderValue::from_str(&format!("c{i}=v; Path=/")).unwrap())
+            .collect();
+        jar.set_cookies(&mut values.iter(), &base);
+        assert_eq!(jar.len(), MAX_COOKIES_PER_ORIGIN);
+        // A known cookie is still updated when the jar is full.
+        jar.add_set_cookie("c0=new; Path=/", &base);
+        let sent = jar.cookies(&base).unwrap();
+        assert!(sent.to_str().unwrap().contains("c0=new"));
     }
 }

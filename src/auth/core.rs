@@ -25,9 +25,10 @@ use crate::auth::clock::{self, Clock};
 use crate::auth::config::HttpConfig;
 use crate::auth::cookies::CookieJar;
 use crate::auth::keepalive;
-use crate::auth::retry::{is_idempotent, RetryPolicy};
+use crate::auth::retry::RetryPolicy;
 use crate::auth::session::{Session, SessionInfo};
 use crate::auth::snapshot::SessionSnapshot;
+use crate::auth::transport::{CallOptions, Purpose};
 use crate::auth::vendor::{cannot_login, join_url, Authenticator, LoginContext};
 use crate::error::{truncate_body, Error, ErrorKind, VendorError, ERROR_KIND_HEADER};
 
@@ -74,7 +75,8 @@ impl AuthBuilder {
         self
     }
 
-    /// Retries of rate-limited idempotent calls (default [`RetryPolicy::default`]).
+    /// Retries of transient failures (default [`RetryPolicy::default`]; see
+    /// [`crate::auth::retry`]).
     pub fn retry_policy(mut self, retry: RetryPolicy) -> AuthBuilder {
         self.retry = retry;
         self
@@ -110,11 +112,12 @@ impl AuthBuilder {
             ));
         }
         let jar = Arc::new(CookieJar::default());
-        let client = self.http.build_client(jar.clone())?;
+        let transport = Arc::new(self.http.build_transport(jar.clone(), self.retry)?);
         Ok(Auth {
             inner: Arc::new(AuthInner {
                 ctx: LoginContext {
-                    client,
+                    client: transport.client.clone(),
+                    transport,
                     base_url,
                     jar,
                     clock: self.clock,
@@ -126,7 +129,6 @@ impl AuthBuilder {
                 sticky: RwLock::new(HeaderMap::new()),
                 keep_alive_enabled: self.keep_alive,
                 refresh_lag: self.refresh_lag,
-                retry: self.retry,
                 logout_on_drop: AtomicBool::new(self.logout_on_drop),
                 keepalive_task: Mutex::new(None),
                 logins: AtomicU64::new(0),
@@ -146,6 +148,13 @@ pub struct AuthStats {
     pub replays: u64,
     /// Successful keep-alive calls.
     pub keepalives: u64,
+    /// Retries of transient failures (502/503/504/429 answers to idempotent calls,
+    /// connections refused or closed without an answer).
+    pub retries: u64,
+    /// Transient failures not retried because the retry budget was spent.
+    pub retry_budget_exhausted: u64,
+    /// Redirects followed.
+    pub redirects: u64,
 }
 
 #[derive(Default)]
@@ -192,7 +201,6 @@ pub(crate) struct AuthInner {
     sticky: RwLock<HeaderMap>,
     keep_alive_enabled: bool,
     refresh_lag: Duration,
-    retry: RetryPolicy,
     logout_on_drop: AtomicBool,
     keepalive_task: Mutex<Option<JoinHandle<()>>>,
     logins: AtomicU64,
@@ -264,7 +272,9 @@ impl Auth {
     }
 
     /// The HTTP client (with this handle's cookie jar and TLS settings). Pass it to a generated
-    /// client's `new_with_client`.
+    /// client's `new_with_client` (its calls then run through [`Auth::execute`] and the
+    /// transport). Requests sent with it directly bypass the transport: no redirect is
+    /// followed and no body limit applies; prefer [`Auth::send`].
     pub fn http_client(&self) -> reqwest::Client {
         self.inner.ctx.client.clone()
     }
@@ -292,10 +302,14 @@ impl Auth {
 
     /// What the core did so far.
     pub fn stats(&self) -> AuthStats {
+        let transport = &self.inner.ctx.transport.stats;
         AuthStats {
             logins: self.inner.logins.load(Ordering::Relaxed),
             replays: self.inner.replays.load(Ordering::Relaxed),
             keepalives: self.inner.keepalives.load(Ordering::Relaxed),
+            retries: transport.retries.load(Ordering::Relaxed),
+            retry_budget_exhausted: transport.retry_budget_exhausted.load(Ordering::Relaxed),
+            redirects: transport.redirects.load(Ordering::Relaxed),
         }
     }
 
@@ -564,39 +578,6 @@ impl Auth {
         self.inner.authenticator.decorate(request, session);
     }
 
-    /// Retries a rate-limited (429) answer to an idempotent call within the policy's bounds;
-    /// any other answer is returned as is. `original` is the undecorated request the retries
-    /// are rebuilt from (decorated again with `session`).
-    async fn retry_rate_limited(
-        &self,
-        response: Response,
-        original: Option<&Request>,
-        session: &Session,
-    ) -> reqwest::Result<Response> {
-        let retryable = original
-            .filter(|r| is_idempotent(r.method()) && self.inner.retry.rate_limit_retries > 0);
-        let mut response = response;
-        let mut attempt = 0;
-        while response.status() == StatusCode::TOO_MANY_REQUESTS {
-            let retry_after = response
-                .headers()
-                .get(reqwest::header::RETRY_AFTER)
-                .and_then(|v| v.to_str().ok());
-            let copy = retryable.and_then(Request::try_clone);
-            let (Some(mut copy), Some(wait)) =
-                (copy, self.inner.retry.rate_limit_wait(attempt, retry_after))
-            else {
-                break;
-            };
-            tracing::debug!(?wait, attempt, "rate limited; retrying an idempotent call");
-            tokio::time::sleep(wait).await;
-            self.decorate(&mut copy, session);
-            response = self.inner.ctx.client.execute(copy).await?;
-            attempt += 1;
-        }
-        Ok(response)
-    }
-
     /// Executes a request with the session: decorates it, sends it, and when the server says
     /// the session is gone, renews it (single-flight) and replays the request once. This is the
     /// generated clients' `exec` hook.
@@ -610,7 +591,7 @@ impl Auth {
         operation_id: &'a str,
     ) -> impl Future<Output = reqwest::Result<Response>> + Send + 'a {
         if self.inner.authenticator.bypasses_session(&request) {
-            return Either::Right(self.inner.ctx.client.execute(request).boxed());
+            return Either::Right(self.inner.ctx.transport.execute(request, Purpose::Session));
         }
         match self.readiness() {
             Ok(Readiness::Ready(ticket)) => {
@@ -661,8 +642,9 @@ impl Auth {
         }
     }
 
-    /// Decorates `request` with the session and starts sending it; returns reqwest's future
-    /// and an undecorated copy to replay (none when the body is a stream).
+    /// Decorates `request` with the session and starts sending it through the transport;
+    /// returns the transport's future and an undecorated copy to replay (none when the body
+    /// is a stream).
     fn start(
         &self,
         mut request: Request,
@@ -673,20 +655,23 @@ impl Auth {
     ) {
         let spare = request.try_clone();
         self.decorate(&mut request, &ticket.session);
-        (self.inner.ctx.client.execute(request), spare)
+        (
+            self.inner.ctx.transport.execute(request, Purpose::Call),
+            spare,
+        )
     }
 
-    /// Whether an answer with `status` needs [`Auth::settle`]: a rate limit, or a status by
-    /// which the vendor may say the session is gone. The common answer is returned as is;
-    /// the rest runs in `settle`, boxed so its state does not weigh on every call.
+    /// Whether an answer with `status` needs [`Auth::settle`]: a status by which the vendor
+    /// may say the session is gone (transient failures were retried by the transport). The
+    /// common answer is returned as is; the rest runs in `settle`, boxed so its state does not
+    /// weigh on every call.
     fn needs_settling(&self, status: StatusCode) -> bool {
-        status == StatusCode::TOO_MANY_REQUESTS
-            || self.inner.authenticator.may_signal_expiry(status)
+        self.inner.authenticator.may_signal_expiry(status)
     }
 
-    /// The uncommon answers: retries a rate limit, then, when the server says the session is
-    /// gone, renews it (single-flight) and replays `spare` once; when renewal fails, answers
-    /// with the failed login's response or the original rejection, marked with the error kind.
+    /// The uncommon answers: when the server says the session is gone, renews it
+    /// (single-flight) and replays `spare` once; when renewal fails, answers with the failed
+    /// login's response or the original rejection, marked with the error kind.
     async fn settle(
         &self,
         response: Response,
@@ -694,16 +679,6 @@ impl Auth {
         ticket: Ticket,
         operation_id: &str,
     ) -> reqwest::Result<Response> {
-        let response = self
-            .retry_rate_limited(response, spare.as_ref(), &ticket.session)
-            .await?;
-        if !self
-            .inner
-            .authenticator
-            .may_signal_expiry(response.status())
-        {
-            return Ok(response);
-        }
         let (status, version, headers, body) = read_response(response).await?;
         if !self
             .inner
@@ -726,11 +701,12 @@ impl Auth {
         );
         match self.renew(ticket.generation, ticket.attempts).await {
             Ok(renewed) => {
-                let original = replay.try_clone();
                 self.decorate(&mut replay, &renewed.session);
                 self.inner.replays.fetch_add(1, Ordering::Relaxed);
-                let response = self.inner.ctx.client.execute(replay).await?;
-                self.retry_rate_limited(response, original.as_ref(), &renewed.session)
+                self.inner
+                    .ctx
+                    .transport
+                    .execute(replay, Purpose::Call)
                     .await
             }
             Err(err) => Ok(captured_response(&err)
@@ -748,7 +724,12 @@ impl Auth {
         if let Some(response) = captured_response(err) {
             return Ok(response);
         }
-        let response = self.inner.ctx.client.execute(request).await?;
+        let response = self
+            .inner
+            .ctx
+            .transport
+            .execute(request, Purpose::Call)
+            .await?;
         if response.status().is_success() {
             return Ok(response);
         }
@@ -795,8 +776,8 @@ impl Auth {
                     let response = self
                         .inner
                         .ctx
-                        .client
-                        .execute(request)
+                        .transport
+                        .execute(request, Purpose::Session)
                         .await
                         .map_err(Error::from_reqwest)?;
                     self.check(response, checked).await
@@ -1121,7 +1102,8 @@ async fn logout_stack(
 ) -> Result<(), Error> {
     let mut first_err = None;
     for session in stack {
-        if let Err(e) = authenticator.logout(ctx, &session).await {
+        let logout = authenticator.logout(ctx, &session);
+        if let Err(e) = logout_options(ctx).scope(logout).await {
             first_err.get_or_insert(e);
         }
     }
@@ -1224,6 +1206,19 @@ fn logout_on_own_thread(
 
 /// How long a drop outside any runtime waits for the logout.
 const DROP_LOGOUT_LIMIT: Duration = Duration::from_secs(10);
+
+/// The longest a logout may take (or the request timeout, when shorter): a logout is best
+/// effort, and a server that stopped answering must not hold the caller for another full
+/// request timeout.
+pub const LOGOUT_TIMEOUT: Duration = Duration::from_secs(10);
+
+fn logout_options(ctx: &LoginContext) -> CallOptions {
+    let timeout = ctx
+        .transport
+        .timeout
+        .map_or(LOGOUT_TIMEOUT, |t| t.min(LOGOUT_TIMEOUT));
+    CallOptions::new().timeout(timeout)
+}
 
 async fn read_response(
     response: Response,

@@ -8,7 +8,9 @@
 //! - [`CookieJar`]: cookies kept by the core and saved with a session.
 //! - [`SessionSnapshot`]: save/restore as a mode-0600 JSON file.
 //! - [`hooks`] and the [`bi_rest_auth_hooks!`](crate::bi_rest_auth_hooks) macro: progenitor glue.
-//! - [`retry`]: what may be replayed.
+//! - [`transport`]: the one HTTP path of every request (redirects, bounded reads, timeouts,
+//!   retries of transient failures).
+//! - [`retry`]: what may be replayed or retried.
 
 pub mod body;
 pub mod clock;
@@ -20,14 +22,16 @@ pub mod keepalive;
 pub mod retry;
 pub mod session;
 pub mod snapshot;
+pub mod transport;
 pub mod vendor;
 
-pub use self::body::{read_body, read_body_limited, DEFAULT_BODY_LIMIT, LOGIN_ANSWER_LIMIT};
+pub use self::body::read_body;
 pub use self::clock::{Clock, ManualClock, SystemClock};
 pub use self::config::HttpConfig;
 pub use self::cookies::{CookieJar, SavedCookie};
 pub use self::core::{decode_json, Auth, AuthBuilder, AuthStats};
-pub use self::retry::RetryPolicy;
+pub use self::retry::{RetryPolicy, Sleeper};
 pub use self::session::{Session, SessionCookie, SessionInfo, SessionUser};
 pub use self::snapshot::{SavedSessionCookie, SessionSnapshot};
+pub use self::transport::{BodyLimits, CallOptions, RedirectPolicy, TransportError};
 pub use self::vendor::{join_url, Authenticator, LoginContext};

@@ -13,13 +13,15 @@ use crate::auth::clock::Clock;
 use crate::auth::config::HttpConfig;
 use crate::auth::cookies::CookieJar;
 use crate::auth::session::Session;
+use crate::auth::transport::{Purpose, Transport};
 use crate::error::{CapturedResponse, Error, ErrorKind};
 
 /// Everything a vendor's login, logout or keep-alive call needs: the HTTP client (sharing the
-/// core's cookie jar) and the API root.
+/// core's cookie jar), the transport every request goes through, and the API root.
 #[derive(Clone)]
 pub struct LoginContext {
     pub(crate) client: reqwest::Client,
+    pub(crate) transport: Arc<Transport>,
     pub(crate) base_url: Url,
     pub(crate) jar: Arc<CookieJar>,
     pub(crate) clock: Arc<dyn Clock>,
@@ -35,7 +37,8 @@ impl fmt::Debug for LoginContext {
 }
 
 impl LoginContext {
-    /// The HTTP client (cookies go to and come from the core's jar).
+    /// The HTTP client (cookies go to and come from the core's jar), to build requests; send
+    /// them with [`LoginContext::send`] so the transport's rules apply.
     pub fn client(&self) -> &reqwest::Client {
         &self.client
     }
@@ -50,11 +53,16 @@ impl LoginContext {
         &self.jar
     }
 
-    /// The same context with a new HTTP client (same settings, same cookie jar) whose
-    /// connections belong to the runtime it is first used on.
+    /// The same context with a new transport and HTTP client (same settings, same cookie
+    /// jar) whose connections belong to the runtime it is first used on.
     pub(crate) fn with_fresh_client(&self) -> Result<LoginContext, Error> {
+        let transport = Arc::new(
+            self.http
+                .build_transport(self.jar.clone(), self.transport.retry.clone())?,
+        );
         Ok(LoginContext {
-            client: self.http.build_client(self.jar.clone())?,
+            client: transport.client.clone(),
+            transport,
             ..self.clone()
         })
     }
@@ -74,9 +82,16 @@ impl LoginContext {
         self.client.request(method, self.url(path))
     }
 
-    /// Sends, mapping transport failures to [`Error`]; the response may be any status.
+    /// Sends through the transport (redirect policy, timeouts, retries of transient
+    /// failures), mapping failures to [`Error`]; the response may be any status. Its body is
+    /// bounded by the login limit ([`crate::auth::BodyLimits::login`]; an error body by the
+    /// error prefix).
     pub async fn send(&self, request: RequestBuilder) -> Result<reqwest::Response, Error> {
-        request.send().await.map_err(Error::from_reqwest)
+        let request = request.build().map_err(Error::from_reqwest)?;
+        self.transport
+            .execute(request, Purpose::Session)
+            .await
+            .map_err(Error::from_reqwest)
     }
 
     /// Reads a non-success response fully and maps it with the authenticator's error mapper,

@@ -5,7 +5,7 @@ use std::future::Future;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use bi_rest::auth::{Auth, HttpConfig};
+use bi_rest::auth::{Auth, HttpConfig, RedirectPolicy};
 use bi_rest::credentials::Credential;
 use bi_rest::error::Error;
 use clap::Args;
@@ -22,9 +22,20 @@ pub struct HttpArgs {
     /// Turn TLS certificate verification OFF (logged as a warning; for test servers only).
     #[arg(long)]
     pub insecure: bool,
-    /// Request timeout in seconds.
-    #[arg(long, value_name = "SECS")]
-    pub timeout: Option<u64>,
+    /// Deadline of each call in seconds, redirects, retries and body included (default 120;
+    /// Looker: the settings' `timeout`).
+    #[arg(long, value_name = "SECS", value_parser = parse_seconds)]
+    pub timeout: Option<Duration>,
+    /// Connect timeout in seconds (default 10).
+    #[arg(long, value_name = "SECS", value_parser = parse_seconds)]
+    pub connect_timeout: Option<Duration>,
+    /// Redirects: `same-origin` (default: follow within the origin, refuse others),
+    /// `strip-credentials` (also follow to other origins, without any credential), `none`.
+    #[arg(long, value_name = "POLICY", value_parser = parse_redirects)]
+    pub redirects: Option<RedirectPolicy>,
+    /// Largest response body accepted, in MiB (default 64).
+    #[arg(long, value_name = "MIB")]
+    pub max_response_mib: Option<u64>,
     /// HTTP(S) proxy URL.
     #[arg(long, value_name = "URL")]
     pub proxy: Option<String>,
@@ -44,14 +55,35 @@ impl HttpArgs {
         if self.insecure {
             http = http.danger_accept_invalid_certs(true);
         }
-        if let Some(secs) = self.timeout {
-            http = http.request_timeout(Some(Duration::from_secs(secs)));
+        if let Some(timeout) = self.timeout {
+            http = http.request_timeout(Some(timeout));
+        }
+        if let Some(timeout) = self.connect_timeout {
+            http = http.connect_timeout(timeout);
+        }
+        if let Some(policy) = self.redirects {
+            http = http.redirect_policy(policy);
+        }
+        if let Some(mib) = self.max_response_mib {
+            http = http.max_response_bytes(mib.saturating_mul(1024 * 1024));
         }
         if let Some(proxy) = &self.proxy {
             http = http.proxy(proxy.clone());
         }
         http
     }
+}
+
+/// Seconds as a positive number (`30`, `0.5`).
+fn parse_seconds(text: &str) -> Result<Duration, String> {
+    match text.parse::<f64>().map(Duration::try_from_secs_f64) {
+        Ok(Ok(timeout)) if !timeout.is_zero() => Ok(timeout),
+        _ => Err(format!("{text:?} is not a positive number of seconds")),
+    }
+}
+
+fn parse_redirects(text: &str) -> Result<RedirectPolicy, String> {
+    text.parse()
 }
 
 /// `call OPERATION_ID [--param NAME=VALUE]... [--body JSON|@FILE]`.

@@ -4,7 +4,8 @@
 //! Output is JSON on stdout. An error is one line on stderr, `bi-rest: <vendor code> <message>
 //! [ticket <id>]`, and the exit code says what happened: 0 ok, 2 usage, 3 authentication
 //! failed, 4 session expired and not renewable, 5 not found, 6 insufficient privileges,
-//! 7 invalid request, 8 server error, 9 network or TLS, 1 other.
+//! 7 invalid request, 8 server error, 9 network, TLS, timeout, refused redirect or response
+//! too large, 1 other.
 
 pub mod body;
 pub mod common;

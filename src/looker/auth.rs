@@ -25,7 +25,6 @@ use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 
 use super::errors::LookerErrorBody;
-use crate::auth::LOGIN_ANSWER_LIMIT;
 use crate::auth::{Auth, Authenticator, LoginContext, Session, SessionUser};
 use crate::credentials::Credential;
 use crate::error::{status_only, Error, ErrorKind, FieldError, VendorError};
@@ -149,7 +148,7 @@ impl LookerAuthenticator {
                 (response, "sudo", Some(user))
             }
         };
-        let body = crate::auth::read_body_limited(response, LOGIN_ANSWER_LIMIT)
+        let body = crate::auth::read_body(response)
             .await
             .map_err(|e| e.context("reading AccessToken"))?;
         let token: AccessToken = serde_json::from_slice(&body).map_err(|e| {

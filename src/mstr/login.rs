@@ -219,12 +219,10 @@ impl MstrAuthenticator {
             request = request.header(AUTH_TOKEN_HEADER, token);
         }
         let facts = match ctx.send(request).await {
-            Ok(r) if r.status().is_success() => {
-                crate::auth::read_body_limited(r, crate::auth::LOGIN_ANSWER_LIMIT)
-                    .await
-                    .ok()
-                    .and_then(|body| serde_json::from_slice::<SessionFacts>(&body).ok())
-            }
+            Ok(r) if r.status().is_success() => crate::auth::read_body(r)
+                .await
+                .ok()
+                .and_then(|body| serde_json::from_slice::<SessionFacts>(&body).ok()),
             Ok(r) => {
                 tracing::debug!(
                     status = r.status().as_u16(),
