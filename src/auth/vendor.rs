@@ -58,7 +58,7 @@ impl LoginContext {
     pub(crate) fn with_fresh_client(&self) -> Result<LoginContext, Error> {
         let transport = Arc::new(
             self.http
-                .build_transport(self.jar.clone(), self.transport.retry.clone())?,
+                .build_transport(self.jar.clone(), self.transport.retry)?,
         );
         Ok(LoginContext {
             client: transport.client.clone(),
