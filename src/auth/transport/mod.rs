@@ -181,7 +181,7 @@ impl Transport {
                     request = next;
                     continue;
                 }
-                Hop::Refuse(e) => return Err(self.into_reqwest(e).await),
+                Hop::Refuse(e) => return Err(self.reqwest_error(e).await),
             }
             if status.as_u16() < 500 && !is_transient_status(status) {
                 self.budget.refill(self.retry.success_refill);
@@ -247,7 +247,7 @@ impl Transport {
     /// `e` as a `reqwest::Error` (what the generated clients' `exec` hook must return): the
     /// error of a body that fails with `e`, so `e` is its source and
     /// [`crate::Error::from_reqwest`] recovers it.
-    async fn into_reqwest(&self, e: TransportError) -> reqwest::Error {
+    async fn reqwest_error(&self, e: TransportError) -> reqwest::Error {
         let body = reqwest::Body::wrap_stream(futures::stream::once(async move {
             Err::<Bytes, TransportError>(e)
         }));
