@@ -41,6 +41,7 @@ use super::{serve, RunningSim, ServeOptions, SimError};
 
 mod records;
 mod routes;
+pub mod spec_default;
 mod wire;
 
 use records::*;
@@ -132,6 +133,8 @@ pub struct AgileAppsSimConfig {
     /// Name of a load-balancer affinity cookie set by every login (e.g. `AWSALB`); calls that
     /// do not send it back are counted in [`AgileAppsSimStats::missing_affinity_cookie`].
     pub affinity_cookie: Option<String>,
+    /// Records every exchange served (see [`crate::sim::record`]).
+    pub recorder: Option<Arc<crate::sim::record::Recorder>>,
 }
 
 impl Default for AgileAppsSimConfig {
@@ -181,6 +184,7 @@ impl Default for AgileAppsSimConfig {
             seed: 1,
             port: 0,
             affinity_cookie: None,
+            recorder: None,
         }
     }
 }
@@ -327,6 +331,8 @@ pub async fn start(config: AgileAppsSimConfig) -> Result<AgileAppsSim, SimError>
     let app = Router::new().fallback(handle).with_state(shared.clone());
     let mut options = ServeOptions::new(injector.clone());
     options.port = shared.config.port;
+    options.recorder = shared.config.recorder.clone();
+    options.vendor = "agileapps";
     options.server_error =
         Arc::new(|_ticket| render(fail(500, -1, "Request could not be completed"), Fmt::Xml));
     options.rate_limited = Arc::new(|_ticket| {
