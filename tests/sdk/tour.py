@@ -134,7 +134,7 @@ def mstr_tour(base_url, username, password):
     step("list_user_groups", lambda: [g.name for g in list_user_groups(conn)])
     step(
         "full_search",
-        lambda: [o["name"] for o in full_search(conn, project="MicroStrategy Tutorial", name="Revenue")],
+        lambda: [o["name"] for o in full_search(conn, project=conn.project_id, name="Revenue")],
     )
     step("list_reports", lambda: [r.name for r in list_reports(conn)])
     step("get_api_token", lambda: bool(conn.get_api_token()))

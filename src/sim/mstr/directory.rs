@@ -231,6 +231,30 @@ pub(crate) async fn get_group(State(st): St, ctx: Ctx, Path(id): Path<String>) -
     finish(&st, reply)
 }
 
+/// `GET /usergroups/{id}/members`: every user is a member of Everyone; other groups are empty.
+pub(crate) async fn group_members(
+    State(st): St,
+    ctx: Ctx,
+    Path(id): Path<String>,
+) -> Response<Body> {
+    let reply = caller(&st, &ctx).and_then(|_| {
+        let dir = lock(&st.directory);
+        if !dir.groups.contains_key(&id) {
+            return Err(MstrError::not_found(format!(
+                "Cannot find the user group with ID '{id}'"
+            )));
+        }
+        let members: Vec<Value> = if id == EVERYONE_GROUP_ID {
+            dir.users.values().cloned().collect()
+        } else {
+            Vec::new()
+        };
+        drop(dir);
+        paged(&ctx, members)
+    });
+    finish(&st, reply)
+}
+
 /// `POST /metadataSearches/results?name=&pattern=&type=`: stores the hits, answers
 /// `{"id": searchId}`.
 pub(crate) async fn create_search(State(st): St, ctx: Ctx) -> Response<Body> {

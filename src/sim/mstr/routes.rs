@@ -241,6 +241,12 @@ pub(crate) fn router(state: Arc<MstrState>) -> Router {
         .route("/usergroups", get(directory::list_groups))
         .route("/usergroups/", get(directory::list_groups))
         .route("/usergroups/{id}", get(directory::get_group))
+        .route("/usergroups/{id}/members", get(directory::group_members))
+        .route("/monitors/projects", get(data::monitor_projects))
+        .route(
+            "/v2/metadataSearches/results",
+            post(directory::create_search),
+        )
         .route(
             "/metadataSearches/results",
             post(directory::create_search).get(directory::search_results),
