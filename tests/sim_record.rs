@@ -142,7 +142,11 @@ async fn record_writes_every_exchange_with_secrets_redacted() {
         lines[0]["response"]["headers"]["x-mstr-authtoken"],
         "[redacted]"
     );
-    assert_eq!(lines[0]["response"]["headers"]["set-cookie"], "[redacted]");
+    // JSESSIONID and the load-balancer cookie, each redacted.
+    assert_eq!(
+        lines[0]["response"]["headers"]["set-cookie"],
+        "[redacted], [redacted]"
+    );
     assert_eq!(lines[1]["request"]["headers"]["cookie"], "[redacted]");
     assert_eq!(lines[1]["response"]["body"]["username"], "administrator");
     assert_eq!(
