@@ -48,6 +48,16 @@ pub(crate) const KINDS: &[Kind] = &[
         delete: "delete_folder",
         search: "search_folders",
     },
+    // API 3.0 and 3.1 call folders spaces: the same store.
+    Kind {
+        name: "folder",
+        all: "all_spaces",
+        create: "create_space",
+        get: "space",
+        update: "update_space",
+        delete: "delete_space",
+        search: "search_spaces",
+    },
     Kind {
         name: "look",
         all: "all_looks",
