@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# The README's test command: installs the test peers (Prism from npm, moto from PyPI) into
-# target/, then runs formatting, lint and every test with every feature enabled.
+# The README's test command: installs the test peers (Prism from npm, moto, looker-sdk and
+# mstrio-py from PyPI) into target/, then runs formatting, lint and every test with every
+# feature enabled.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -18,7 +19,19 @@ if [ ! -x "$VENV/bin/moto_server" ]; then
   "$VENV/bin/pip" install --quiet --disable-pip-version-check 'moto[server]==5.2.5'
 fi
 export BI_REST_MOTO_SERVER="$PWD/$VENV/bin/moto_server"
-export BI_REST_REQUIRE_PRISM=1 BI_REST_REQUIRE_MOTO=1
+
+# The vendors' official SDKs, for the tours against the simulators (tests/sdk_tours.rs).
+SDK_VENV=target/sdk-venv
+SDK_PINS='looker-sdk==26.22.0 mstrio-py==11.6.10.101'
+if [ "$(cat "$SDK_VENV/.pins" 2>/dev/null)" != "$SDK_PINS" ]; then
+  echo "==> installing $SDK_PINS into $SDK_VENV"
+  python3 -m venv "$SDK_VENV"
+  # shellcheck disable=SC2086 # the pins are separate words
+  "$SDK_VENV/bin/pip" install --quiet --disable-pip-version-check $SDK_PINS
+  echo "$SDK_PINS" > "$SDK_VENV/.pins"
+fi
+export BI_REST_SDK_PYTHON="$PWD/$SDK_VENV/bin/python"
+export BI_REST_REQUIRE_PRISM=1 BI_REST_REQUIRE_MOTO=1 BI_REST_REQUIRE_SDKS=1
 
 echo "==> cargo fmt --check"
 cargo fmt --all -- --check

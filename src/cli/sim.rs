@@ -8,7 +8,9 @@ use std::time::Duration;
 use bi_rest::error::{Error, ErrorKind};
 use bi_rest::sim::all::{start_all, SimSet, Vendor};
 use bi_rest::sim::faults::Faults;
+use bi_rest::sim::record::Recorder;
 use clap::{Args, ValueEnum};
+use std::sync::Arc;
 
 use super::body::usage;
 
@@ -38,6 +40,17 @@ pub struct SimArgs {
     /// Seed of tokens, ids and fault decisions.
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
+    /// The server version to report (MicroStrategy `GET /status`, Looker `GET /versions`;
+    /// default: a current release of each).
+    #[arg(long, value_name = "VERSION")]
+    pub server_version: Option<String>,
+    /// Append every request and response served to FILE as JSON lines, secrets redacted.
+    #[arg(long, value_name = "FILE")]
+    pub record: Option<std::path::PathBuf>,
+    /// Print, per vendor and spec, the operations answered by stateful handlers, by the
+    /// spec-driven default and not at all, as JSON, and exit.
+    #[arg(long)]
+    pub coverage: bool,
 }
 
 /// A vendor on the command line.
@@ -79,6 +92,14 @@ pub fn sim_set(args: &SimArgs) -> Result<SimSet, Error> {
     if let Some(n) = args.max_sessions {
         set = set.max_sessions(n);
     }
+    if let Some(v) = &args.server_version {
+        set = set.server_version(v);
+    }
+    if let Some(path) = &args.record {
+        let recorder = Recorder::to_file(path)
+            .map_err(|e| usage(format!("--record {}: {e}", path.display())))?;
+        set = set.recorder(Arc::new(recorder));
+    }
     let mut faults = Faults::none();
     for spec in &args.faults {
         faults
@@ -97,6 +118,10 @@ fn print_line(value: &serde_json::Value) {
 
 /// Runs `bi-rest sim` until Ctrl-C.
 pub async fn run(args: SimArgs) -> Result<Option<serde_json::Value>, Error> {
+    if args.coverage {
+        let report = bi_rest::sim::coverage::report();
+        return Ok(Some(serde_json::json!({ "coverage": report })));
+    }
     let set = sim_set(&args)?;
     let sims = start_all(set)
         .await

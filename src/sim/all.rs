@@ -24,6 +24,7 @@
 //! ```
 
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use serde_json::{json, Value};
@@ -35,6 +36,7 @@ use super::looker::{
     USER_CLIENT_SECRET,
 };
 use super::mstr::{MstrSimConfig, RunningMstrSim};
+use super::record::Recorder;
 use super::SimError;
 
 /// A simulated vendor.
@@ -86,6 +88,8 @@ pub struct SimSet {
     max_sessions: Option<usize>,
     faults: Faults,
     seed: u64,
+    server_version: Option<String>,
+    recorder: Option<Arc<Recorder>>,
 }
 
 impl SimSet {
@@ -142,6 +146,19 @@ impl SimSet {
         self
     }
 
+    /// The server version the simulators report (MicroStrategy `GET /status`, Looker
+    /// `GET /versions`); each vendor has a current default.
+    pub fn server_version(mut self, version: &str) -> SimSet {
+        self.server_version = Some(version.to_string());
+        self
+    }
+
+    /// Records every exchange of every simulator (see [`super::record`]).
+    pub fn recorder(mut self, recorder: Arc<Recorder>) -> SimSet {
+        self.recorder = Some(recorder);
+        self
+    }
+
     /// The vendors to start, in order.
     pub fn vendors(&self) -> Vec<Vendor> {
         if self.vendors.is_empty() {
@@ -194,6 +211,12 @@ pub async fn start_all(set: SimSet) -> Result<RunningSims, SimError> {
                 if let Some(n) = set.max_sessions {
                     config = config.max_sessions_per_user(n);
                 }
+                if let Some(v) = &set.server_version {
+                    config = config.server_version(v);
+                }
+                if let Some(r) = &set.recorder {
+                    config = config.recorder(r.clone());
+                }
                 sims.mstr = Some(super::mstr::start(config).await?);
             }
             Vendor::Looker => {
@@ -202,10 +225,14 @@ pub async fn start_all(set: SimSet) -> Result<RunningSims, SimError> {
                     max_sessions: set.max_sessions,
                     faults: set.faults.clone(),
                     seed: set.seed,
+                    recorder: set.recorder.clone(),
                     ..LookerSimConfig::default()
                 };
                 if let Some(ttl) = set.token_ttl {
                     config.token_ttl = ttl;
+                }
+                if let Some(v) = &set.server_version {
+                    config.server_version = v.clone();
                 }
                 sims.looker = Some(super::looker::start(config).await?);
             }
@@ -214,6 +241,7 @@ pub async fn start_all(set: SimSet) -> Result<RunningSims, SimError> {
                     port,
                     faults: set.faults.clone(),
                     seed: set.seed,
+                    recorder: set.recorder.clone(),
                     ..AgileAppsSimConfig::default()
                 };
                 if let Some(t) = set.idle_timeout {
@@ -323,6 +351,8 @@ impl RunningSims {
                     "calls": c.calls,
                     "unauthorized": c.unauthorized,
                     "session_limit_refusals": c.session_limit_refusals,
+                    "spec_defaults": c.spec_defaults,
+                    "unrouted": c.unrouted,
                     "faults_injected": faults_injected(s.faults()),
                 }),
             );

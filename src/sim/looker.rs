@@ -51,17 +51,30 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
-use axum::body::{Body, Bytes};
-use axum::extract::{Path, Query, RawQuery, Request, State};
+use axum::body::Bytes;
+use axum::extract::{Path, RawQuery, Request, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{delete, get, post};
+use axum::routing::{delete, post};
 use axum::{Json, Router};
 use serde_json::{json, Value};
 
 use super::faults::{ExpireSessionFault, FaultInjector, Faults};
+use super::record::Recorder;
 use super::{serve, RunningSim, ServeOptions, SimError};
+
+mod api;
+mod content;
+
+/// Whether the simulator answers the Looker operation `operation_id` with a stateful
+/// handler (the rest of the spec gets the spec-driven default).
+pub fn is_stateful(operation_id: &str) -> bool {
+    api::is_stateful(operation_id) || matches!(operation_id, "login" | "login_user" | "logout")
+}
+
+/// The Looker release the simulator reports by default (`GET /versions`).
+pub const DEFAULT_SERVER_VERSION: &str = "26.22.0";
 
 /// The documentation URL Looker puts in its error bodies.
 pub const DOC_URL: &str = "https://cloud.google.com/looker/docs/r/api/support";
@@ -101,6 +114,10 @@ pub struct LookerSimConfig {
     pub faults: Faults,
     /// Seed of the fault draws and ticket ids (same seed, same faults).
     pub seed: u64,
+    /// The release `GET /versions` reports (`looker_release_version`).
+    pub server_version: String,
+    /// Records every exchange served (see [`super::record`]).
+    pub recorder: Option<Arc<Recorder>>,
 }
 
 impl Default for LookerSimConfig {
@@ -138,6 +155,8 @@ impl Default for LookerSimConfig {
             max_sessions: None,
             faults: Faults::none(),
             seed: 1,
+            server_version: DEFAULT_SERVER_VERSION.into(),
+            recorder: None,
         }
     }
 }
@@ -201,6 +220,10 @@ pub struct LookerSimStats {
     pub unauthorized: u64,
     /// Logins refused with 429 because the user already held `max_sessions` live tokens.
     pub session_limit_refusals: u64,
+    /// Calls answered by the spec-driven default (operations without a stateful handler).
+    pub spec_defaults: u64,
+    /// Requests for routes no spec declares (answered 404).
+    pub unrouted: u64,
 }
 
 #[derive(Clone, Debug)]
@@ -215,7 +238,7 @@ struct Inner {
     tokens: HashMap<String, TokenInfo>,
     faults: VecDeque<Fault>,
     secrets: HashMap<String, (u64, String)>,
-    queries: HashMap<u64, Value>,
+    content: content::Store,
     last_login: Option<LoginSeen>,
 }
 
@@ -240,6 +263,8 @@ struct Shared {
     calls: AtomicU64,
     unauthorized: AtomicU64,
     session_limit_refusals: AtomicU64,
+    spec_defaults: AtomicU64,
+    unrouted: AtomicU64,
     next_id: AtomicU64,
     last_auth_header: Mutex<Option<String>>,
 }
@@ -342,10 +367,12 @@ pub async fn start(config: LookerSimConfig) -> Result<LookerSim, SimError> {
             _ => None,
         })
         .collect();
+    let seeded = content::Store::seeded(&config.users);
     let shared = Arc::new(Shared {
         config,
         inner: Mutex::new(Inner {
             secrets,
+            content: seeded,
             ..Inner::default()
         }),
         logins: AtomicU64::new(0),
@@ -355,11 +382,15 @@ pub async fn start(config: LookerSimConfig) -> Result<LookerSim, SimError> {
         calls: AtomicU64::new(0),
         unauthorized: AtomicU64::new(0),
         session_limit_refusals: AtomicU64::new(0),
+        spec_defaults: AtomicU64::new(0),
+        unrouted: AtomicU64::new(0),
         next_id: AtomicU64::new(1),
         last_auth_header: Mutex::new(None),
     });
     let mut options = ServeOptions::new(injector.clone());
     options.port = port;
+    options.recorder = shared.config.recorder.clone();
+    options.vendor = "looker";
     options.server_error = Arc::new(|_ticket| {
         error_response(StatusCode::INTERNAL_SERVER_ERROR, "Internal Server Error")
     });
@@ -409,6 +440,8 @@ impl LookerSim {
             calls: self.shared.calls.load(Ordering::SeqCst),
             unauthorized: self.shared.unauthorized.load(Ordering::SeqCst),
             session_limit_refusals: self.shared.session_limit_refusals.load(Ordering::SeqCst),
+            spec_defaults: self.shared.spec_defaults.load(Ordering::SeqCst),
+            unrouted: self.shared.unrouted.load(Ordering::SeqCst),
         }
     }
 
@@ -462,16 +495,10 @@ fn router(shared: Arc<Shared>) -> Router {
         .route("/api/{ver}/login", post(login))
         .route("/api/{ver}/login/{user_id}", post(login_user))
         .route("/api/{ver}/logout", delete(logout))
-        .route("/api/{ver}/user", get(me))
-        .route("/api/{ver}/users", get(all_users))
-        .route("/api/{ver}/users/{id}", get(user))
-        .route("/api/{ver}/dashboards/{id}", get(dashboard))
-        .route("/api/{ver}/dashboards/{id}/copy", post(copy_dashboard))
-        .route("/api/{ver}/looks/{id}", get(look))
-        .route("/api/{ver}/looks/{id}/run/{format}", get(run_look))
-        .route("/api/{ver}/queries", post(create_query))
-        .route("/api/{ver}/queries/{id}/run/{format}", get(run_query))
-        .fallback(not_found_fallback)
+        // The official SDKs log out with `DELETE /api/logout` (no version in the path).
+        .route("/api/logout", delete(logout_unversioned))
+        .fallback(api::api)
+        .method_not_allowed_fallback(api::api)
         .layer(middleware::from_fn_with_state(
             shared.clone(),
             expire_session_fault,
@@ -513,18 +540,6 @@ fn error_response(status: StatusCode, message: &str) -> Response {
 
 fn version_ok(ver: &str) -> bool {
     matches!(ver, "3.0" | "3.1" | "4.0")
-}
-
-fn id_value(ver: &str, id: u64) -> Value {
-    if ver == "4.0" {
-        Value::String(id.to_string())
-    } else {
-        Value::from(id)
-    }
-}
-
-async fn not_found_fallback() -> Response {
-    error_response(StatusCode::NOT_FOUND, "Not found")
 }
 
 async fn login(
@@ -692,6 +707,10 @@ async fn login_user(
     Json(access_token(&s, &ver, token)).into_response()
 }
 
+async fn logout_unversioned(state: St, headers: HeaderMap) -> Response {
+    logout(state, Path("4.0".to_string()), headers).await
+}
+
 async fn logout(State(s): St, Path(ver): Path<String>, headers: HeaderMap) -> Response {
     let (token, _) = match authenticate(&s, &ver, &headers) {
         Ok(c) => c,
@@ -702,149 +721,6 @@ async fn logout(State(s): St, Path(ver): Path<String>, headers: HeaderMap) -> Re
     StatusCode::NO_CONTENT.into_response()
 }
 
-fn user_json(ver: &str, u: &SimUser) -> Value {
-    let (first, last) = u
-        .display_name
-        .split_once(' ')
-        .unwrap_or((&u.display_name, ""));
-    json!({
-        "id": id_value(ver, u.id),
-        "first_name": first,
-        "last_name": last,
-        "display_name": u.display_name,
-        "email": u.email,
-        "is_disabled": false,
-        "role_ids": if u.is_admin { vec![id_value(ver, 2)] } else { vec![id_value(ver, 7)] },
-        "url": format!("/api/{ver}/users/{}", u.id),
-        "can": {"show": true, "index": true, "sudo": u.is_admin},
-    })
-}
-
-async fn me(State(s): St, Path(ver): Path<String>, headers: HeaderMap) -> Response {
-    let info = match api_call(&s, &ver, &headers) {
-        Ok(i) => i,
-        Err(r) => return r,
-    };
-    match s.config.users.iter().find(|u| u.id == info.user_id) {
-        Some(u) => Json(user_json(&ver, u)).into_response(),
-        None => error_response(StatusCode::NOT_FOUND, "Not found"),
-    }
-}
-
-async fn all_users(State(s): St, Path(ver): Path<String>, headers: HeaderMap) -> Response {
-    if let Err(r) = api_call(&s, &ver, &headers) {
-        return r;
-    }
-    let users: Vec<Value> = s.config.users.iter().map(|u| user_json(&ver, u)).collect();
-    Json(Value::Array(users)).into_response()
-}
-
-async fn user(
-    State(s): St,
-    Path((ver, id)): Path<(String, String)>,
-    headers: HeaderMap,
-) -> Response {
-    if let Err(r) = api_call(&s, &ver, &headers) {
-        return r;
-    }
-    let found = id
-        .parse::<u64>()
-        .ok()
-        .and_then(|id| s.config.users.iter().find(|u| u.id == id));
-    match found {
-        Some(u) => Json(user_json(&ver, u)).into_response(),
-        None => error_response(StatusCode::NOT_FOUND, "Not found"),
-    }
-}
-
-fn dashboard_json(ver: &str, id: &str, title: &str) -> Value {
-    json!({
-        "id": id,
-        "title": title,
-        "description": "Simulated dashboard",
-        "folder_id": "1",
-        "hidden": false,
-        "readonly": false,
-        "refresh_interval": null,
-        "dashboard_elements": [
-            {"id": "11", "dashboard_id": id, "type": "vis", "title": "Orders", "look_id": "1"}
-        ],
-        "dashboard_filters": [],
-        "url": format!("/api/{ver}/dashboards/{id}"),
-        "can": {"show": true, "copy": true},
-    })
-}
-
-const KNOWN_DASHBOARDS: &[(&str, &str)] = &[("1", "Sales overview"), ("2", "Inventory")];
-
-async fn dashboard(
-    State(s): St,
-    Path((ver, id)): Path<(String, String)>,
-    headers: HeaderMap,
-) -> Response {
-    if let Err(r) = api_call(&s, &ver, &headers) {
-        return r;
-    }
-    match KNOWN_DASHBOARDS.iter().find(|(k, _)| *k == id) {
-        Some((k, title)) => Json(dashboard_json(&ver, k, title)).into_response(),
-        None => error_response(StatusCode::NOT_FOUND, "Not found"),
-    }
-}
-
-#[derive(serde::Deserialize)]
-struct CopyParams {
-    folder_id: Option<String>,
-}
-
-async fn copy_dashboard(
-    State(s): St,
-    Path((ver, id)): Path<(String, String)>,
-    Query(params): Query<CopyParams>,
-    headers: HeaderMap,
-) -> Response {
-    if let Err(r) = api_call(&s, &ver, &headers) {
-        return r;
-    }
-    let Some((_, title)) = KNOWN_DASHBOARDS.iter().find(|(k, _)| *k == id) else {
-        return error_response(StatusCode::NOT_FOUND, "Not found");
-    };
-    let new_id = (100 + s.next_id.fetch_add(1, Ordering::Relaxed)).to_string();
-    let mut body = dashboard_json(&ver, &new_id, &format!("{title} (copy)"));
-    // Copying into another folder creates (201); copying in place answers 200, as both are
-    // declared by the spec.
-    let status = match params.folder_id {
-        Some(f) => {
-            body["folder_id"] = Value::String(f);
-            StatusCode::CREATED
-        }
-        None => StatusCode::OK,
-    };
-    (status, Json(body)).into_response()
-}
-
-async fn look(
-    State(s): St,
-    Path((ver, id)): Path<(String, String)>,
-    headers: HeaderMap,
-) -> Response {
-    if let Err(r) = api_call(&s, &ver, &headers) {
-        return r;
-    }
-    if id != "1" {
-        return error_response(StatusCode::NOT_FOUND, "Not found");
-    }
-    Json(json!({
-        "id": id_value(&ver, 1),
-        "title": "Orders by day",
-        "query_id": id_value(&ver, 1),
-        "folder_id": "1",
-        "public": false,
-        "url": format!("/api/{ver}/looks/1"),
-        "can": {"show": true, "run": true},
-    }))
-    .into_response()
-}
-
 /// A valid 1x1 PNG image.
 pub const PNG_1X1: &[u8] = &[
     0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0x00, 0x00, 0x00, 0x0d, 0x49, 0x48, 0x44, 0x52,
@@ -853,127 +729,3 @@ pub const PNG_1X1: &[u8] = &[
     0x05, 0x00, 0x01, 0x0d, 0x0a, 0x2d, 0xb4, 0x00, 0x00, 0x00, 0x00, 0x49, 0x45, 0x4e, 0x44, 0xae,
     0x42, 0x60, 0x82,
 ];
-
-fn rows() -> Value {
-    json!([
-        {"orders.created_date": "2026-11-01", "orders.count": 12},
-        {"orders.created_date": "2026-11-02", "orders.count": 7}
-    ])
-}
-
-fn run_result(format: &str) -> Response {
-    match format {
-        "json" => Json(rows()).into_response(),
-        "txt" => (
-            [(header::CONTENT_TYPE, "text/plain")],
-            "orders.created_date\torders.count\n2026-11-01\t12\n2026-11-02\t7\n",
-        )
-            .into_response(),
-        "csv" => (
-            [(header::CONTENT_TYPE, "text/csv")],
-            "orders.created_date,orders.count\n2026-11-01,12\n2026-11-02,7\n",
-        )
-            .into_response(),
-        "png" => (
-            [(header::CONTENT_TYPE, "image/png")],
-            Body::from(Bytes::from_static(PNG_1X1)),
-        )
-            .into_response(),
-        _ => error_response(StatusCode::BAD_REQUEST, "Unsupported result_format"),
-    }
-}
-
-async fn run_look(
-    State(s): St,
-    Path((ver, id, format)): Path<(String, String, String)>,
-    headers: HeaderMap,
-) -> Response {
-    if let Err(r) = api_call(&s, &ver, &headers) {
-        return r;
-    }
-    if id != "1" {
-        return error_response(StatusCode::NOT_FOUND, "Not found");
-    }
-    run_result(&format)
-}
-
-async fn create_query(
-    State(s): St,
-    Path(ver): Path<String>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
-    if let Err(r) = api_call(&s, &ver, &headers) {
-        return r;
-    }
-    let parsed: Value = match serde_json::from_slice(&body) {
-        Ok(v) => v,
-        Err(e) => {
-            return error_response(StatusCode::BAD_REQUEST, &format!("Invalid JSON: {e}"));
-        }
-    };
-    let mut errors = Vec::new();
-    for field in ["model", "view"] {
-        match parsed.get(field) {
-            Some(Value::String(v)) if !v.is_empty() => {}
-            Some(Value::String(_)) | None | Some(Value::Null) => errors.push(json!({
-                "field": field,
-                "code": "missing",
-                "message": "This field is required.",
-                "documentation_url": DOC_URL,
-            })),
-            Some(_) => errors.push(json!({
-                "field": field,
-                "code": "invalid",
-                "message": "must be a string",
-                "documentation_url": DOC_URL,
-            })),
-        }
-    }
-    if let Some(fields) = parsed.get("fields") {
-        if !fields.is_array() {
-            errors.push(json!({
-                "field": "fields",
-                "code": "invalid",
-                "message": "must be an array of field names",
-                "documentation_url": DOC_URL,
-            }));
-        }
-    }
-    if !errors.is_empty() {
-        return (
-            StatusCode::UNPROCESSABLE_ENTITY,
-            Json(json!({
-                "message": "Validation Failed",
-                "errors": errors,
-                "documentation_url": DOC_URL,
-            })),
-        )
-            .into_response();
-    }
-    let id = 1000 + s.next_id.fetch_add(1, Ordering::Relaxed);
-    let mut q = parsed;
-    q["id"] = id_value(&ver, id);
-    q["slug"] = Value::String(format!("q{id:x}"));
-    q["can"] = json!({"run": true});
-    s.lock().queries.insert(id, q.clone());
-    Json(q).into_response()
-}
-
-async fn run_query(
-    State(s): St,
-    Path((ver, id, format)): Path<(String, String, String)>,
-    headers: HeaderMap,
-) -> Response {
-    if let Err(r) = api_call(&s, &ver, &headers) {
-        return r;
-    }
-    let known = id
-        .parse::<u64>()
-        .ok()
-        .is_some_and(|id| id == 1 || s.lock().queries.contains_key(&id));
-    if !known {
-        return error_response(StatusCode::NOT_FOUND, "Not found");
-    }
-    run_result(&format)
-}

@@ -48,9 +48,12 @@
 
 pub mod agileapps;
 pub mod all;
+pub mod coverage;
 pub mod faults;
 pub mod looker;
 pub mod mstr;
+pub mod record;
+pub mod spec;
 
 use std::convert::Infallible;
 use std::future::Future;
@@ -113,6 +116,10 @@ pub struct ServeOptions {
     /// The vendor-shaped body of an injected 429 fault; [`serve`] forces the status to 429
     /// and sets `Retry-After` from the injector.
     pub rate_limited: FaultReplyFn,
+    /// Where to record every exchange (none: no recording, no cost).
+    pub recorder: Option<Arc<record::Recorder>>,
+    /// The vendor name written in recordings.
+    pub vendor: &'static str,
 }
 
 impl ServeOptions {
@@ -130,6 +137,8 @@ impl ServeOptions {
                 resp
             }),
             rate_limited: Arc::new(|_ticket| Response::new(Body::from("Too Many Requests"))),
+            recorder: None,
+            vendor: "sim",
         }
     }
 }
@@ -231,7 +240,60 @@ async fn accept_loop(
 
 type HandleFuture = Pin<Box<dyn Future<Output = Result<Response<Body>, DropConnection>> + Send>>;
 
-fn handle(router: Router, options: ServeOptions, mut req: Request<Incoming>) -> HandleFuture {
+fn handle(router: Router, options: ServeOptions, req: Request<Incoming>) -> HandleFuture {
+    match options.recorder.clone() {
+        None => serve_one(router, options, req.map(Body::new)),
+        Some(recorder) => Box::pin(recorded(router, options, recorder, req)),
+    }
+}
+
+/// Most bytes of a body kept for a recording (a larger body is recorded as its size).
+const RECORD_LIMIT: usize = 16 * 1024 * 1024;
+
+/// Serves one request and records the exchange.
+async fn recorded(
+    router: Router,
+    options: ServeOptions,
+    recorder: Arc<record::Recorder>,
+    req: Request<Incoming>,
+) -> Result<Response<Body>, DropConnection> {
+    let (parts, body) = req.into_parts();
+    let body = axum::body::to_bytes(Body::new(body), RECORD_LIMIT)
+        .await
+        .unwrap_or_default();
+    let method = parts.method.clone();
+    let uri = parts.uri.clone();
+    let headers = parts.headers.clone();
+    let req = Request::from_parts(parts, Body::from(body.clone()));
+    let mut x = record::Exchange {
+        vendor: options.vendor,
+        method: method.as_str(),
+        path: uri.path(),
+        query: uri.query(),
+        request_headers: Some(&headers),
+        request_body: &body,
+        ..record::Exchange::default()
+    };
+    match serve_one(router, options, req).await {
+        Ok(resp) => {
+            let (rparts, rbody) = resp.into_parts();
+            let rbody = axum::body::to_bytes(rbody, RECORD_LIMIT)
+                .await
+                .unwrap_or_default();
+            x.status = Some(rparts.status.as_u16());
+            x.response_headers = Some(&rparts.headers);
+            x.response_body = &rbody;
+            recorder.record(&x);
+            Ok(Response::from_parts(rparts, Body::from(rbody)))
+        }
+        Err(dropped) => {
+            recorder.record(&x);
+            Err(dropped)
+        }
+    }
+}
+
+fn serve_one(router: Router, options: ServeOptions, mut req: Request<Body>) -> HandleFuture {
     Box::pin(async move {
         match options.faults.roll() {
             Some(FaultKind::DroppedConnection) => return Err(DropConnection),

@@ -58,9 +58,13 @@
 
 mod config;
 pub mod data;
+mod directory;
 mod errors;
 mod routes;
+mod spec_default;
 mod state;
+
+pub use self::spec_default::{is_stateful, STATEFUL as STATEFUL_ROUTES};
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -85,12 +89,15 @@ pub struct RunningMstrSim {
 /// Starts a simulator on 127.0.0.1 (port from the config, 0 = any free port).
 pub async fn start(config: MstrSimConfig) -> Result<RunningMstrSim, SimError> {
     config.validate()?;
+    let recorder = config.recorder.clone();
     let injector = Arc::new(FaultInjector::new(config.faults.clone(), config.seed));
     let port = config.port;
     let state = Arc::new(MstrState::new(config, injector.clone()));
     let router = routes::router(state.clone());
     let mut options = ServeOptions::new(injector);
     options.port = port;
+    options.recorder = recorder;
+    options.vendor = "mstr";
     options.server_error = Arc::new(|ticket| errors::injected_server_error(&ticket));
     options.rate_limited = Arc::new(|ticket| errors::injected_rate_limited(&ticket));
     let server = super::serve(router, options).await?;

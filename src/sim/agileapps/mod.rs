@@ -41,6 +41,7 @@ use super::{serve, RunningSim, ServeOptions, SimError};
 
 mod records;
 mod routes;
+pub mod spec_default;
 mod wire;
 
 use records::*;
@@ -135,6 +136,8 @@ pub struct AgileAppsSimConfig {
     /// How login answers are rendered (documented by default), so clients can be shown to
     /// accept harmless variations and to end a session whose answer they cannot read.
     pub login_answer: LoginAnswerShape,
+    /// Records every exchange served (see [`crate::sim::record`]).
+    pub recorder: Option<Arc<crate::sim::record::Recorder>>,
 }
 
 /// How the simulator renders the answer of a successful login.
@@ -198,6 +201,7 @@ impl Default for AgileAppsSimConfig {
             port: 0,
             affinity_cookie: None,
             login_answer: LoginAnswerShape::Documented,
+            recorder: None,
         }
     }
 }
@@ -344,6 +348,8 @@ pub async fn start(config: AgileAppsSimConfig) -> Result<AgileAppsSim, SimError>
     let app = Router::new().fallback(handle).with_state(shared.clone());
     let mut options = ServeOptions::new(injector.clone());
     options.port = shared.config.port;
+    options.recorder = shared.config.recorder.clone();
+    options.vendor = "agileapps";
     options.server_error =
         Arc::new(|_ticket| render(fail(500, -1, "Request could not be completed"), Fmt::Xml));
     options.rate_limited = Arc::new(|_ticket| {

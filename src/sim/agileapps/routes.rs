@@ -114,7 +114,7 @@ pub(super) async fn route(shared: &Arc<Shared>, req: &Req) -> Reply {
                 ("GET", ["record", object, id]) => get_record(shared, req, &session, object, id),
                 ("PUT", ["record", object, id]) => update_record(shared, req, &session, object, id),
                 ("DELETE", ["record", object, id]) => delete_record(shared, &session, object, id),
-                _ => fail(404, -300, "Resource does not exist"),
+                _ => spec_default::answer(req),
             }
         }
     }

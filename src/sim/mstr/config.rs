@@ -142,6 +142,8 @@ pub struct MstrSimConfig {
     pub(crate) faults: Faults,
     pub(crate) seed: u64,
     pub(crate) port: u16,
+    pub(crate) server_version: String,
+    pub(crate) recorder: Option<std::sync::Arc<crate::sim::record::Recorder>>,
 }
 
 impl Default for MstrSimConfig {
@@ -165,6 +167,8 @@ impl Default for MstrSimConfig {
             faults: Faults::none(),
             seed: 0,
             port: 0,
+            server_version: Self::DEFAULT_SERVER_VERSION.into(),
+            recorder: None,
         }
     }
 }
@@ -172,6 +176,10 @@ impl Default for MstrSimConfig {
 impl MstrSimConfig {
     /// The API token of the default `administrator` user.
     pub const DEFAULT_API_TOKEN: &'static str = "sim-api-token-administrator";
+
+    /// The server version reported by default: a current Strategy One release, which the
+    /// official SDK (mstrio-py 11.6) accepts for all its calls.
+    pub const DEFAULT_SERVER_VERSION: &'static str = "11.6.1000.0101";
 
     /// A configuration with no users at all (add them with [`MstrSimConfig::user`]); other
     /// settings as in the default.
@@ -229,6 +237,19 @@ impl MstrSimConfig {
     /// Port on 127.0.0.1 to bind (0 = any free port).
     pub fn port(mut self, port: u16) -> Self {
         self.port = port;
+        self
+    }
+
+    /// The version `GET /status` reports as `webVersion` and `iServerVersion`
+    /// (default [`MstrSimConfig::DEFAULT_SERVER_VERSION`]).
+    pub fn server_version(mut self, version: &str) -> Self {
+        self.server_version = version.to_string();
+        self
+    }
+
+    /// Records every exchange served (see [`crate::sim::record`]).
+    pub fn recorder(mut self, recorder: std::sync::Arc<crate::sim::record::Recorder>) -> Self {
+        self.recorder = Some(recorder);
         self
     }
 

@@ -327,6 +327,9 @@ fn name_matches(name: &str, wanted: &str, pattern: usize) -> bool {
 pub(crate) async fn object(State(st): St, ctx: Ctx, Path(id): Path<String>) -> Response<Body> {
     let reply = (|| {
         let c = caller(&st, &ctx)?;
+        if ctx.query_one("type") == Some("32") {
+            return project_object(&c.user, &id);
+        }
         let p = project_of(&ctx, &c.user)?;
         let t = ctx
             .query_one("type")
@@ -344,6 +347,47 @@ pub(crate) async fn object(State(st): St, ctx: Ctx, Path(id): Path<String>) -> R
         readable(&c.user, o)?;
         Ok(ok_json(&object_json(o)))
     })();
+    finish(&st, reply)
+}
+
+/// `GET /objects/{id}?type=32`: a project as a metadata object (no project header needed).
+fn project_object(user: &UserRec, id: &str) -> Reply {
+    let p = PROJECTS
+        .iter()
+        .find(|p| p.id.eq_ignore_ascii_case(id) && project_visible(user, p))
+        .ok_or_else(|| {
+            MstrError::not_found(format!("Object with ID '{id}' and type 32 not found"))
+        })?;
+    let mut v = project_json(p);
+    v["type"] = json!(32);
+    v["subtype"] = json!(8192);
+    v["dateCreated"] = json!("2025-01-01T00:00:00.000+0000");
+    v["dateModified"] = json!("2025-06-01T12:30:00.000+0000");
+    v["acg"] = json!(255);
+    v["ancestors"] = json!([]);
+    Ok(ok_json(&v))
+}
+
+/// `GET /monitors/projects`: `{"projects": [...]}` with `X-MSTR-Total-Count` (every project
+/// is loaded on the one node).
+pub(crate) async fn monitor_projects(State(st): St, ctx: Ctx) -> Response<Body> {
+    let reply = caller(&st, &ctx).map(|c| {
+        let list: Vec<Value> = PROJECTS
+            .iter()
+            .filter(|p| project_visible(&c.user, p))
+            .map(|p| {
+                let mut v = project_json(p);
+                v["nodes"] = json!([{"name": "sim-node-1", "status": "loaded"}]);
+                v
+            })
+            .collect();
+        let mut resp = ok_json(&json!({ "projects": list }));
+        resp.headers_mut().insert(
+            "X-MSTR-Total-Count",
+            axum::http::HeaderValue::from(list.len()),
+        );
+        resp
+    });
     finish(&st, reply)
 }
 

@@ -14,6 +14,7 @@ use serde_json::{json, Value};
 
 use super::config::privileges;
 use super::data;
+use super::directory;
 use super::errors::{json_response, MstrError};
 use super::state::{Caller, LoginBody, MstrState};
 use crate::sim::faults::ExpireSessionFault;
@@ -226,6 +227,30 @@ pub(crate) fn router(state: Arc<MstrState>) -> Router {
         .route("/model/metrics/{id}", get(data::model_metric))
         .route("/v2/iserver/settings", get(data::server_settings))
         .route("/v2/projects/{id}/settings", get(data::project_settings))
+        .route(
+            "/users",
+            get(directory::list_users).post(directory::create_user),
+        )
+        .route("/users/", get(directory::list_users))
+        .route(
+            "/users/{id}",
+            get(directory::get_user)
+                .patch(directory::update_user)
+                .delete(directory::delete_user),
+        )
+        .route("/usergroups", get(directory::list_groups))
+        .route("/usergroups/", get(directory::list_groups))
+        .route("/usergroups/{id}", get(directory::get_group))
+        .route("/usergroups/{id}/members", get(directory::group_members))
+        .route("/monitors/projects", get(data::monitor_projects))
+        .route(
+            "/v2/metadataSearches/results",
+            post(directory::create_search),
+        )
+        .route(
+            "/metadataSearches/results",
+            post(directory::create_search).get(directory::search_results),
+        )
         .fallback(not_found)
         .method_not_allowed_fallback(not_found)
         .with_state(state.clone());
@@ -233,6 +258,10 @@ pub(crate) fn router(state: Arc<MstrState>) -> Router {
         .nest(super::API_ROOT_PATH, api.clone())
         .nest("/api", api)
         .fallback(not_found_plain)
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            super::spec_default::dispatch,
+        ))
         .with_state(state)
 }
 
@@ -250,10 +279,9 @@ pub(crate) fn caller(st: &MstrState, ctx: &Ctx) -> Result<Caller, MstrError> {
 }
 
 async fn status(State(st): St) -> Response<Body> {
-    let _ = &st;
     ok_json(&json!({
-        "webVersion": "11.4.0900.0000",
-        "iServerVersion": "11.4.0900.0000",
+        "webVersion": st.server_version,
+        "iServerVersion": st.server_version,
         "iServerConnected": true,
         "deploymentType": "simulator",
         "simulator": true,

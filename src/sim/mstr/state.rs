@@ -131,6 +131,9 @@ pub struct MstrCounters {
     pub api_tokens_created: u64,
     /// Faults injected (all kinds).
     pub faults_injected: u64,
+    /// Calls answered by the spec-driven default (declared operations without a stateful
+    /// handler).
+    pub spec_defaults: u64,
 }
 
 impl MstrCounters {
@@ -159,6 +162,7 @@ struct Counters {
     sessions_expired: Counter,
     identity_tokens_created: Counter,
     api_tokens_created: Counter,
+    spec_defaults: Counter,
 }
 
 /// An API token as the server stores it.
@@ -202,6 +206,10 @@ pub(crate) struct MstrState {
     identity_token_ttl: Duration,
     /// Datasets, instances, upload sessions, changesets.
     pub data: Mutex<DataState>,
+    /// Users, user groups and folders created through the API.
+    pub directory: Mutex<super::directory::Directory>,
+    /// The version `GET /status` reports.
+    pub server_version: String,
 }
 
 impl MstrState {
@@ -237,6 +245,13 @@ impl MstrState {
             }
         }
         let data = DataState::new(rng.next_u64());
+        let directory = super::directory::Directory::seeded(users.iter().map(|u| {
+            (
+                u.id.clone(),
+                u.user.username.clone(),
+                u.user.full_name.clone(),
+            )
+        }));
         MstrState {
             inner: Mutex::new(Inner {
                 users,
@@ -252,7 +267,14 @@ impl MstrState {
             max_sessions_per_user: config.max_sessions_per_user,
             identity_token_ttl: config.identity_token_ttl,
             data: Mutex::new(data),
+            directory: Mutex::new(directory),
+            server_version: config.server_version,
         }
+    }
+
+    /// Counts a call answered by the spec-driven default.
+    pub fn count_spec_default(&self) {
+        self.counters.spec_defaults.incr();
     }
 
     pub fn faults(&self) -> &FaultInjector {
@@ -289,6 +311,7 @@ impl MstrState {
                 .iter()
                 .map(|k| self.faults.injected(*k))
                 .sum(),
+            spec_defaults: c.spec_defaults.get(),
         }
     }
 
