@@ -14,6 +14,7 @@ pub mod request_bodies;
 pub mod responses;
 pub mod schemas;
 pub mod security;
+pub mod type_names;
 
 use crate::error::{pointer, GenError, Result};
 use crate::report::Report;
@@ -78,6 +79,7 @@ pub fn run(doc: &mut Value, report: &mut Report, session_headers: &[String]) -> 
     path_refs::run(doc, &mut ctx)?;
     dangling_refs::run(doc, &mut ctx)?;
     security::run(doc, &mut ctx)?;
+    type_names::run(doc, &mut ctx)?;
     schemas::run(doc, &mut ctx)?;
     nullable_unions::run(doc, &mut ctx)?;
     operation_ids::run(doc, &mut ctx)?;

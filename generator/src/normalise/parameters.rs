@@ -151,6 +151,14 @@ fn fix_one(p: &mut Map<String, Value>, name: &str, location: &str, changes: &mut
     if location == "path" && p.get("required") != Some(&Value::Bool(true)) {
         p.insert("required".into(), Value::Bool(true));
     }
+    if location == "path" {
+        let schema = p.get_mut("schema").and_then(Value::as_object_mut);
+        if schema.and_then(|s| s.remove("nullable")).is_some() {
+            changes.push(format!(
+                "path parameter `{name}`: `nullable` dropped (a path segment is always present)"
+            ));
+        }
+    }
 }
 
 /// The media type of a `content`-typed parameter.
