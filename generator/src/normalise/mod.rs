@@ -7,6 +7,7 @@ pub mod dangling_refs;
 pub mod docs;
 pub mod nullable_unions;
 pub mod operation_ids;
+pub mod param_names;
 pub mod parameters;
 pub mod path_params;
 pub mod path_refs;
@@ -85,6 +86,7 @@ pub fn run(doc: &mut Value, report: &mut Report, session_headers: &[String]) -> 
     operation_ids::run(doc, &mut ctx)?;
     parameters::run(doc, &mut ctx)?;
     path_params::run(doc, &mut ctx)?;
+    param_names::run(doc, &mut ctx)?;
     crate::xml::capture(doc, &mut ctx)?;
     request_bodies::run(doc, &mut ctx)?;
     responses::run(doc, &mut ctx)?;
@@ -213,6 +215,15 @@ pub fn canonicalise_content(content: &mut Map<String, Value>) -> Vec<String> {
         content.insert(c, v);
     }
     changes
+}
+
+/// A name as the type generator sees it before changing its case: quotes dropped, every
+/// character that cannot continue an identifier a word break (`-`).
+pub fn ident_words(name: &str) -> String {
+    name.replace('\'', "")
+        .chars()
+        .map(|c| if c.is_alphanumeric() || c == '_' { c } else { '-' })
+        .collect()
 }
 
 /// Rust-style PascalCase of an arbitrary string (for component names).

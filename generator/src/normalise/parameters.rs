@@ -168,14 +168,12 @@ fn content_media_type(p: &Map<String, Value>) -> Option<String> {
         .and_then(|c| c.keys().next().cloned())
 }
 
-/// True when a (dereferenced) schema is not a scalar, a map or an array of scalars.
-fn is_structured(doc: &Value, schema: &Value, depth: usize) -> bool {
+/// True when a (dereferenced) schema is an object with properties or a union (not a scalar, a
+/// map or an array).
+fn is_structured(doc: &Value, schema: &Value) -> bool {
     let Some(s) = deref(doc, schema) else {
         return false;
     };
-    if depth > 8 {
-        return true;
-    }
     if ["properties", "allOf", "oneOf", "anyOf"]
         .iter()
         .any(|k| s.get(*k).is_some())
@@ -185,9 +183,7 @@ fn is_structured(doc: &Value, schema: &Value, depth: usize) -> bool {
     match s.get("type").and_then(Value::as_str) {
         // A map (`additionalProperties` only) travels as form pairs.
         Some("object") => s.get("additionalProperties").is_none(),
-        Some("array") => s
-            .get("items")
-            .is_some_and(|i| is_structured(doc, i, depth + 1)),
+        // Arrays are left to the code generator (it takes arrays of models).
         _ => false,
     }
 }
@@ -206,7 +202,7 @@ fn structured_as_string(
     let Some(schema) = p.get("schema") else {
         return;
     };
-    if !is_structured(doc, schema, 0) {
+    if !is_structured(doc, schema) {
         return;
     }
     let how = match media {
