@@ -222,7 +222,13 @@ pub fn canonicalise_content(content: &mut Map<String, Value>) -> Vec<String> {
 pub fn ident_words(name: &str) -> String {
     name.replace('\'', "")
         .chars()
-        .map(|c| if c.is_alphanumeric() || c == '_' { c } else { '-' })
+        .map(|c| {
+            if c.is_alphanumeric() || c == '_' {
+                c
+            } else {
+                '-'
+            }
+        })
         .collect()
 }
 

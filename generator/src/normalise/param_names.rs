@@ -11,17 +11,7 @@ use std::collections::BTreeSet;
 /// The Rust name the code generator derives from a parameter name.
 pub fn rust_name(name: &str) -> String {
     use heck::ToSnakeCase;
-    let cleaned: String = name
-        .replace('\'', "")
-        .chars()
-        .map(|c| {
-            if c.is_alphanumeric() || c == '_' {
-                c
-            } else {
-                '-'
-            }
-        })
-        .collect();
+    let cleaned = super::ident_words(name);
     cleaned.to_snake_case()
 }
 

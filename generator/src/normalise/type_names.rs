@@ -11,17 +11,7 @@ use std::collections::{BTreeMap, BTreeSet};
 /// The Rust type name the type generator derives from a component name.
 pub fn rust_name(name: &str) -> String {
     use heck::ToPascalCase;
-    let cleaned: String = name
-        .replace('\'', "")
-        .chars()
-        .map(|c| {
-            if c.is_alphanumeric() || c == '_' {
-                c
-            } else {
-                '-'
-            }
-        })
-        .collect();
+    let cleaned = super::ident_words(name);
     let p = cleaned.to_pascal_case();
     match p.chars().next() {
         Some(c) if c.is_alphabetic() || c == '_' => p,
