@@ -19,7 +19,7 @@ pub fn run(doc: &mut Value, ctx: &mut Ctx<'_>) -> Result<()> {
     let dropped: Vec<String> = schemes
         .iter()
         .filter(|(_, s)| {
-            !s.get("$ref").is_some()
+            s.get("$ref").is_none()
                 && !s
                     .get("type")
                     .and_then(Value::as_str)
