@@ -1,7 +1,7 @@
 //! Drives progenitor (Builder interface, merged tags, optional inner type) over the normalised
 //! document. Progenitor's panics are caught (with the panic hook silenced); when the whole
-//! spec fails, the operation set is bisected to find the culprit operations, which are
-//! reported as skipped with the message, and the rest is generated.
+//! spec fails, the operations that generate together are found by halving failing chunks; the
+//! others are reported as skipped with the message, and the rest is generated.
 
 use crate::error::{ErrorKind, GenError, Result};
 use crate::normalise::remove_operation;
@@ -92,22 +92,26 @@ pub struct Generated {
     pub tokens: TokenStream,
     /// Operations that failed, with the message.
     pub skipped: Vec<(Key, String)>,
+    /// Operations generated after a repair made on failure, with what was changed.
+    pub adjusted: Vec<(Key, String)>,
 }
 
-/// Generates `keys` of `doc`; on failure bisects to find and skip the failing operations.
+/// Generates `keys` of `doc`; on failure grows the set of operations that generate together
+/// (halving any chunk that fails), so every failing operation, alone or only in company of
+/// another, is skipped with its message and the rest is generated. Only a failure of the
+/// document without any operation is an error.
 pub fn generate_bisect(
     doc: &Value,
     keys: &[Key],
     settings: &GenerationSettings,
 ) -> Result<Generated> {
-    let all: BTreeSet<&Key> = keys.iter().collect();
     let mut d = doc.clone();
     prune(&mut d);
-    let first = try_generate(&d, settings);
-    if let Ok(tokens) = first {
+    if let Ok(tokens) = try_generate(&d, settings) {
         return Ok(Generated {
             tokens,
             skipped: Vec::new(),
+            adjusted: Vec::new(),
         });
     }
     // A failure with no operation at all is spec-wide: nothing to bisect.
@@ -116,19 +120,29 @@ pub fn generate_bisect(
         let ptr = pointer_of(&msg);
         return Err(GenError::new(ErrorKind::Generate, msg).with_pointer(ptr));
     }
-    let mut skipped = Vec::new();
-    let mut budget = 4 * keys.len() + 8;
-    find_bad(doc, keys, keys, settings, &mut skipped, &mut budget);
-    let bad: BTreeSet<&Key> = skipped.iter().map(|(k, _)| k).collect();
-    let keep: BTreeSet<&Key> = all.iter().copied().filter(|k| !bad.contains(k)).collect();
-    let d = restrict(doc, keys, &keep);
-    match try_generate(&d, settings) {
-        Ok(tokens) => Ok(Generated { tokens, skipped }),
+    let mut grower = Grower {
+        doc: doc.clone(),
+        all: keys,
+        settings,
+        accepted: Vec::new(),
+        skipped: Vec::new(),
+        adjusted: Vec::new(),
+        budget: 4 * keys.len() + 8,
+    };
+    grower.grow(keys);
+    let keep: BTreeSet<&Key> = grower.accepted.iter().collect();
+    match try_generate(&restrict(&grower.doc, keys, &keep), settings) {
+        Ok(tokens) => Ok(Generated {
+            tokens,
+            skipped: grower.skipped,
+            adjusted: grower.adjusted,
+        }),
+        // Unreachable in practice: the accepted set generated in the last successful step.
         Err(msg) => Err(GenError::new(
             ErrorKind::Generate,
             format!(
-                "generation still fails after skipping {} operations: {msg}",
-                skipped.len()
+                "generation fails with the {} operations that generated together: {msg}",
+                keep.len()
             ),
         )
         .with_pointer("/paths")),
@@ -143,36 +157,140 @@ fn pointer_of(msg: &str) -> String {
     }
 }
 
-fn find_bad(
-    doc: &Value,
-    all: &[Key],
-    set: &[Key],
-    settings: &GenerationSettings,
-    out: &mut Vec<(Key, String)>,
-    budget: &mut usize,
-) {
-    if set.is_empty() {
-        return;
-    }
-    if *budget == 0 {
-        for k in set {
-            out.push((
-                k.clone(),
-                "not generated: bisection budget exhausted".into(),
-            ));
+/// Accumulates operations that generate together.
+struct Grower<'a> {
+    /// The document, with the repairs made on failure.
+    doc: Value,
+    all: &'a [Key],
+    settings: &'a GenerationSettings,
+    /// Operations known to generate together.
+    accepted: Vec<Key>,
+    /// Operations that failed (alone or with the accepted ones), with the message.
+    skipped: Vec<(Key, String)>,
+    /// Operations generated after a repair, with the change.
+    adjusted: Vec<(Key, String)>,
+    /// Progenitor runs left.
+    budget: usize,
+}
+
+impl Grower<'_> {
+    /// Adds `chunk` to the accepted set if it generates with it; else halves it.
+    fn grow(&mut self, chunk: &[Key]) {
+        if chunk.is_empty() {
+            return;
         }
-        return;
-    }
-    *budget -= 1;
-    let keep: BTreeSet<&Key> = set.iter().collect();
-    match try_generate(&restrict(doc, all, &keep), settings) {
-        Ok(_) => {}
-        Err(msg) if set.len() == 1 => out.push((set[0].clone(), msg)),
-        Err(_) => {
-            let (a, b) = set.split_at(set.len() / 2);
-            find_bad(doc, all, a, settings, out, budget);
-            find_bad(doc, all, b, settings, out, budget);
+        if self.budget == 0 {
+            for k in chunk {
+                self.skipped.push((
+                    k.clone(),
+                    "not generated: the search for the failing operations ran out of attempts"
+                        .into(),
+                ));
+            }
+            return;
         }
+        self.budget -= 1;
+        let keep: BTreeSet<&Key> = self.accepted.iter().chain(chunk).collect();
+        match try_generate(&restrict(&self.doc, self.all, &keep), self.settings) {
+            Ok(_) => self.accepted.extend(chunk.iter().cloned()),
+            Err(msg) if chunk.len() == 1 && msg.contains("does not conform") => {
+                self.retry_without_defaults(&chunk[0], msg)
+            }
+            Err(msg) if chunk.len() == 1 => self.skipped.push((chunk[0].clone(), msg)),
+            Err(_) => {
+                let (a, b) = chunk.split_at(chunk.len() / 2);
+                self.grow(a);
+                self.grow(b);
+            }
+        }
+    }
+}
+
+impl Grower<'_> {
+    /// The type generator refused a `default` that does not fit its type: retries the
+    /// operation with the defaults of everything it reaches removed.
+    fn retry_without_defaults(&mut self, key: &Key, msg: String) {
+        let mut repaired = self.doc.clone();
+        let changed = strip_defaults(&mut repaired, key);
+        let keep: BTreeSet<&Key> = self.accepted.iter().chain([key]).collect();
+        if changed.is_empty()
+            || try_generate(&restrict(&repaired, self.all, &keep), self.settings).is_err()
+        {
+            self.skipped.push((key.clone(), msg));
+            return;
+        }
+        self.doc = repaired;
+        self.accepted.push(key.clone());
+        self.adjusted.push((
+            key.clone(),
+            format!(
+                "`default` values removed from {} (one does not fit its type)",
+                changed.join(", ")
+            ),
+        ));
+    }
+}
+
+/// Removes `default` from the operation `key` and every component it reaches; returns the
+/// places changed (`the operation`, schema names).
+fn strip_defaults(doc: &mut Value, key: &Key) -> Vec<String> {
+    let pointer = crate::normalise::op_pointer(&key.0, &key.1);
+    let mut changed = Vec::new();
+    let mut queue = Vec::new();
+    if let Some(op) = doc.pointer_mut(&pointer) {
+        if remove_defaults(op, 0) {
+            changed.push("the operation".to_string());
+        }
+        collect_refs(op, &mut queue);
+    }
+    let mut seen = BTreeSet::new();
+    while let Some(r) = queue.pop() {
+        if !seen.insert(r.clone()) {
+            continue;
+        }
+        let Some(target) = r.strip_prefix('#').and_then(|p| doc.pointer_mut(p)) else {
+            continue;
+        };
+        if remove_defaults(target, 0) {
+            changed.push(r.rsplit('/').next().unwrap_or(&r).to_string());
+        }
+        collect_refs(target, &mut queue);
+    }
+    changed
+}
+
+fn collect_refs(v: &Value, out: &mut Vec<String>) {
+    match v {
+        Value::Object(m) => {
+            if let Some(r) = m.get("$ref").and_then(Value::as_str) {
+                out.push(r.to_string());
+            }
+            m.values().for_each(|c| collect_refs(c, out));
+        }
+        Value::Array(a) => a.iter().for_each(|c| collect_refs(c, out)),
+        _ => {}
+    }
+}
+
+/// Removes every schema `default` under `v`; true when one was removed.
+fn remove_defaults(v: &mut Value, depth: usize) -> bool {
+    if depth > 256 {
+        return false;
+    }
+    match v {
+        Value::Object(m) => {
+            let mut any = m.remove("default").is_some();
+            for (k, c) in m.iter_mut() {
+                if k != "example" && k != "examples" && k != "enum" {
+                    any |= remove_defaults(c, depth + 1);
+                }
+            }
+            any
+        }
+        Value::Array(a) => a
+            .iter_mut()
+            .fold(false, |any, c| remove_defaults(c, depth + 1) | any),
+        _ => false,
     }
 }
 
@@ -184,4 +302,31 @@ pub fn format(tokens: TokenStream, extra: &str) -> Result<String> {
         .map_err(|e| GenError::new(ErrorKind::Format, format!("operations table: {e}")))?;
     file.items.extend(extra.items);
     Ok(prettyplease::unparse(&file))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn failing_operations_are_skipped_and_the_rest_generated() {
+        // Not normalised: progenitor refuses `/b/{id}` (undeclared path parameter).
+        let ok = |id: &str| json!({"get": {"operationId": id, "responses": {"200": {"description": ""}}}});
+        let doc = json!({"openapi": "3.0.3", "info": {"title": "t", "version": "1"}, "paths": {
+            "/a": ok("a"), "/b/{id}": ok("b"), "/c": ok("c"), "/d": ok("d"), "/e/{x}": ok("e")
+        }});
+        let keys = crate::normalise::operation_keys(&doc);
+        let s = settings(None).unwrap();
+        let g = generate_bisect(&doc, &keys, &s).unwrap();
+        let skipped: Vec<&str> = g.skipped.iter().map(|((p, _), _)| p.as_str()).collect();
+        assert_eq!(skipped, ["/b/{id}", "/e/{x}"]);
+        let code = g.tokens.to_string();
+        assert!(code.contains("pub fn a") && code.contains("pub fn d"));
+        assert!(!code.contains("pub fn b"));
+        assert_eq!(
+            crate::explain::explain(&g.skipped[0].1),
+            "not generated: its path template and its path parameters do not match"
+        );
+    }
 }

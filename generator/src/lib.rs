@@ -5,6 +5,7 @@
 
 pub mod emit;
 pub mod error;
+pub mod explain;
 pub mod load;
 pub mod normalise;
 pub mod ops_table;
@@ -95,7 +96,10 @@ pub fn generate(config: &Config) -> Result<Output> {
     let settings = emit::settings(config.inner_type.as_deref()).map_err(|e| e.with_file(spec))?;
     let generated = emit::generate_bisect(&doc, &keys, &settings).map_err(|e| e.with_file(spec))?;
     for ((path, method), msg) in &generated.skipped {
-        report.skip(method, path, msg.clone());
+        report.skip_generator_failure(method, path, msg);
+    }
+    for ((path, method), change) in &generated.adjusted {
+        report.adjust(method, path, change.clone());
     }
     let skipped: std::collections::BTreeSet<&emit::Key> =
         generated.skipped.iter().map(|(k, _)| k).collect();

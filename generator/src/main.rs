@@ -1,6 +1,7 @@
 //! `bi-rest-gen`: generate a typed Rust client crate (or module) from an OpenAPI 3.0/3.1 or
 //! Swagger 2.0 spec, JSON or YAML.
 
+use bi_rest_generator::report::Check;
 use bi_rest_generator::{generate, standalone, Config};
 use clap::Parser;
 use std::path::PathBuf;
@@ -45,6 +46,12 @@ struct Args {
     /// Crate name (default: from the spec file name).
     #[arg(long)]
     name: Option<String>,
+    /// Run `cargo check` on the written crate (needs `--out`); fail if it does not compile.
+    #[arg(long, requires = "out")]
+    check: bool,
+    /// Target directory for `--check` (default: DIR/target); share one between crates.
+    #[arg(long, requires = "check")]
+    check_target_dir: Option<PathBuf>,
 }
 
 fn main() -> ExitCode {
@@ -71,12 +78,7 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    if let Some(path) = &args.report {
-        if let Err(e) = std::fs::write(path, out.report.to_json()) {
-            eprintln!("bi-rest-gen: {}: {e}", path.display());
-            return ExitCode::from(2);
-        }
-    }
+    let mut out = out;
     let written = if let Some(module) = &args.module {
         std::fs::write(module, &out.code).map_err(|e| format!("{}: {e}", module.display()))
     } else if let Some(dir) = &args.out {
@@ -89,9 +91,30 @@ fn main() -> ExitCode {
         eprintln!("bi-rest-gen: {e}");
         return ExitCode::from(2);
     }
+    if let (true, Some(dir)) = (args.check, &args.out) {
+        let target = args.check_target_dir.unwrap_or_else(|| dir.join("target"));
+        match standalone::cargo_check(dir, &target) {
+            Ok(check) => out.report.check = check,
+            Err(e) => {
+                eprintln!("bi-rest-gen: {e}");
+                return ExitCode::from(2);
+            }
+        }
+    }
+    if let Some(path) = &args.report {
+        if let Err(e) = std::fs::write(path, out.report.to_json()) {
+            eprintln!("bi-rest-gen: {}: {e}", path.display());
+            return ExitCode::from(2);
+        }
+    }
     let c = out.report.counts();
+    let state = match &out.report.check {
+        Check::NotChecked => "generated, not checked",
+        Check::Compiled => "compiled",
+        Check::Failed { .. } => "DOES NOT COMPILE",
+    };
     eprintln!(
-        "bi-rest-gen: {}: {} generated, {} adjusted, {} skipped, {} excluded ({} ms)",
+        "bi-rest-gen: {}: {} generated, {} adjusted, {} skipped, {} excluded ({} ms; {state})",
         args.spec.display(),
         c.generated,
         c.adjusted,
@@ -112,6 +135,13 @@ fn main() -> ExitCode {
             op.operation_id,
             op.reason.as_deref().unwrap_or("")
         );
+    }
+    if let Check::Failed { errors, first } = &out.report.check {
+        eprintln!("bi-rest-gen: cargo check found {errors} errors:");
+        for l in first {
+            eprintln!("  {l}");
+        }
+        return ExitCode::from(1);
     }
     ExitCode::SUCCESS
 }

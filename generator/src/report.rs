@@ -33,10 +33,31 @@ pub struct OperationReport {
     pub reason: Option<String>,
     /// Each change a pass made, in order.
     pub changes: Vec<String>,
+    /// For a skipped operation: the code generator's own message behind `reason`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
     /// True when excluded by subsetting (tags/operations/visibility); such lines are not
     /// counted as skipped failures.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub excluded: bool,
+}
+
+/// Whether the generated code was compiled (`bi-rest-gen --check`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case", tag = "state")]
+pub enum Check {
+    /// Not compiled: "generated" means "generated, not checked".
+    #[default]
+    NotChecked,
+    /// `cargo check` of the generated crate passed.
+    Compiled,
+    /// `cargo check` failed: no operation counts as generated.
+    Failed {
+        /// Number of `error` diagnostics.
+        errors: usize,
+        /// The first diagnostics, for the reader.
+        first: Vec<String>,
+    },
 }
 
 /// The whole report.
@@ -44,6 +65,8 @@ pub struct OperationReport {
 pub struct Report {
     /// Spec file the report is about.
     pub spec: String,
+    /// Whether the generated code compiled.
+    pub check: Check,
     /// Spec-wide changes not tied to one operation (component schemas...).
     pub notes: Vec<String>,
     /// One line per operation, in spec order.
@@ -92,6 +115,7 @@ impl Report {
                     status: Status::Generated,
                     reason: None,
                     changes: Vec::new(),
+                    detail: None,
                     excluded: false,
                 });
                 self.index.insert(key, self.operations.len() - 1);
@@ -118,6 +142,13 @@ impl Report {
         let op = self.operation(method, path);
         op.status = Status::Skipped;
         op.reason = Some(reason.into());
+    }
+
+    /// Marks an operation skipped because the code generator failed on it with `raw`: the
+    /// reason is [`crate::explain::explain`]'s sentence, `raw` is kept as the `detail`.
+    pub fn skip_generator_failure(&mut self, method: &str, path: &str, raw: &str) {
+        self.skip(method, path, crate::explain::explain(raw));
+        self.operation(method, path).detail = Some(raw.to_string());
     }
 
     /// Marks an operation excluded by subsetting with `reason`.

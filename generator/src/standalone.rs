@@ -1,8 +1,10 @@
 //! Writes a small standalone crate (Cargo.toml + src/lib.rs) around a generated module; it
 //! depends only on published crates (progenitor-client 0.15.1, reqwest 0.13, serde...).
 
-use crate::error::{GenError, Result};
+use crate::error::{ErrorKind, GenError, Result};
+use crate::report::Check;
 use std::path::Path;
+use std::process::Command;
 
 /// Cargo.toml of the standalone crate named `name`.
 pub fn cargo_toml(name: &str) -> String {
@@ -66,4 +68,43 @@ pub fn crate_name(stem: &str) -> String {
     } else {
         format!("{s}-client")
     }
+}
+
+/// Runs `cargo check` on the crate in `dir` with `target_dir` as its target directory (shared
+/// between crates so dependencies compile once) and says whether it compiled.
+pub fn cargo_check(dir: &Path, target_dir: &Path) -> Result<Check> {
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let out = Command::new(cargo)
+        .args([
+            "check",
+            "--quiet",
+            "--message-format",
+            "short",
+            "--manifest-path",
+        ])
+        .arg(dir.join("Cargo.toml"))
+        .env("CARGO_TARGET_DIR", target_dir)
+        .env_remove("RUSTFLAGS")
+        .output()
+        .map_err(|e| {
+            GenError::new(ErrorKind::Io, format!("cannot run cargo: {e}")).with_file(dir)
+        })?;
+    if out.status.success() {
+        return Ok(Check::Compiled);
+    }
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let errors: Vec<String> = stderr
+        .lines()
+        .filter(|l| l.contains("error[") || l.contains(": error:") || l.starts_with("error:"))
+        .filter(|l| !l.contains("could not compile"))
+        .map(str::to_string)
+        .collect();
+    Ok(Check::Failed {
+        errors: errors.len().max(1),
+        first: if errors.is_empty() {
+            stderr.lines().take(10).map(str::to_string).collect()
+        } else {
+            errors.into_iter().take(10).collect()
+        },
+    })
 }

@@ -110,11 +110,11 @@ fn swagger_2_with_form_and_duplicates() {
 }
 
 #[test]
-fn failing_operation_is_skipped_and_the_rest_generated() {
+fn undeclared_path_parameter_is_added() {
     let dir = std::env::temp_dir().join(format!("bi-rest-gen-test-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let spec = dir.join("bad-op.json");
-    // `/b/{id}` uses a path parameter it never declares: progenitor refuses that operation.
+    // `/b/{id}` uses a path parameter it never declares: added as a required string.
     std::fs::write(
         &spec,
         r#"{"openapi": "3.0.3", "info": {"title": "t", "version": "1"}, "paths": {
@@ -126,10 +126,13 @@ fn failing_operation_is_skipped_and_the_rest_generated() {
     .unwrap();
     let o = gen_path(&spec).unwrap();
     let b = line(&o, "b");
-    assert_eq!(b.status, Status::Skipped);
-    assert!(!b.reason.as_deref().unwrap_or("").is_empty());
+    assert_eq!(b.status, Status::Adjusted);
+    assert_eq!(
+        b.changes,
+        ["template name `{id}` has no declared parameter: added as a required string"]
+    );
     let ids: Vec<&str> = o.operations.iter().map(|r| r.id.as_str()).collect();
-    assert_eq!(ids, ["a", "c"]);
+    assert_eq!(ids, ["a", "b", "c"]);
     std::fs::remove_dir_all(&dir).ok();
 }
 

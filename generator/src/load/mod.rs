@@ -4,8 +4,10 @@
 //! The normalisation passes take the document from here. Loading never panics: anything that
 //! is not a spec is a [`LoadError`] naming the file and JSON pointer.
 
+pub mod bundle;
 pub mod error;
 pub mod json_yaml;
+pub mod oas30;
 pub mod oas31;
 pub mod pointer;
 pub mod swagger2;
@@ -72,7 +74,14 @@ pub struct LoadedSpec {
 pub fn load_path(path: &Path) -> Result<LoadedSpec, LoadError> {
     let origin = path.display().to_string();
     let text = std::fs::read_to_string(path).map_err(|e| LoadError::io(&origin, &e))?;
-    let mut spec = load_str(&text, &origin)?;
+    let (mut value, syntax) = json_yaml::parse(&text, &origin)?;
+    let mut bundle_notes = Vec::new();
+    if bundle::has_external_refs(&value) {
+        bundle::bundle(&mut value, path, &mut bundle_notes)?;
+    }
+    let mut spec = load_value(value, &origin, syntax)?;
+    bundle_notes.append(&mut spec.notes);
+    spec.notes = bundle_notes;
     spec.source = path.to_path_buf();
     Ok(spec)
 }
@@ -102,6 +111,7 @@ pub fn load_value(value: Value, origin: &str, syntax: Syntax) -> Result<LoadedSp
                     obj.insert("openapi".into(), Value::from(TARGET_OPENAPI_VERSION));
                 }
             }
+            oas30::repair(&mut v, &mut notes);
             v
         }
     };

@@ -434,7 +434,7 @@ fn keywords_for(ty: &str) -> &'static [&'static str] {
     }
 }
 
-fn lower_type(map: &mut Map<String, Value>, ptr: &str, notes: &mut Vec<LoadNote>) {
+pub(super) fn lower_type(map: &mut Map<String, Value>, ptr: &str, notes: &mut Vec<LoadNote>) {
     match map.get("type") {
         Some(Value::String(s)) if s == "null" => {
             map.shift_remove("type");
@@ -526,7 +526,7 @@ fn lower_type(map: &mut Map<String, Value>, ptr: &str, notes: &mut Vec<LoadNote>
     }
 }
 
-fn lower_const(map: &mut Map<String, Value>, ptr: &str, notes: &mut Vec<LoadNote>) {
+pub(super) fn lower_const(map: &mut Map<String, Value>, ptr: &str, notes: &mut Vec<LoadNote>) {
     let Some(c) = map.shift_remove("const") else {
         return;
     };
@@ -542,7 +542,7 @@ fn lower_const(map: &mut Map<String, Value>, ptr: &str, notes: &mut Vec<LoadNote
     ));
 }
 
-fn lower_examples(map: &mut Map<String, Value>, ptr: &str, notes: &mut Vec<LoadNote>) {
+pub(super) fn lower_examples(map: &mut Map<String, Value>, ptr: &str, notes: &mut Vec<LoadNote>) {
     if !matches!(map.get("examples"), Some(Value::Array(_))) {
         return;
     }
@@ -565,7 +565,7 @@ fn lower_examples(map: &mut Map<String, Value>, ptr: &str, notes: &mut Vec<LoadN
     ));
 }
 
-fn lower_exclusive(
+pub(super) fn lower_exclusive(
     map: &mut Map<String, Value>,
     ptr: &str,
     notes: &mut Vec<LoadNote>,

@@ -19,6 +19,10 @@ use super::error::{LoadError, LoadErrorKind};
 use super::pointer::{join, join_index};
 use super::{kind_name, LoadNote, TARGET_OPENAPI_VERSION};
 
+/// Extension on a query parameter whose values travel joined by this delimiter (Swagger
+/// `collectionFormat: tsv`, which has no OpenAPI 3.0 style).
+pub const DELIMITER: &str = "x-bi-rest-delimiter";
+
 const METHODS: [&str; 7] = ["get", "put", "post", "delete", "options", "head", "patch"];
 const DEFAULT_MEDIA: &str = "application/json";
 const FORM_URLENCODED: &str = "application/x-www-form-urlencoded";
@@ -761,6 +765,11 @@ fn convert_param(p: &Map<String, Value>, ptr: &str, cx: &mut Ctx<'_>) -> Map<Str
             ("query", "ssv") => Some(("spaceDelimited", false)),
             ("query", "pipes") => Some(("pipeDelimited", false)),
             ("path" | "header", "csv") => Some(("simple", false)),
+            ("query", "tsv") => {
+                // No 3.0 style: the parameters pass sends it as one tab-joined string.
+                out.insert(DELIMITER.into(), Value::from("\t"));
+                None
+            }
             _ => None,
         };
         match style {
@@ -768,6 +777,7 @@ fn convert_param(p: &Map<String, Value>, ptr: &str, cx: &mut Ctx<'_>) -> Map<Str
                 out.insert("style".into(), Value::from(style));
                 out.insert("explode".into(), Value::Bool(explode));
             }
+            None if out.contains_key(DELIMITER) => {}
             None => cx.note(
                 join(ptr, "collectionFormat"),
                 "collection-format-unsupported",

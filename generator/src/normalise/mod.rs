@@ -3,13 +3,19 @@
 //! fixes one kind of defect, never drops data silently, and records per operation what it
 //! changed and why in the [`Report`].
 
+pub mod dangling_refs;
 pub mod docs;
+pub mod nullable_unions;
 pub mod operation_ids;
+pub mod param_names;
 pub mod parameters;
+pub mod path_params;
 pub mod path_refs;
 pub mod request_bodies;
 pub mod responses;
 pub mod schemas;
+pub mod security;
+pub mod type_names;
 
 use crate::error::{pointer, GenError, Result};
 use crate::report::Report;
@@ -72,14 +78,36 @@ pub fn run(doc: &mut Value, report: &mut Report, session_headers: &[String]) -> 
             .collect(),
     };
     path_refs::run(doc, &mut ctx)?;
+    dangling_refs::run(doc, &mut ctx)?;
+    security::run(doc, &mut ctx)?;
+    type_names::run(doc, &mut ctx)?;
     schemas::run(doc, &mut ctx)?;
+    nullable_unions::run(doc, &mut ctx)?;
     operation_ids::run(doc, &mut ctx)?;
     parameters::run(doc, &mut ctx)?;
+    path_params::run(doc, &mut ctx)?;
+    param_names::run(doc, &mut ctx)?;
     crate::xml::capture(doc, &mut ctx)?;
     request_bodies::run(doc, &mut ctx)?;
     responses::run(doc, &mut ctx)?;
     docs::run(doc, &mut ctx)?;
     Ok(ctx.flags)
+}
+
+/// Runs one pass over `doc` with an empty report and no session headers (for tests).
+#[cfg(test)]
+pub(crate) fn run_pass(
+    doc: &mut Value,
+    pass: fn(&mut Value, &mut Ctx<'_>) -> Result<()>,
+) -> Report {
+    let mut report = Report::new("t");
+    let mut ctx = Ctx {
+        report: &mut report,
+        flags: FlagMap::new(),
+        session_headers: Vec::new(),
+    };
+    pass(doc, &mut ctx).expect("the pass succeeds");
+    report
 }
 
 /// (path, method) of every operation, in document order.
@@ -187,6 +215,21 @@ pub fn canonicalise_content(content: &mut Map<String, Value>) -> Vec<String> {
         content.insert(c, v);
     }
     changes
+}
+
+/// A name as the type generator sees it before changing its case: quotes dropped, every
+/// character that cannot continue an identifier a word break (`-`).
+pub fn ident_words(name: &str) -> String {
+    name.replace('\'', "")
+        .chars()
+        .map(|c| {
+            if c.is_alphanumeric() || c == '_' {
+                c
+            } else {
+                '-'
+            }
+        })
+        .collect()
 }
 
 /// Rust-style PascalCase of an arbitrary string (for component names).

@@ -116,7 +116,7 @@ pub fn run(doc: &mut Value, ctx: &mut Ctx<'_>) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::report::{Report, Status};
+    use crate::report::Status;
     use serde_json::json;
 
     #[test]
@@ -126,13 +126,7 @@ mod tests {
             "/b": {"get": {"operationId": "getSettings"}, "put": {"operationId": "type"}},
             "/c": {"get": {"operationId": "getSettings"}, "post": {"operationId": "get_settings"}}
         }});
-        let mut report = Report::new("t");
-        let mut ctx = Ctx {
-            report: &mut report,
-            flags: Default::default(),
-            session_headers: Vec::new(),
-        };
-        run(&mut doc, &mut ctx).unwrap();
+        let report = crate::normalise::run_pass(&mut doc, run);
         let id = |p: &str, m: &str| {
             doc["paths"][p][m]["operationId"]
                 .as_str()

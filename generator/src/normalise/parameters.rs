@@ -94,13 +94,16 @@ fn fix_list(doc: &Value, params: &mut Vec<Value>, session_headers: &[String]) ->
             ));
             continue;
         }
+        let media = content_media_type(&p);
         fix_one(&mut p, &name, &location, &mut changes);
+        structured_as_string(doc, &mut p, &name, &location, media, &mut changes);
         params.push(Value::Object(p));
     }
     changes
 }
 
 fn fix_one(p: &mut Map<String, Value>, name: &str, location: &str, changes: &mut Vec<String>) {
+    delimited(p, name, location, changes);
     if let Some(style) = p.get("style").and_then(Value::as_str).map(str::to_string) {
         let valid: &[&str] = match location {
             "query" => &["form", "spaceDelimited", "pipeDelimited", "deepObject"],
@@ -148,6 +151,100 @@ fn fix_one(p: &mut Map<String, Value>, name: &str, location: &str, changes: &mut
     if location == "path" && p.get("required") != Some(&Value::Bool(true)) {
         p.insert("required".into(), Value::Bool(true));
     }
+    if location == "path" {
+        let schema = p.get_mut("schema").and_then(Value::as_object_mut);
+        if schema.and_then(|s| s.remove("nullable")).is_some() {
+            changes.push(format!(
+                "path parameter `{name}`: `nullable` dropped (a path segment is always present)"
+            ));
+        }
+    }
+}
+
+/// The media type of a `content`-typed parameter.
+fn content_media_type(p: &Map<String, Value>) -> Option<String> {
+    p.get("content")
+        .and_then(Value::as_object)
+        .and_then(|c| c.keys().next().cloned())
+}
+
+/// True when a (dereferenced) schema is an object with properties or a union (not a scalar, a
+/// map or an array).
+fn is_structured(doc: &Value, schema: &Value) -> bool {
+    let Some(s) = deref(doc, schema) else {
+        return false;
+    };
+    if ["properties", "allOf", "oneOf", "anyOf"]
+        .iter()
+        .any(|k| s.get(*k).is_some())
+    {
+        return true;
+    }
+    match s.get("type").and_then(Value::as_str) {
+        // A map (`additionalProperties` only) travels as form pairs.
+        Some("object") => s.get("additionalProperties").is_none(),
+        // Arrays are left to the code generator (it takes arrays of models).
+        _ => false,
+    }
+}
+
+/// A parameter whose value is a structure (an object, a union, a `content`-typed JSON value)
+/// cannot travel in a query, path or header as typed Rust: it becomes a string the caller
+/// serialises (JSON for `application/json` content, the API's own notation otherwise).
+fn structured_as_string(
+    doc: &Value,
+    p: &mut Map<String, Value>,
+    name: &str,
+    location: &str,
+    media: Option<String>,
+    changes: &mut Vec<String>,
+) {
+    let Some(schema) = p.get("schema") else {
+        return;
+    };
+    if !is_structured(doc, schema) {
+        return;
+    }
+    let how = match media {
+        Some(mt) => format!("its `{mt}` content serialised by the caller"),
+        None => "the serialised value".to_string(),
+    };
+    p.insert("schema".into(), serde_json::json!({"type": "string"}));
+    changes.push(format!(
+        "{location} parameter `{name}` is a structured value: sent as a string ({how})"
+    ));
+}
+
+/// `style: pipeDelimited` / `spaceDelimited` (and Swagger's `tsv`) query arrays, which the
+/// client cannot send as arrays: the parameter becomes one string the caller joins.
+fn delimited(p: &mut Map<String, Value>, name: &str, location: &str, changes: &mut Vec<String>) {
+    let by_style = match p.get("style").and_then(Value::as_str) {
+        Some("pipeDelimited") => Some(("pipeDelimited", "|")),
+        Some("spaceDelimited") => Some(("spaceDelimited", " ")),
+        _ => None,
+    };
+    let by_ext = p
+        .remove(crate::load::swagger2::DELIMITER)
+        .and_then(|d| d.as_str().map(|_| ("collectionFormat: tsv", "\\t")));
+    let Some((what, sep)) = by_style.or(by_ext) else {
+        return;
+    };
+    if location != "query" {
+        return;
+    }
+    p.remove("style");
+    p.remove("explode");
+    let item = p
+        .get("schema")
+        .and_then(|s| s.get("items"))
+        .and_then(|i| i.get("type"))
+        .and_then(Value::as_str)
+        .unwrap_or("string")
+        .to_string();
+    p.insert("schema".into(), serde_json::json!({"type": "string"}));
+    changes.push(format!(
+        "query parameter `{name}` (`{what}` array of {item}) sent as one string: join the values with `{sep}`"
+    ));
 }
 
 #[cfg(test)]
@@ -191,13 +288,7 @@ mod tests {
             ]}}},
             "components": {"parameters": {"H": {"name": "h", "in": "header", "schema": {"type": "string"}}}}
         });
-        let mut report = Report::new("t");
-        let mut ctx = Ctx {
-            report: &mut report,
-            flags: Default::default(),
-            session_headers: Vec::new(),
-        };
-        run(&mut doc, &mut ctx).unwrap();
+        let report = crate::normalise::run_pass(&mut doc, run);
         let ps = doc["paths"]["/x"]["get"]["parameters"].as_array().unwrap();
         assert_eq!(ps.len(), 3);
         assert!(ps[0].get("style").is_none());
@@ -209,5 +300,30 @@ mod tests {
         let line = report.get("get", "/x").unwrap();
         assert_eq!(line.changes.len(), 3);
         assert!(line.changes[1].contains("cookie parameter `sid`"));
+    }
+
+    #[test]
+    fn delimited_query_arrays_become_joined_strings() {
+        let mut doc = json!({"paths": {"/x": {"get": {"operationId": "x", "parameters": [
+            {"name": "ids", "in": "query", "style": "pipeDelimited", "explode": false,
+             "schema": {"type": "array", "items": {"type": "integer"}}},
+            {"name": "tags", "in": "query", "style": "spaceDelimited",
+             "schema": {"type": "array", "items": {"type": "string"}}},
+            {"name": "cols", "in": "query", "x-bi-rest-delimiter": "\t",
+             "schema": {"type": "array", "items": {"type": "string"}}}
+        ]}}}});
+        let report = crate::normalise::run_pass(&mut doc, run);
+        for p in doc["paths"]["/x"]["get"]["parameters"].as_array().unwrap() {
+            assert_eq!(p["schema"], json!({"type": "string"}));
+            assert!(p.get("style").is_none() && p.get("x-bi-rest-delimiter").is_none());
+        }
+        assert_eq!(
+            report.get("get", "/x").unwrap().changes,
+            [
+                "query parameter `ids` (`pipeDelimited` array of integer) sent as one string: join the values with `|`",
+                "query parameter `tags` (`spaceDelimited` array of string) sent as one string: join the values with ` `",
+                "query parameter `cols` (`collectionFormat: tsv` array of string) sent as one string: join the values with `\\t`"
+            ]
+        );
     }
 }

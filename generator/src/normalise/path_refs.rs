@@ -77,7 +77,7 @@ pub fn run(doc: &mut Value, ctx: &mut Ctx<'_>) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::report::{Report, Status};
+    use crate::report::Status;
     use serde_json::json;
 
     #[test]
@@ -89,13 +89,7 @@ mod tests {
             },
             "components": {"pathItems": {"A": {"get": {"operationId": "a", "responses": {}}}}}
         });
-        let mut report = Report::new("t");
-        let mut ctx = Ctx {
-            report: &mut report,
-            flags: Default::default(),
-            session_headers: Vec::new(),
-        };
-        run(&mut doc, &mut ctx).unwrap();
+        let report = crate::normalise::run_pass(&mut doc, run);
         assert_eq!(doc["paths"]["/a"]["get"]["operationId"], "a");
         assert_eq!(doc["paths"]["/a"]["summary"], "own");
         assert!(doc["paths"].get("/b").is_none());

@@ -161,7 +161,7 @@ fn json_type(v: &Value) -> Option<&'static str> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::report::Report;
+
     use serde_json::json;
 
     #[test]
@@ -172,13 +172,7 @@ mod tests {
                 "fmt": {"type": "array", "enum": ["csv", "txt"], "items": {"type": "string"}}
             }}
         }}});
-        let mut report = Report::new("t");
-        let mut ctx = Ctx {
-            report: &mut report,
-            flags: Default::default(),
-            session_headers: Vec::new(),
-        };
-        run(&mut doc, &mut ctx).unwrap();
+        let report = crate::normalise::run_pass(&mut doc, run);
         let a = &doc["components"]["schemas"]["A"];
         assert!(a.get("description").is_none());
         assert_eq!(a["properties"]["x"], json!({}));
@@ -197,13 +191,7 @@ mod tests {
             "Orientation": {"type": "string", "enum": ["ROW", "COLUMN", "row", "column"]},
             "Fine": {"type": "string", "enum": ["a", "b"]}
         }}});
-        let mut report = Report::new("t");
-        let mut ctx = Ctx {
-            report: &mut report,
-            flags: Default::default(),
-            session_headers: Vec::new(),
-        };
-        run(&mut doc, &mut ctx).unwrap();
+        let report = crate::normalise::run_pass(&mut doc, run);
         let o = &doc["components"]["schemas"]["Orientation"];
         assert!(o.get("enum").is_none());
         assert_eq!(o["description"], "One of: ROW, COLUMN, row, column.");
