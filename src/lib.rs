@@ -6,6 +6,10 @@
 //! every login; [`sim`] holds loopback simulators of the three vendors for tests and demos.
 #![deny(missing_docs)]
 
+#[cfg(feature = "fuzzing")]
+#[doc(hidden)]
+#[path = "fuzzing.rs"]
+pub mod __fuzz;
 pub mod agileapps;
 pub mod auth;
 #[cfg(feature = "blocking")]

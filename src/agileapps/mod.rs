@@ -36,7 +36,7 @@
 pub mod auth;
 mod client;
 pub mod error;
-mod login_answer;
+pub(crate) mod login_answer;
 mod login_request;
 pub mod xml;
 

@@ -197,8 +197,16 @@ impl CookieJar {
             .iter_unexpired()
             .map(|cookie| {
                 let mut raw: RawCookie<'static> = RawCookie::clone(cookie);
-                let path = String::from(&cookie.path);
-                raw.set_path(path.clone());
+                let mut path = String::from(&cookie.path);
+                if path.contains(';') {
+                    // A default path taken from a URL such as `/app;jsessionid=x/...` cannot be
+                    // written as a `Path` attribute (`;` ends it): save the directory URL
+                    // instead, from which restoring derives the same default path.
+                    raw.unset_path();
+                    path.push('/');
+                } else {
+                    raw.set_path(path.clone());
+                }
                 // The origin's own host: a `Domain=` cookie is restored into the same store.
                 let host = base.host_str().unwrap_or_default();
                 let port = base.port().map(|p| format!(":{p}")).unwrap_or_default();
@@ -240,6 +248,25 @@ impl reqwest::cookie::CookieStore for CookieJar {
 mod tests {
     use super::*;
     use reqwest::cookie::CookieStore as _;
+
+    /// Regression (found by fuzz/cookies): a cookie whose default path holds a `;` (from a
+    /// URL like `/app;jsessionid=x/login`) was saved as `Path=/app;jsessionid=x`, restored
+    /// with the path `/app` and never sent again.
+    #[test]
+    fn a_default_path_with_a_semicolon_survives_save_and_restore() {
+        let url = Url::parse("http://localhost/app;jsessionid=x/login").unwrap();
+        let jar = CookieJar::default();
+        jar.set_cookies(&mut [HeaderValue::from_static("c=3")].iter(), &url);
+        assert_eq!(jar.names_for(&url), vec!["c".to_string()]);
+        let fresh = CookieJar::default();
+        fresh.restore(&jar.save(&url));
+        assert_eq!(fresh.names_for(&url), vec!["c".to_string()]);
+        let elsewhere = Url::parse("http://localhost/app/login").unwrap();
+        assert!(
+            fresh.names_for(&elsewhere).is_empty(),
+            "the path stays as narrow"
+        );
+    }
 
     #[test]
     fn cookies_round_trip_through_save_and_restore() {

@@ -148,7 +148,11 @@ impl SessionSnapshot {
             session = session.with_idle_timeout(Duration::from_secs(idle));
         }
         if let Some(at) = self.expires_at_unix {
-            session = session.with_expires_at(UNIX_EPOCH + Duration::from_secs(at));
+            // An expiry past what `SystemTime` can hold (a hand-edited or hostile file) is
+            // no expiry, not a panic.
+            if let Some(at) = UNIX_EPOCH.checked_add(Duration::from_secs(at)) {
+                session = session.with_expires_at(at);
+            }
         }
         for (k, v) in &self.data {
             session = session.with_data(k.clone(), v.clone());
@@ -215,12 +219,23 @@ impl SessionSnapshot {
                 format!("cannot read session file {}: {e}", path.display()),
             )
         })?;
-        let snapshot: SessionSnapshot = serde_json::from_slice(&bytes).map_err(|e| {
+        Self::decode(&bytes, &format!("session file {}", path.display()))
+    }
+
+    /// Reads a snapshot from the contents of a session file (what [`SessionSnapshot::read`]
+    /// does once the file is read): a `Config` error for anything that is not a session of
+    /// this [`FORMAT_VERSION`]. Never panics, whatever the bytes.
+    pub fn from_slice(bytes: &[u8]) -> Result<SessionSnapshot, Error> {
+        Self::decode(bytes, "session data")
+    }
+
+    /// [`SessionSnapshot::from_slice`], naming the input `what` in errors.
+    fn decode(bytes: &[u8], what: &str) -> Result<SessionSnapshot, Error> {
+        let snapshot: SessionSnapshot = serde_json::from_slice(bytes).map_err(|e| {
             Error::new(
                 ErrorKind::Config,
                 format!(
-                    "session file {} is not a bi-rest session (line {}, column {})",
-                    path.display(),
+                    "{what} is not a bi-rest session (line {}, column {})",
                     e.line(),
                     e.column()
                 ),
@@ -230,8 +245,7 @@ impl SessionSnapshot {
             return Err(Error::new(
                 ErrorKind::Config,
                 format!(
-                    "session file {} has format {}, expected {FORMAT_VERSION}",
-                    path.display(),
+                    "{what} has format {}, expected {FORMAT_VERSION}",
                     snapshot.format
                 ),
             ));

@@ -16,7 +16,7 @@
 
 use std::fmt;
 use std::sync::Mutex;
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use futures::future::BoxFuture;
 use reqwest::header::{HeaderMap, HeaderValue, AUTHORIZATION};
@@ -40,6 +40,37 @@ struct AccessToken {
     access_token: Option<String>,
     #[serde(default, deserialize_with = "crate::lenient::opt_i64")]
     expires_in: Option<i64>,
+}
+
+/// A usable `AccessToken` login answer.
+pub(crate) struct LoginToken {
+    /// The token (non-empty).
+    pub(crate) access_token: SecretString,
+    /// Its lifetime in seconds, when the server sent a positive one.
+    pub(crate) expires_in: Option<u64>,
+    /// When it expires: `now + expires_in`, or `None` when no lifetime was sent or it is too
+    /// long to represent (then the token is treated as not expiring, never a panic).
+    pub(crate) expires_at: Option<SystemTime>,
+}
+
+/// Reads a login answer (`AccessToken`) received at `now`: only `access_token` is required.
+pub(crate) fn read_access_token(body: &[u8], now: SystemTime) -> Result<LoginToken, Error> {
+    let token: AccessToken = serde_json::from_slice(body).map_err(|e| {
+        Error::new(ErrorKind::Decode, "login answered no AccessToken").with_source(e)
+    })?;
+    let access = token
+        .access_token
+        .filter(|t| !t.is_empty())
+        .ok_or_else(|| Error::new(ErrorKind::Decode, "login answered no access_token"))?;
+    let expires_in = token
+        .expires_in
+        .and_then(|s| u64::try_from(s).ok())
+        .filter(|s| *s > 0);
+    Ok(LoginToken {
+        access_token: SecretString::from(access),
+        expires_in,
+        expires_at: expires_in.and_then(|s| now.checked_add(Duration::from_secs(s))),
+    })
 }
 
 enum Mode {
@@ -151,18 +182,13 @@ impl LookerAuthenticator {
         let body = crate::auth::read_body(response)
             .await
             .map_err(|e| e.context("reading AccessToken"))?;
-        let token: AccessToken = serde_json::from_slice(&body).map_err(|e| {
-            Error::new(ErrorKind::Decode, "login answered no AccessToken").with_source(e)
-        })?;
-        let access = token
-            .access_token
-            .filter(|t| !t.is_empty())
-            .ok_or_else(|| Error::new(ErrorKind::Decode, "login answered no access_token"))?;
-        let mut session = Session::new(Some(SecretString::from(access)), mode);
-        if let Some(secs) = token.expires_in.filter(|s| *s > 0) {
-            session = session
-                .with_expires_at(ctx.now() + Duration::from_secs(secs as u64))
-                .with_data("expires_in", serde_json::Value::from(secs));
+        let token = read_access_token(&body, ctx.now())?;
+        let mut session = Session::new(Some(token.access_token), mode);
+        if let Some(secs) = token.expires_in {
+            if let Some(at) = token.expires_at {
+                session = session.with_expires_at(at);
+            }
+            session = session.with_data("expires_in", serde_json::Value::from(secs));
         }
         if let Some(user) = user {
             session = session.with_user(user);

@@ -184,6 +184,27 @@ impl LookerSettings {
             env,
         };
         let data = reader.read()?;
+        Self::from_data(data, reader)
+    }
+
+    /// Settings from the text of a `looker.ini` alone (no environment), read as
+    /// [`LookerSettings::load`] reads a file: the entry of the fuzz targets and property tests.
+    #[cfg(feature = "fuzzing")]
+    pub(crate) fn from_ini_text(text: &str, section: Option<&str>) -> Result<Self, SettingsError> {
+        let reader = ConfigReader {
+            path: PathBuf::from(DEFAULT_INI),
+            section: section.map(str::to_string),
+            env: Arc::new(BTreeMap::<String, String>::new()),
+        };
+        let data = clean(reader.ini_values(text)?);
+        Self::from_data(data, reader)
+    }
+
+    /// Checks and converts the cleaned values `reader` read.
+    fn from_data(
+        data: BTreeMap<String, String>,
+        reader: ConfigReader,
+    ) -> Result<Self, SettingsError> {
         let base_url = data
             .get("base_url")
             .cloned()
@@ -291,13 +312,7 @@ impl ConfigReader {
     fn read(&self) -> Result<BTreeMap<String, String>, SettingsError> {
         let mut data = BTreeMap::new();
         match std::fs::read_to_string(&self.path) {
-            Ok(text) => {
-                for (k, v) in self.read_section(&text)? {
-                    if KEYS.contains(&k.as_str()) {
-                        data.insert(k, v);
-                    }
-                }
-            }
+            Ok(text) => data = self.ini_values(&text)?,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
             Err(e) => {
                 return Err(SettingsError::Parse {
@@ -315,6 +330,15 @@ impl ConfigReader {
             }
         }
         Ok(clean(data))
+    }
+
+    /// The known keys of the chosen section of an ini text (not yet cleaned).
+    fn ini_values(&self, text: &str) -> Result<BTreeMap<String, String>, SettingsError> {
+        Ok(self
+            .read_section(text)?
+            .into_iter()
+            .filter(|(k, _)| KEYS.contains(&k.as_str()))
+            .collect())
     }
 
     fn read_section(&self, text: &str) -> Result<Vec<(String, String)>, SettingsError> {

@@ -222,7 +222,7 @@ impl MstrAuthenticator {
             Ok(r) if r.status().is_success() => crate::auth::read_body(r)
                 .await
                 .ok()
-                .and_then(|body| serde_json::from_slice::<SessionFacts>(&body).ok()),
+                .and_then(|body| SessionFacts::parse(&body)),
             Ok(r) => {
                 tracing::debug!(
                     status = r.status().as_u16(),
@@ -237,11 +237,7 @@ impl MstrAuthenticator {
         };
         let Some(facts) = facts else { return session };
         let mut session = session;
-        let positive = |v: Option<i64>| v.and_then(|n| u64::try_from(n).ok()).filter(|n| *n > 0);
-        let idle = positive(facts.timeout_ms)
-            .map(Duration::from_millis)
-            .or_else(|| positive(facts.timeout).map(Duration::from_secs));
-        if let Some(idle) = idle {
+        if let Some(idle) = facts.idle_timeout() {
             session = session.with_idle_timeout(idle);
         }
         let user = SessionUser {
@@ -258,25 +254,40 @@ impl MstrAuthenticator {
 /// What `GET /sessions` tells about a new session. Informational: every field is read
 /// leniently (numbers as text or numbers, any other shape ignored).
 #[derive(serde::Deserialize, Default)]
-struct SessionFacts {
+pub(crate) struct SessionFacts {
     #[serde(
         default,
         rename = "timeoutMs",
         deserialize_with = "crate::lenient::opt_i64"
     )]
-    timeout_ms: Option<i64>,
+    pub(crate) timeout_ms: Option<i64>,
     #[serde(default, deserialize_with = "crate::lenient::opt_i64")]
-    timeout: Option<i64>,
+    pub(crate) timeout: Option<i64>,
     #[serde(default, deserialize_with = "crate::lenient::opt_string")]
-    id: Option<String>,
+    pub(crate) id: Option<String>,
     #[serde(default, deserialize_with = "crate::lenient::opt_string")]
-    username: Option<String>,
+    pub(crate) username: Option<String>,
     #[serde(
         default,
         rename = "fullName",
         deserialize_with = "crate::lenient::opt_string"
     )]
-    full_name: Option<String>,
+    pub(crate) full_name: Option<String>,
+}
+
+impl SessionFacts {
+    /// Reads a `GET /sessions` answer; `None` when it is not a JSON object.
+    pub(crate) fn parse(body: &[u8]) -> Option<SessionFacts> {
+        serde_json::from_slice(body).ok()
+    }
+
+    /// The server's idle timeout: `timeoutMs`, else `timeout` (seconds), when positive.
+    pub(crate) fn idle_timeout(&self) -> Option<Duration> {
+        let positive = |v: Option<i64>| v.and_then(|n| u64::try_from(n).ok()).filter(|n| *n > 0);
+        positive(self.timeout_ms)
+            .map(Duration::from_millis)
+            .or_else(|| positive(self.timeout).map(Duration::from_secs))
+    }
 }
 
 fn token_header(session: &Session) -> Option<HeaderValue> {
