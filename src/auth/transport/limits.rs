@@ -1,7 +1,7 @@
 //! Bounded reads: every response body that leaves the transport has a limit, so no reader
 //! (bi-rest's own, a generated client's, the caller's) can buffer more than it.
 //!
-//! - A success body is wrapped in [`LimitedBody`]: it stays a stream, and the read that passes
+//! - A success body is wrapped in `LimitedBody`: it stays a stream, and the read that passes
 //!   the limit fails with [`TransportError::TooLarge`] (an [`ErrorKind::ResponseTooLarge`]
 //!   error). A body whose `Content-Length` is within the limit is left as is (hyper never
 //!   reads past `Content-Length`), so the common answer costs nothing.
