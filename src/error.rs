@@ -725,10 +725,7 @@ pub fn map_response_with(
     headers: &HeaderMap,
     body: &[u8],
 ) -> Error {
-    let forced = headers
-        .get(ERROR_KIND_HEADER)
-        .and_then(|v| v.to_str().ok())
-        .and_then(ErrorKind::parse);
+    let forced = forced_kind(headers);
     let mapped = mappers
         .iter()
         .find_map(|m| m.map(status, headers, body))
@@ -738,6 +735,14 @@ pub fn map_response_with(
         Some(kind) => mapped.with_kind(kind),
         None => mapped,
     }
+}
+
+/// The kind the core forced on an answer with the [`ERROR_KIND_HEADER`] marker, if any.
+pub(crate) fn forced_kind(headers: &HeaderMap) -> Option<ErrorKind> {
+    headers
+        .get(ERROR_KIND_HEADER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(ErrorKind::parse)
 }
 
 /// The header by which the auth hooks mark a failed answer with the vendor whose client

@@ -471,11 +471,8 @@ impl AgileAppsClient {
             return Ok(resp);
         }
         let err = map_failure(&op, resp.status, &resp.headers, &resp.body, false);
-        let err = match resp.headers.get(crate::error::ERROR_KIND_HEADER) {
-            Some(forced) => match forced.to_str().ok().and_then(ErrorKind::parse) {
-                Some(kind) => err.with_kind(kind),
-                None => err,
-            },
+        let err = match crate::error::forced_kind(&resp.headers) {
+            Some(kind) => err.with_kind(kind),
             None => err,
         };
         if err.kind() == ErrorKind::SessionExpired && !resp.ran_as.kind.renewable() {

@@ -49,21 +49,24 @@ pub fn kind_for(code: Option<i64>, status: u16, during_login: bool) -> ErrorKind
 
 /// The platform message of a body in either form, if it has one.
 pub fn platform_message(headers: &HeaderMap, body: &[u8]) -> Option<xml::Message> {
-    let ct = headers
-        .get(reqwest::header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("");
-    let format = Format::from_content_type(ct).or_else(|| {
-        let start = body.iter().find(|b| !b.is_ascii_whitespace())?;
-        match start {
-            b'<' => Some(Format::Xml),
-            b'{' => Some(Format::Json),
-            _ => None,
-        }
-    })?;
+    let format = body_format(headers, body)?;
     xml::decode::<MessageResponse>(body, format)
         .ok()
         .map(|m| m.message)
+}
+
+/// The format of an answer's body: its `Content-Type`, else its first non-blank byte (`<`
+/// XML, `{` JSON); `None` when neither says.
+pub(crate) fn body_format(headers: &HeaderMap, body: &[u8]) -> Option<Format> {
+    headers
+        .get(reqwest::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(Format::from_content_type)
+        .or_else(|| match body.iter().find(|b| !b.is_ascii_whitespace()) {
+            Some(b'<') => Some(Format::Xml),
+            Some(b'{') => Some(Format::Json),
+            _ => None,
+        })
 }
 
 /// Maps a failed answer. `operation` (`METHOD /path`) prefixes the message.

@@ -7,11 +7,11 @@
 //! the server opened a session but its answer cannot be used, the error carries the session
 //! id ([`LoginAnswerError::orphan`]) so the caller can end it: no failure leaks a session.
 
-use reqwest::header::{HeaderMap, CONTENT_TYPE, SET_COOKIE};
+use reqwest::header::{HeaderMap, SET_COOKIE};
 use reqwest::StatusCode;
 use secrecy::SecretString;
 
-use crate::agileapps::error::map_failure;
+use crate::agileapps::error::{body_format, map_failure};
 use crate::agileapps::xml::{self, Format, LoginInfo, LoginResponse};
 use crate::error::{Error, ErrorKind};
 
@@ -48,16 +48,7 @@ pub(crate) fn session_from_set_cookie(headers: &HeaderMap) -> Option<SecretStrin
 
 /// The body format of an answer: its `Content-Type`, else its first byte, else `fallback`.
 pub(crate) fn answer_format(headers: &HeaderMap, body: &[u8], fallback: Format) -> Format {
-    headers
-        .get(CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .and_then(Format::from_content_type)
-        .or_else(|| match body.iter().find(|b| !b.is_ascii_whitespace()) {
-            Some(b'<') => Some(Format::Xml),
-            Some(b'{') => Some(Format::Json),
-            _ => None,
-        })
-        .unwrap_or(fallback)
+    body_format(headers, body).unwrap_or(fallback)
 }
 
 /// Reads the answer of `op` (`METHOD /path`). `during_login` picks the error kinds of a
@@ -125,7 +116,7 @@ pub(crate) fn read(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use reqwest::header::HeaderValue;
+    use reqwest::header::{HeaderValue, CONTENT_TYPE};
     use secrecy::ExposeSecret;
 
     fn json_headers() -> HeaderMap {

@@ -867,11 +867,7 @@ impl Auth {
             }
         };
         let err = self.inner.authenticator.map_error(status, &headers, &body);
-        match headers
-            .get(ERROR_KIND_HEADER)
-            .and_then(|v| v.to_str().ok())
-            .and_then(ErrorKind::parse)
-        {
+        match crate::error::forced_kind(&headers) {
             Some(kind) => err.with_kind(kind),
             None => err,
         }
