@@ -19,6 +19,7 @@ use crate::agileapps::error::{
 use crate::agileapps::login_answer::{self, LoginAnswer, LoginAnswerError, SESSION_COOKIE};
 use crate::agileapps::login_request::LoginRequest;
 use crate::agileapps::xml::Format;
+use crate::auth::telemetry::{self, LogoutReason};
 use crate::auth::{Auth, Authenticator, LoginContext, Session, SessionCookie, SessionUser};
 use crate::error::{map_response, Error, ErrorMapper};
 
@@ -78,16 +79,9 @@ pub(crate) async fn end_orphan(
             name: SESSION_COOKIE.to_string(),
             value: session_id,
         };
-        match end_session(ctx, format, path, &cookie).await {
-            Ok(()) => tracing::debug!(
-                vendor = VENDOR,
-                "ended the session of an unusable login answer"
-            ),
-            Err(e) => tracing::warn!(
-                vendor = VENDOR,
-                error = %e,
-                "could not end the session of an unusable login answer"
-            ),
+        telemetry::logout(VENDOR, LogoutReason::Orphan, 1);
+        if let Err(e) = end_session(ctx, format, path, &cookie).await {
+            telemetry::logout_failed(VENDOR, LogoutReason::Orphan, &e);
         }
     }
     failure.error

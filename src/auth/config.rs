@@ -12,6 +12,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::auth::cookies::CookieJar;
+use crate::auth::intercept::{Intercept, Interceptors};
 use crate::auth::retry::{RetryBudget, RetryPolicy, Sleeper};
 use crate::auth::transport::{BodyLimits, RedirectPolicy, Transport, TransportStats};
 use crate::error::{Error, ErrorKind};
@@ -32,6 +33,7 @@ pub struct HttpConfig {
     redirects: RedirectPolicy,
     limits: BodyLimits,
     sleeper: Sleeper,
+    interceptors: Interceptors,
 }
 
 impl Default for HttpConfig {
@@ -46,6 +48,7 @@ impl Default for HttpConfig {
             redirects: RedirectPolicy::default(),
             limits: BodyLimits::default(),
             sleeper: Sleeper::default(),
+            interceptors: Interceptors::default(),
         }
     }
 }
@@ -61,6 +64,7 @@ impl fmt::Debug for HttpConfig {
             .field("user_agent", &self.user_agent)
             .field("redirects", &self.redirects)
             .field("limits", &self.limits)
+            .field("interceptors", &self.interceptors)
             .finish()
     }
 }
@@ -150,6 +154,13 @@ impl HttpConfig {
         self
     }
 
+    /// Adds a layer around every call (headers, audit, metrics): see
+    /// [`crate::auth::intercept`]. Interceptors run in the order they are added.
+    pub fn intercept(mut self, interceptor: impl Intercept) -> Self {
+        self.interceptors = self.interceptors.with(Arc::new(interceptor));
+        self
+    }
+
     /// Whether certificate verification is disabled.
     pub fn accepts_invalid_certs(&self) -> bool {
         self.accept_invalid_certs
@@ -226,6 +237,7 @@ impl HttpConfig {
             budget: RetryBudget::new(&retry),
             retry,
             sleeper: self.sleeper.clone(),
+            interceptors: self.interceptors.clone(),
             stats: TransportStats::default(),
         })
     }

@@ -19,6 +19,7 @@ use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 use reqwest::{Method, Request, RequestBuilder, Response, StatusCode, Version};
 use serde::de::DeserializeOwned;
 use tokio::task::JoinHandle;
+use tracing::{Instrument, Span};
 use url::Url;
 
 use crate::auth::clock::{self, Clock};
@@ -28,8 +29,9 @@ use crate::auth::keepalive;
 use crate::auth::retry::RetryPolicy;
 use crate::auth::session::{Session, SessionInfo};
 use crate::auth::snapshot::SessionSnapshot;
+use crate::auth::telemetry::{self, CallSite, LoginReason, LogoutReason, ParkedSpans};
 use crate::auth::transport::{CallOptions, Purpose};
-use crate::auth::vendor::{cannot_login, join_url, Authenticator, LoginContext};
+use crate::auth::vendor::{cannot_login, join_url, session_step, Authenticator, LoginContext};
 use crate::error::{truncate_body, Error, ErrorKind, VendorError, ERROR_KIND_HEADER};
 
 /// Builds an [`Auth`].
@@ -122,6 +124,7 @@ impl AuthBuilder {
                     jar,
                     clock: self.clock,
                     http: self.http,
+                    vendor: self.authenticator.vendor(),
                 },
                 authenticator: self.authenticator,
                 state: Mutex::new(State::default()),
@@ -134,6 +137,7 @@ impl AuthBuilder {
                 logins: AtomicU64::new(0),
                 replays: AtomicU64::new(0),
                 keepalives: AtomicU64::new(0),
+                parked_spans: ParkedSpans::default(),
             }),
         })
     }
@@ -188,7 +192,11 @@ enum Readiness {
     /// The session can be used now.
     Ready(Ticket),
     /// The session observed at `generation` (after `attempts` logins) must be renewed first.
-    Renew { generation: u64, attempts: u64 },
+    Renew {
+        generation: u64,
+        attempts: u64,
+        reason: LoginReason,
+    },
 }
 
 pub(crate) struct AuthInner {
@@ -206,6 +214,8 @@ pub(crate) struct AuthInner {
     logins: AtomicU64,
     replays: AtomicU64,
     pub(crate) keepalives: AtomicU64,
+    /// Spans started by the `pre` hook, waiting for their call's `exec`.
+    parked_spans: ParkedSpans,
 }
 
 /// The auth handle: clone it freely (an `Arc` inside). Generated clients carry it as their
@@ -379,6 +389,35 @@ impl Auth {
         Ok(ticket.session.info(ticket.generation))
     }
 
+    /// The span of a call of `operation_id` sending `request` (see [`telemetry`]).
+    pub(crate) fn call_span(
+        &self,
+        request: &Request,
+        operation_id: &str,
+        url_template: Option<&str>,
+    ) -> tracing::Span {
+        let site = CallSite {
+            vendor: self.inner.ctx.vendor,
+            operation_id,
+            url_template,
+        };
+        telemetry::call_span(&site, request)
+    }
+
+    /// The call site of requests sent with [`Auth::send`] (no operation id known).
+    fn raw_site(&self) -> CallSite<'static> {
+        CallSite {
+            vendor: self.inner.ctx.vendor,
+            operation_id: RAW_REQUEST,
+            url_template: None,
+        }
+    }
+
+    /// Keeps the span a `pre` hook started for `request`, for its `exec` hook.
+    pub(crate) fn park_span(&self, request: &mut Request, span: tracing::Span) {
+        self.inner.parked_spans.park(request, span);
+    }
+
     /// Whether the authenticator says this request needs no session.
     pub(crate) fn bypasses_session(&self, request: &Request) -> bool {
         self.inner.authenticator.bypasses_session(request)
@@ -396,7 +435,8 @@ impl Auth {
             Readiness::Renew {
                 generation,
                 attempts,
-            } => self.renew(generation, attempts).await,
+                reason,
+            } => self.renew(generation, attempts, reason).await,
         }
     }
 
@@ -421,16 +461,27 @@ impl Auth {
                     session: s.clone(),
                 })
             }
-            _ => Readiness::Renew {
+            Some(_) => Readiness::Renew {
                 generation: st.generation,
                 attempts: st.attempts,
+                reason: LoginReason::Expiring,
+            },
+            None => Readiness::Renew {
+                generation: st.generation,
+                attempts: st.attempts,
+                reason: LoginReason::NoSession,
             },
         })
     }
 
     /// Renews the session observed at `seen_generation`: exactly one caller logs in; callers
     /// that waited get the session (or the failure) of that login.
-    async fn renew(&self, seen_generation: u64, seen_attempts: u64) -> Result<Ticket, Error> {
+    async fn renew(
+        &self,
+        seen_generation: u64,
+        seen_attempts: u64,
+        reason: LoginReason,
+    ) -> Result<Ticket, Error> {
         let guard = self.inner.login_lock.clone().lock_owned().await;
         let attempt = {
             let mut st = self.inner.state();
@@ -474,25 +525,26 @@ impl Auth {
                 _ => {}
             }
             st.attempts += 1;
-            st.attempts
+            (st.attempts, st.session.is_some() || st.generation > 0)
         };
-        tracing::debug!(
-            vendor = self.inner.authenticator.vendor(),
-            attempt,
-            "logging in"
-        );
+        let (attempt, renewal) = attempt;
+        telemetry::login_started(self.inner.ctx.vendor, reason, renewal, attempt);
         // The login runs in a task of its own, holding the login lock: when the caller is
         // dropped mid-login (its timeout, Ctrl-C, a select), the session the server opens is
         // still recorded, so `close` (which takes the lock) or the last handle's drop ends it.
         let inner = self.inner.clone();
-        let task = tokio::spawn(async move {
-            let _guard = guard;
-            // One resolution round per login: fields of one JSON secret are fetched once, and
-            // the next login fetches again (a rotated secret is picked up).
-            let result =
-                crate::credentials::resolution_round(inner.authenticator.login(&inner.ctx)).await;
-            Auth { inner }.record_login(attempt, result)
-        });
+        let task = tokio::spawn(
+            async move {
+                let _guard = guard;
+                // One resolution round per login: fields of one JSON secret are fetched once, and
+                // the next login fetches again (a rotated secret is picked up).
+                let login = inner.authenticator.login(&inner.ctx);
+                let result =
+                    session_step("login", crate::credentials::resolution_round(login)).await;
+                Auth { inner }.record_login(attempt, result)
+            }
+            .instrument(tracing::Span::current()),
+        );
         match task.await {
             Ok(result) => result,
             Err(e) => Err(Error::new(
@@ -515,6 +567,7 @@ impl Auth {
                     st.last_failure = None;
                     st.dead = false;
                     self.inner.logins.fetch_add(1, Ordering::Relaxed);
+                    telemetry::login_finished(self.inner.ctx.vendor, Ok(st.generation));
                     Ticket {
                         generation: st.generation,
                         attempts: st.attempts,
@@ -522,7 +575,7 @@ impl Auth {
                     }
                 }
                 Err(err) => {
-                    tracing::debug!(kind = %err.kind(), "login failed");
+                    telemetry::login_finished(self.inner.ctx.vendor, Err(&err));
                     st.last_failure = Some((attempt, err.clone()));
                     return Err(err);
                 }
@@ -590,18 +643,53 @@ impl Auth {
         request: Request,
         operation_id: &'a str,
     ) -> impl Future<Output = reqwest::Result<Response>> + Send + 'a {
-        if self.inner.authenticator.bypasses_session(&request) {
-            return Either::Right(self.inner.ctx.transport.execute(request, Purpose::Session));
-        }
-        match self.readiness() {
-            Ok(Readiness::Ready(ticket)) => {
-                Either::Left(self.execute_with(request, ticket, operation_id))
+        self.execute_operation(request, operation_id, None)
+    }
+
+    /// [`Auth::execute`] for an operation whose path template is known (the generated
+    /// clients' hooks pass the spec's): the call's span records it as `url.template`.
+    pub fn execute_operation<'a>(
+        &'a self,
+        mut request: Request,
+        operation_id: &'a str,
+        url_template: Option<&'a str>,
+    ) -> impl Future<Output = reqwest::Result<Response>> + Send + 'a {
+        let site = CallSite {
+            vendor: self.inner.ctx.vendor,
+            operation_id,
+            url_template,
+        };
+        let span = self
+            .inner
+            .parked_spans
+            .take(&mut request)
+            .unwrap_or_else(|| telemetry::call_span(&site, &request));
+        let interceptors = &self.inner.ctx.transport.interceptors;
+        interceptors.modify(&site, false, &mut request);
+        let watch = interceptors.watch(&site, request.method(), false);
+        let call = if self.inner.authenticator.bypasses_session(&request) {
+            Either::Right(self.inner.ctx.transport.execute(request, Purpose::Session))
+        } else {
+            match self.readiness() {
+                Ok(Readiness::Ready(ticket)) => {
+                    Either::Left(self.execute_with(request, ticket, site))
+                }
+                waiting => {
+                    Either::Right(self.execute_after_renewal(request, waiting, site).boxed())
+                }
             }
-            waiting => Either::Right(
-                self.execute_after_renewal(request, waiting, operation_id)
-                    .boxed(),
-            ),
-        }
+        };
+        call.map(move |result| {
+            match &result {
+                Ok(response) => telemetry::record_response(&Span::current(), response),
+                Err(e) => telemetry::record_transport_error(&Span::current(), e),
+            }
+            if let Some(watch) = watch {
+                watch.response(&result);
+            }
+            result
+        })
+        .instrument(span)
     }
 
     /// [`Auth::execute`] when the session must be renewed first (or cannot be).
@@ -609,10 +697,10 @@ impl Auth {
         &self,
         request: Request,
         readiness: Result<Readiness, Error>,
-        operation_id: &str,
+        site: CallSite<'_>,
     ) -> reqwest::Result<Response> {
         match self.ticket(readiness).await {
-            Ok(ticket) => self.execute_with(request, ticket, operation_id).await,
+            Ok(ticket) => self.execute_with(request, ticket, site).await,
             Err(err) => self.answer_without_session(request, &err).await,
         }
     }
@@ -623,7 +711,7 @@ impl Auth {
         &'a self,
         request: Request,
         ticket: Ticket,
-        operation_id: &'a str,
+        site: CallSite<'a>,
     ) -> impl Future<Output = reqwest::Result<Response>> + Send + 'a {
         let (sent, spare) = self.start(request, &ticket);
         // An `async` block, not an `async fn`: the latter keeps each argument twice in its
@@ -636,7 +724,7 @@ impl Auth {
                 if !self.needs_settling(response.status()) {
                     return Ok(response);
                 }
-                Box::pin(self.settle(response, spare, ticket, operation_id))
+                Box::pin(self.settle(response, spare, ticket, site))
             };
             settling.await
         }
@@ -677,8 +765,9 @@ impl Auth {
         response: Response,
         spare: Option<Request>,
         ticket: Ticket,
-        operation_id: &str,
+        site: CallSite<'_>,
     ) -> reqwest::Result<Response> {
+        let operation_id = site.operation_id;
         let (status, version, headers, body) = read_response(response).await?;
         if !self
             .inner
@@ -694,13 +783,18 @@ impl Auth {
             );
             return Ok(rebuild(status, version, headers, body, None));
         };
-        tracing::debug!(
-            operation_id,
-            generation = ticket.generation,
-            "session expired; renewing and replaying once"
-        );
-        match self.renew(ticket.generation, ticket.attempts).await {
+        match self
+            .renew(ticket.generation, ticket.attempts, LoginReason::Rejected)
+            .await
+        {
             Ok(renewed) => {
+                telemetry::replay(operation_id, renewed.generation);
+                telemetry::count_resend(1);
+                self.inner
+                    .ctx
+                    .transport
+                    .interceptors
+                    .modify(&site, false, &mut replay);
                 self.decorate(&mut replay, &renewed.session);
                 self.inner.replays.fetch_add(1, Ordering::Relaxed);
                 self.inner
@@ -766,10 +860,37 @@ impl Auth {
         request: RequestBuilder,
         checked: bool,
     ) -> impl Future<Output = Result<Response, Error>> + Send + '_ {
-        let request = match request.build() {
+        let mut request = match request.build() {
             Ok(request) => request,
-            Err(e) => return Either::Right(future::ready(Err(Error::from_reqwest(e))).boxed()),
+            Err(e) => return Either::Right(future::ready(Err(Error::from_reqwest(e)))),
         };
+        let site = self.raw_site();
+        let span = telemetry::call_span(&site, &request);
+        let interceptors = &self.inner.ctx.transport.interceptors;
+        interceptors.modify(&site, false, &mut request);
+        let watch = interceptors.watch(&site, request.method(), false);
+        Either::Left(
+            self.send_prepared(request, checked)
+                .map(move |result| {
+                    match &result {
+                        Ok(response) => telemetry::record_response(&Span::current(), response),
+                        Err(e) => telemetry::record_error(&Span::current(), e),
+                    }
+                    if let Some(watch) = watch {
+                        watch.result(&result);
+                    }
+                    result
+                })
+                .instrument(span),
+        )
+    }
+
+    /// [`Auth::send_request`] once the request is built, in its span.
+    fn send_prepared(
+        &self,
+        request: Request,
+        checked: bool,
+    ) -> impl Future<Output = Result<Response, Error>> + Send + '_ {
         if self.inner.authenticator.bypasses_session(&request) {
             return Either::Right(
                 async move {
@@ -788,7 +909,10 @@ impl Auth {
         let ticket = match self.readiness() {
             Ok(Readiness::Ready(ticket)) => ticket,
             waiting => {
-                return Either::Right(self.send_after_renewal(request, waiting, checked).boxed())
+                return Either::Right(
+                    self.send_after_renewal(request, waiting, checked)
+                        .boxed(),
+                )
             }
         };
         let (sent, spare) = self.start(request, &ticket);
@@ -799,7 +923,12 @@ impl Auth {
                     let settled = {
                         let response = sent.await.map_err(Error::from_reqwest)?;
                         if self.needs_settling(response.status()) {
-                            Err(Box::pin(self.settle(response, spare, ticket, RAW_REQUEST)))
+                            Err(Box::pin(self.settle(
+                                response,
+                                spare,
+                                ticket,
+                                self.raw_site(),
+                            )))
                         } else {
                             Ok(response)
                         }
@@ -828,7 +957,7 @@ impl Auth {
     ) -> Result<Response, Error> {
         let ticket = self.ticket(readiness).await?;
         let response = self
-            .execute_with(request, ticket, RAW_REQUEST)
+            .execute_with(request, ticket, self.raw_site())
             .await
             .map_err(Error::from_reqwest)?;
         self.check(response, checked).await
@@ -1075,11 +1204,13 @@ impl Auth {
             // The server already ended the only session.
             return Ok(());
         }
-        let result = logout_stack(&*self.inner.authenticator, &self.inner.ctx, stack).await;
-        if let Err(e) = &result {
-            tracing::warn!(error = %e, "logout failed");
-        }
-        result
+        logout_stack(
+            &*self.inner.authenticator,
+            &self.inner.ctx,
+            stack,
+            LogoutReason::Close,
+        )
+        .await
     }
 }
 
@@ -1095,11 +1226,14 @@ async fn logout_stack(
     authenticator: &dyn Authenticator,
     ctx: &LoginContext,
     stack: Vec<Arc<Session>>,
+    reason: LogoutReason,
 ) -> Result<(), Error> {
+    telemetry::logout(ctx.vendor, reason, stack.len());
     let mut first_err = None;
     for session in stack {
         let logout = authenticator.logout(ctx, &session);
-        if let Err(e) = logout_options(ctx).scope(logout).await {
+        if let Err(e) = session_step("logout", logout_options(ctx).scope(logout)).await {
+            telemetry::logout_failed(ctx.vendor, reason, &e);
             first_err.get_or_insert(e);
         }
     }
@@ -1141,10 +1275,8 @@ impl Drop for AuthInner {
             // tasks, as in tests): the logout is spawned on it, and runs if the runtime lives.
             Ok(handle) => {
                 handle.spawn(async move {
-                    match logout_stack(&*authenticator, &ctx, stack).await {
-                        Ok(()) => tracing::debug!("logged out on drop"),
-                        Err(e) => tracing::warn!(error = %e, "logout on drop failed"),
-                    }
+                    // A failure is reported by `logout_stack` (event `logout_failed`).
+                    let _ = logout_stack(&*authenticator, &ctx, stack, LogoutReason::Drop).await;
                 });
             }
             // No runtime at all: a thread of its own.
@@ -1181,12 +1313,17 @@ fn logout_on_own_thread(
                     return;
                 }
             };
-            let ending = logout_stack(&*authenticator, &ctx, stack);
+            let ending = logout_stack(&*authenticator, &ctx, stack, LogoutReason::Drop);
             let bounded = async { tokio::time::timeout(DROP_LOGOUT_LIMIT, ending).await };
-            match runtime.block_on(bounded) {
-                Ok(Ok(())) => tracing::debug!("logged out on drop"),
-                Ok(Err(e)) => tracing::warn!(error = %e, "logout on drop failed"),
-                Err(_) => tracing::warn!("logout on drop timed out"),
+            // A failure is reported by `logout_stack` (event `logout_failed`).
+            if runtime.block_on(bounded).is_err() {
+                tracing::warn!(
+                    target: "bi_rest::session",
+                    event = "logout_failed",
+                    reason = "dropped without close",
+                    error.type = "timeout",
+                    "logout on drop timed out"
+                );
             }
         });
     match logout {
@@ -1306,6 +1443,7 @@ mod tests {
             ),
         ];
         for (name, size) in sizes {
+            eprintln!("{name}: {size} bytes");
             assert!(size <= 512, "{name}'s future is {size} bytes (limit 512)");
         }
     }

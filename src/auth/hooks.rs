@@ -15,7 +15,10 @@
 
 use progenitor_client::OperationInfo;
 
+use tracing::Instrument;
+
 use crate::auth::core::Auth;
+use crate::auth::telemetry;
 
 #[doc(hidden)]
 pub use progenitor_client as __progenitor_client;
@@ -27,15 +30,38 @@ pub use reqwest as __reqwest;
 pub async fn pre<E>(
     auth: &Auth,
     request: &mut reqwest::Request,
-    _info: &OperationInfo,
+    info: &OperationInfo,
+) -> Result<(), progenitor_client::Error<E>> {
+    pre_operation(auth, request, info, None).await
+}
+
+/// [`pre`] for an operation whose spec path template is known. When tracing is on, the
+/// call's span starts here (a login runs inside it) and [`exec_operation`] continues it.
+pub async fn pre_operation<E>(
+    auth: &Auth,
+    request: &mut reqwest::Request,
+    info: &OperationInfo,
+    url_template: Option<&'static str>,
 ) -> Result<(), progenitor_client::Error<E>> {
     if auth.bypasses_session(request) {
         return Ok(());
     }
-    auth.ensure()
-        .await
-        .map(|_| ())
-        .map_err(|e| progenitor_client::Error::Custom(e.to_custom_message()))
+    let span = auth.call_span(request, info.operation_id, url_template);
+    let ensured = if span.is_disabled() {
+        auth.ensure().await
+    } else {
+        auth.ensure().instrument(span.clone()).await
+    };
+    match ensured {
+        Ok(_) => {
+            auth.park_span(request, span);
+            Ok(())
+        }
+        Err(e) => {
+            telemetry::record_error(&span, &e);
+            Err(progenitor_client::Error::Custom(e.to_custom_message()))
+        }
+    }
 }
 
 /// The `exec` hook: executes with the session, renewing and replaying once on expiry. A
@@ -46,7 +72,20 @@ pub async fn exec(
     request: reqwest::Request,
     info: &OperationInfo,
 ) -> reqwest::Result<reqwest::Response> {
-    let mut response = auth.execute(request, info.operation_id).await?;
+    exec_operation(auth, request, info, None).await
+}
+
+/// [`exec`] for an operation whose spec path template is known (recorded on the call's span
+/// as `url.template`).
+pub async fn exec_operation(
+    auth: &Auth,
+    request: reqwest::Request,
+    info: &OperationInfo,
+    url_template: Option<&'static str>,
+) -> reqwest::Result<reqwest::Response> {
+    let mut response = auth
+        .execute_operation(request, info.operation_id, url_template)
+        .await?;
     if !response.status().is_success() {
         crate::error::mark_vendor(response.headers_mut(), auth.vendor());
     }
@@ -65,14 +104,18 @@ pub async fn exec(
 #[macro_export]
 macro_rules! bi_rest_auth_hooks {
     (module = $($module:ident)::+) => {
-        $crate::bi_rest_auth_hooks!(@impl $($module)::+::Client, |info, response| {
-            $($module)::+::operations::null_for_empty_body(info.operation_id, response).await
-        });
+        $crate::bi_rest_auth_hooks!(
+            @impl $($module)::+::Client,
+            |info| $($module)::+::operations::find(info.operation_id).map(|op| op.path),
+            |info, response| {
+                $($module)::+::operations::null_for_empty_body(info.operation_id, response).await
+            }
+        );
     };
     ($client:ty) => {
-        $crate::bi_rest_auth_hooks!(@impl $client, |_info, response| Ok(response));
+        $crate::bi_rest_auth_hooks!(@impl $client, |_info| None, |_info, response| Ok(response));
     };
-    (@impl $client:ty, |$info:ident, $response:ident| $finish:expr) => {
+    (@impl $client:ty, |$tinfo:ident| $template:expr, |$info:ident, $response:ident| $finish:expr) => {
         impl $crate::auth::hooks::__progenitor_client::ClientHooks<$crate::auth::Auth> for $client {
             async fn pre<E>(
                 &self,
@@ -82,7 +125,9 @@ macro_rules! bi_rest_auth_hooks {
                 let auth = <$client as $crate::auth::hooks::__progenitor_client::ClientInfo<
                     $crate::auth::Auth,
                 >>::inner(self);
-                $crate::auth::hooks::pre::<E>(auth, request, info).await
+                let $tinfo = info;
+                let template: ::std::option::Option<&'static str> = $template;
+                $crate::auth::hooks::pre_operation::<E>(auth, request, info, template).await
             }
 
             async fn exec(
@@ -94,7 +139,10 @@ macro_rules! bi_rest_auth_hooks {
                 let auth = <$client as $crate::auth::hooks::__progenitor_client::ClientInfo<
                     $crate::auth::Auth,
                 >>::inner(self);
-                let $response = $crate::auth::hooks::exec(auth, request, info).await;
+                let $tinfo = info;
+                let template: ::std::option::Option<&'static str> = $template;
+                let $response =
+                    $crate::auth::hooks::exec_operation(auth, request, info, template).await;
                 let $info = info;
                 match $response {
                     Ok($response) => $finish,

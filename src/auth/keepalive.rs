@@ -43,10 +43,16 @@ pub(crate) async fn run(inner: Weak<AuthInner>) {
         let Some(call) = strong.authenticator.keep_alive(&strong.ctx, &session) else {
             return;
         };
-        match call.await {
+        match crate::auth::vendor::session_step("keep_alive", call).await {
             Ok(()) => {
                 strong.keepalives.fetch_add(1, Ordering::Relaxed);
-                tracing::trace!(generation, "session extended");
+                tracing::debug!(
+                    target: "bi_rest::session",
+                    event = "keep_alive",
+                    reason = "idle timeout approaching",
+                    generation,
+                    "session extended"
+                );
             }
             Err(e) if e.is_session_invalid() || e.is_session_expired() => {
                 gone = Some(generation);

@@ -11,6 +11,8 @@
 //! - [`transport`]: the one HTTP path of every request (redirects, bounded reads, timeouts,
 //!   retries of transient failures).
 //! - [`retry`]: what may be replayed or retried.
+//! - [`telemetry`]: one tracing span per call (OpenTelemetry HTTP client conventions) and
+//!   the session's events; [`intercept`]: your own layer around every call.
 
 pub mod body;
 pub mod clock;
@@ -18,10 +20,12 @@ pub mod config;
 pub mod cookies;
 pub mod core;
 pub mod hooks;
+pub mod intercept;
 pub mod keepalive;
 pub mod retry;
 pub mod session;
 pub mod snapshot;
+pub mod telemetry;
 pub mod transport;
 pub mod vendor;
 
@@ -30,6 +34,7 @@ pub use self::clock::{Clock, ManualClock, SystemClock};
 pub use self::config::HttpConfig;
 pub use self::cookies::{CookieJar, SavedCookie};
 pub use self::core::{decode_json, Auth, AuthBuilder, AuthStats};
+pub use self::intercept::{CallInfo, CallOutcome, Intercept};
 pub use self::retry::{RetryPolicy, Sleeper};
 pub use self::session::{Session, SessionCookie, SessionInfo, SessionUser};
 pub use self::snapshot::{SavedSessionCookie, SessionSnapshot};

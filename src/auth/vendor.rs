@@ -2,17 +2,20 @@
 //! how an expired session looks, and how to keep a session alive.
 
 use std::fmt;
+use std::future::Future;
 use std::sync::Arc;
 
 use futures::future::BoxFuture;
 use reqwest::header::HeaderMap;
 use reqwest::{Method, RequestBuilder, StatusCode};
+use tracing::Instrument;
 use url::Url;
 
 use crate::auth::clock::Clock;
 use crate::auth::config::HttpConfig;
 use crate::auth::cookies::CookieJar;
 use crate::auth::session::Session;
+use crate::auth::telemetry::{self, CallSite};
 use crate::auth::transport::{Purpose, Transport};
 use crate::error::{CapturedResponse, Error, ErrorKind};
 
@@ -26,6 +29,8 @@ pub struct LoginContext {
     pub(crate) jar: Arc<CookieJar>,
     pub(crate) clock: Arc<dyn Clock>,
     pub(crate) http: HttpConfig,
+    /// The authenticator's vendor name (spans, interceptors).
+    pub(crate) vendor: &'static str,
 }
 
 impl fmt::Debug for LoginContext {
@@ -86,12 +91,34 @@ impl LoginContext {
     /// failures), mapping failures to [`Error`]; the response may be any status. Its body is
     /// bounded by the login limit ([`crate::auth::BodyLimits::login`]; an error body by the
     /// error prefix).
+    ///
+    /// The request runs in a [`CALL_SPAN`](crate::auth::telemetry::CALL_SPAN) span named by
+    /// the session step that sends it (`login`, `logout`, `keep_alive`, else `session`), and
+    /// through the client's [interceptors](crate::auth::intercept).
     pub async fn send(&self, request: RequestBuilder) -> Result<reqwest::Response, Error> {
-        let request = request.build().map_err(Error::from_reqwest)?;
-        self.transport
+        let mut request = request.build().map_err(Error::from_reqwest)?;
+        let site = CallSite {
+            vendor: self.vendor,
+            operation_id: SESSION_STEP.try_with(|step| *step).unwrap_or("session"),
+            url_template: None,
+        };
+        let span = telemetry::call_span(&site, &request);
+        let interceptors = &self.transport.interceptors;
+        interceptors.modify(&site, true, &mut request);
+        let watch = interceptors.watch(&site, request.method(), true);
+        let result = self
+            .transport
             .execute(request, Purpose::Session)
-            .await
-            .map_err(Error::from_reqwest)
+            .instrument(span.clone())
+            .await;
+        match &result {
+            Ok(response) => telemetry::record_response(&span, response),
+            Err(e) => telemetry::record_transport_error(&span, e),
+        }
+        if let Some(watch) = watch {
+            watch.response(&result);
+        }
+        result.map_err(Error::from_reqwest)
     }
 
     /// Reads a non-success response fully and maps it with the authenticator's error mapper,
@@ -116,6 +143,17 @@ impl LoginContext {
                 .with_source(e.without_url()),
         }
     }
+}
+
+tokio::task_local! {
+    /// The session step whose requests [`LoginContext::send`] is sending.
+    static SESSION_STEP: &'static str;
+}
+
+/// Runs `step` (a vendor's login, logout or keep-alive) with its requests named `name` in
+/// spans and interceptors.
+pub(crate) async fn session_step<T>(name: &'static str, step: impl Future<Output = T>) -> T {
+    SESSION_STEP.scope(name, step).await
 }
 
 /// `path` appended to `base` without losing the base's path (`Url::join` would).

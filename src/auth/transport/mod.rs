@@ -28,9 +28,11 @@ use url::Url;
 pub use self::limits::{BodyLimits, CallOptions};
 use self::redirect::Hop;
 pub use self::redirect::{RedirectPolicy, MAX_REDIRECTS};
+use crate::auth::intercept::Interceptors;
 use crate::auth::retry::{
     is_idempotent, is_transient_status, parse_retry_after, RetryBudget, RetryPolicy, Sleeper,
 };
+use crate::auth::telemetry::{self, RetryReason};
 use crate::error::{classify_reqwest, ErrorKind};
 
 /// What the transport refused. It reaches callers as the source of a [`crate::Error`] of the
@@ -118,6 +120,7 @@ pub(crate) struct Transport {
     pub(crate) retry: RetryPolicy,
     pub(crate) budget: RetryBudget,
     pub(crate) sleeper: Sleeper,
+    pub(crate) interceptors: Interceptors,
     pub(crate) stats: TransportStats,
 }
 
@@ -155,10 +158,15 @@ impl Transport {
             if let Some(wait) = self.retry_wait(&method, &result, retries, deadline, copy.is_some())
             {
                 if let Some(next) = copy.take() {
+                    let reason = match &result {
+                        Ok(r) => RetryReason::Status(r.status()),
+                        Err(_) => RetryReason::Connection,
+                    };
                     drop(result);
-                    tracing::debug!(?wait, retries, %method, "transient failure; retrying");
+                    telemetry::retry(&method, reason, retries, wait);
                     self.sleeper.sleep(wait).await;
                     retries += 1;
+                    telemetry::count_resend(retries);
                     request = next;
                     continue;
                 }
