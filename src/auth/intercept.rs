@@ -48,7 +48,7 @@ use std::time::{Duration, Instant};
 use reqwest::header::HeaderMap;
 use reqwest::{Method, Request, Response, StatusCode};
 
-use crate::auth::telemetry::CallSite;
+use crate::auth::telemetry::{self, CallSite};
 use crate::error::{Error, ErrorKind};
 
 /// One call, as an [`Intercept`] sees it.
@@ -78,7 +78,8 @@ pub struct CallOutcome<'a> {
     pub headers: Option<&'a HeaderMap>,
     /// The failure's kind, when the call failed (no answer, or an answer mapped to an error).
     pub error: Option<ErrorKind>,
-    /// From the call's start to its outcome (login, retries and replay included).
+    /// From the call's send to its outcome (retries and replay included; a login that ran
+    /// before a typed call is its own call).
     pub elapsed: Duration,
 }
 
@@ -202,23 +203,56 @@ impl Watch {
             i.read_outcome(&call, &outcome);
         }
     }
+}
 
-    /// Reports an answer (or a transport failure).
-    pub(crate) fn response(&self, result: &reqwest::Result<Response>) {
-        match result {
-            Ok(response) => {
-                let error = crate::error::forced_kind(response.headers());
-                self.report(Some(response.status()), Some(response.headers()), error)
-            }
-            Err(e) => self.report(None, None, Some(crate::error::classify_reqwest(e))),
+/// A call's result as the span and the interceptors see it: the transport's
+/// (`reqwest::Result`) or the library's (`Result<Response, Error>`).
+pub(crate) trait Observed {
+    /// Records the result on the call's span.
+    fn record(&self, span: &tracing::Span);
+    /// Reports the result to the interceptors.
+    fn report_to(&self, watch: &Watch);
+}
+
+impl Observed for reqwest::Result<Response> {
+    fn record(&self, span: &tracing::Span) {
+        match self {
+            Ok(response) => telemetry::record_response(span, response),
+            Err(e) => telemetry::record_transport_error(span, e),
         }
     }
 
-    /// Reports a call's result as the library returns it.
-    pub(crate) fn result(&self, result: &Result<Response, Error>) {
-        match result {
-            Ok(response) => self.report(Some(response.status()), Some(response.headers()), None),
-            Err(e) => self.report(e.status(), None, Some(e.kind())),
+    fn report_to(&self, watch: &Watch) {
+        match self {
+            Ok(response) => {
+                let error = crate::error::forced_kind(response.headers());
+                watch.report(Some(response.status()), Some(response.headers()), error)
+            }
+            Err(e) => watch.report(None, None, Some(crate::error::classify_reqwest(e))),
         }
+    }
+}
+
+impl Observed for Result<Response, Error> {
+    fn record(&self, span: &tracing::Span) {
+        match self {
+            Ok(response) => telemetry::record_response(span, response),
+            Err(e) => telemetry::record_error(span, e),
+        }
+    }
+
+    fn report_to(&self, watch: &Watch) {
+        match self {
+            Ok(response) => watch.report(Some(response.status()), Some(response.headers()), None),
+            Err(e) => watch.report(e.status(), None, Some(e.kind())),
+        }
+    }
+}
+
+/// Records a call's result on `span` and reports it to `watch`'s interceptors, once.
+pub(crate) fn observe<R: Observed>(result: &R, span: &tracing::Span, watch: Option<Box<Watch>>) {
+    result.record(span);
+    if let Some(watch) = watch {
+        result.report_to(&watch);
     }
 }

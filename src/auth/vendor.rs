@@ -111,13 +111,7 @@ impl LoginContext {
             .execute(request, Purpose::Session)
             .instrument(span.clone())
             .await;
-        match &result {
-            Ok(response) => telemetry::record_response(&span, response),
-            Err(e) => telemetry::record_transport_error(&span, e),
-        }
-        if let Some(watch) = watch {
-            watch.response(&result);
-        }
+        crate::auth::intercept::observe(&result, &span, watch);
         result.map_err(Error::from_reqwest)
     }
 
