@@ -84,7 +84,7 @@ impl<'de> Visitor<'de> for ScalarVisitor {
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
         let mut text = None;
         while let Some(key) = map.next_key::<String>()? {
-            if matches!(key.as_str(), "$text" | "$value" | "value") && text.is_none() {
+            if matches!(key.as_str(), "$text" | "#text" | "$value" | "value") && text.is_none() {
                 text = map.next_value_seed(ScalarSeed)?;
             } else {
                 map.next_value::<IgnoredAny>()?;
@@ -104,7 +104,7 @@ impl<'de> de::DeserializeSeed<'de> for ScalarSeed {
 }
 
 /// An XML element with attributes and text in any of its renderings: an object (attributes
-/// under `@name` or `name`, text under `$text`, `$value` or `value`) or the bare text.
+/// under `@name` or `name`, text under `$text`, `#text`, `$value` or `value`) or the bare text.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Element {
     /// The element's text, if any.
@@ -127,7 +127,7 @@ impl<'de> Visitor<'de> for ElementVisitor {
             let value = map.next_value_seed(ScalarSeed)?.map(Scalar::into_string);
             let Some(value) = value else { continue };
             match key.as_str() {
-                "$text" | "$value" | "value" => element.text = Some(value),
+                "$text" | "#text" | "$value" | "value" => element.text = Some(value),
                 name => {
                     element
                         .attributes
@@ -196,6 +196,12 @@ pub fn opt_i64<'de, D: Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error>
         Some(Scalar::Text(t)) => t.trim().parse().ok(),
         _ => None,
     })
+}
+
+/// A non-negative whole number written as a number or as text; `None` for anything that is
+/// not one.
+pub fn opt_u64<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Error> {
+    Ok(opt_i64(d)?.and_then(|n| u64::try_from(n).ok()))
 }
 
 /// A boolean written as a boolean, as `true`/`false`/`1`/`0`/`yes`/`no` text or as 1/0;

@@ -430,3 +430,35 @@ async fn secrets_never_in_debug_or_errors() {
     }
     c.close().await.unwrap();
 }
+
+#[tokio::test]
+async fn a_login_answer_of_another_shape_is_accepted_and_its_lifetime_honoured() {
+    // `expires_in` as text, no `token_type`, an undocumented `scope` object.
+    let s = start(LookerSimConfig {
+        token_ttl: Duration::from_secs(2),
+        answer_shape: bi_rest::sim::AnswerShape::Variant,
+        ..LookerSimConfig::default()
+    })
+    .await;
+    let clock = bi_rest::auth::ManualClock::starting_now();
+    let c = LookerClient::builder(settings(&s, ADMIN_CLIENT_ID, ADMIN_CLIENT_SECRET))
+        .refresh_lag(Duration::from_secs(1))
+        .clock(clock.clone())
+        .build()
+        .unwrap();
+    c.me().await.unwrap();
+    clock.advance(Duration::from_millis(900));
+    c.me().await.unwrap();
+    assert_eq!(
+        s.stats().logins,
+        1,
+        "still fresh: the textual lifetime was read"
+    );
+    clock.advance(Duration::from_millis(300));
+    c.me().await.unwrap();
+    let st = s.stats();
+    assert_eq!(st.logins, 2, "renewed before the textual expiry");
+    assert_eq!(st.unauthorized, 0);
+    c.close().await.unwrap();
+    assert_eq!(s.stats().live_tokens, 0);
+}

@@ -264,3 +264,37 @@ async fn keep_alive_stops_on_a_gone_session_and_resumes_after_renewal() {
     );
     c.close().await.unwrap();
 }
+
+#[tokio::test]
+async fn session_answers_of_another_shape_are_accepted() {
+    // Numbers as text, text as objects, documented fields missing, undocumented ones added.
+    let s = sim(MstrSimConfig::default()
+        .idle_timeout(Duration::from_secs(90))
+        .answer_shape(bi_rest::sim::AnswerShape::Variant))
+    .await;
+    let c = builder(&s)
+        .standard(ADMIN, Credential::value(ADMIN_PASS))
+        .build()
+        .unwrap();
+    let info = c.login().await.unwrap();
+    assert_eq!(
+        info.idle_timeout,
+        Some(Duration::from_secs(90)),
+        "timeout as text"
+    );
+    let details = c.session_info().await.unwrap();
+    assert_eq!(details.timeout, Some(90));
+    assert_eq!(details.login_mode, Some(1));
+    assert_eq!(details.full_name.as_deref(), Some("Administrator"));
+    assert!(details.extra.contains_key("undocumentedServerField"));
+    let user = c.user_info().await.unwrap();
+    assert_eq!(user.metadata_user, Some(true), "a boolean as text");
+    assert_eq!(
+        user.name.as_deref(),
+        Some("Administrator"),
+        "text as an object"
+    );
+    c.close().await.unwrap();
+    assert_eq!(wait_no_open_sessions(&s).await, 0);
+    assert_eq!(s.counters().logins(), 1);
+}

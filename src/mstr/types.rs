@@ -1,5 +1,6 @@
 //! Small serde models of the MicroStrategy session endpoints (unknown fields are kept in
-//! `extra`).
+//! `extra`; the session answers' fields are read leniently: numbers as text, text as an
+//! object, any other shape dropped).
 
 use serde::{Deserialize, Serialize};
 
@@ -8,22 +9,22 @@ use serde::{Deserialize, Serialize};
 #[serde(rename_all = "camelCase")]
 pub struct MstrSessionDetails {
     /// The user id.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::lenient::opt_string")]
     pub id: Option<String>,
     /// The login name.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::lenient::opt_string")]
     pub username: Option<String>,
     /// The display name.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::lenient::opt_string")]
     pub full_name: Option<String>,
     /// The idle timeout in seconds.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::lenient::opt_u64")]
     pub timeout: Option<u64>,
     /// The login mode number.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::lenient::opt_i64")]
     pub login_mode: Option<i64>,
     /// The application type.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::lenient::opt_i64")]
     pub application_type: Option<i64>,
     /// Every other field.
     #[serde(flatten)]
@@ -35,19 +36,19 @@ pub struct MstrSessionDetails {
 #[serde(rename_all = "camelCase")]
 pub struct MstrUserInfo {
     /// The user id.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::lenient::opt_string")]
     pub id: Option<String>,
     /// The name.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::lenient::opt_string")]
     pub name: Option<String>,
     /// The login name.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::lenient::opt_string")]
     pub username: Option<String>,
     /// The display name.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::lenient::opt_string")]
     pub full_name: Option<String>,
     /// Whether the user is a metadata user (false for guests).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::lenient::opt_bool")]
     pub metadata_user: Option<bool>,
     /// Every other field.
     #[serde(flatten)]

@@ -118,6 +118,10 @@ pub struct LookerSimConfig {
     pub server_version: String,
     /// Records every exchange served (see [`super::record`]).
     pub recorder: Option<Arc<Recorder>>,
+    /// The shape of login answers: with [`AnswerShape::Variant`](super::AnswerShape::Variant)
+    /// `expires_in` comes as text, `token_type` is missing and an undocumented `scope` object
+    /// is added.
+    pub answer_shape: super::AnswerShape,
 }
 
 impl Default for LookerSimConfig {
@@ -157,6 +161,7 @@ impl Default for LookerSimConfig {
             seed: 1,
             server_version: DEFAULT_SERVER_VERSION.into(),
             recorder: None,
+            answer_shape: super::AnswerShape::Documented,
         }
     }
 }
@@ -607,6 +612,13 @@ fn access_token(s: &Shared, ver: &str, token: String) -> Value {
     });
     if ver == "4.0" {
         v["refresh_token"] = Value::Null;
+    }
+    if s.config.answer_shape == super::AnswerShape::Variant {
+        v["expires_in"] = json!(s.config.token_ttl.as_secs().to_string());
+        v["scope"] = json!({"api": ["read", "write"]});
+        if let Some(fields) = v.as_object_mut() {
+            fields.remove("token_type");
+        }
     }
     v
 }

@@ -55,6 +55,18 @@ pub mod mstr;
 pub mod record;
 pub mod spec;
 
+/// How a simulator shapes the informational fields of its session answers, so tests can
+/// prove a client accepts every harmless variation a real server sends.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum AnswerShape {
+    /// As the vendor documents them.
+    #[default]
+    Documented,
+    /// Harmless variations: numbers as text, a string field as an object, documented
+    /// optional fields missing, undocumented fields added.
+    Variant,
+}
+
 use std::convert::Infallible;
 use std::future::Future;
 use std::net::SocketAddr;

@@ -143,6 +143,7 @@ pub struct MstrSimConfig {
     pub(crate) seed: u64,
     pub(crate) port: u16,
     pub(crate) server_version: String,
+    pub(crate) answer_shape: crate::sim::AnswerShape,
     pub(crate) recorder: Option<std::sync::Arc<crate::sim::record::Recorder>>,
 }
 
@@ -168,6 +169,7 @@ impl Default for MstrSimConfig {
             seed: 0,
             port: 0,
             server_version: Self::DEFAULT_SERVER_VERSION.into(),
+            answer_shape: crate::sim::AnswerShape::Documented,
             recorder: None,
         }
     }
@@ -201,6 +203,15 @@ impl MstrSimConfig {
     /// Allows or refuses anonymous (guest) login, loginMode 8.
     pub fn allow_guest(mut self, allow: bool) -> Self {
         self.allow_guest = allow;
+        self
+    }
+
+    /// The shape of `GET /sessions` and `GET /sessions/userInfo` answers: with
+    /// [`AnswerShape::Variant`](crate::sim::AnswerShape::Variant) numbers come as text
+    /// (`"timeout": "600"`), `fullName` as an object, `metadataUser` as `"true"`, and
+    /// undocumented fields are added.
+    pub fn answer_shape(mut self, shape: crate::sim::AnswerShape) -> Self {
+        self.answer_shape = shape;
         self
     }
 

@@ -12,6 +12,8 @@ use axum::Router;
 use serde::de::DeserializeOwned;
 use serde_json::{json, Value};
 
+use crate::sim::AnswerShape;
+
 use super::config::privileges;
 use super::data;
 use super::directory;
@@ -402,7 +404,7 @@ async fn session_info(State(st): St, ctx: Ctx) -> Response<Body> {
     let reply = caller(&st, &ctx).map(|c| {
         let timeout = st.idle_timeout();
         let secs = timeout.as_secs() + u64::from(timeout.subsec_nanos() > 0);
-        ok_json(&json!({
+        let mut body = json!({
             "id": c.user.id,
             "username": c.user.user.username,
             "fullName": c.user.user.full_name,
@@ -417,7 +419,20 @@ async fn session_info(State(st): St, ctx: Ctx) -> Response<Body> {
             "loginMode": c.mode.code(),
             "applicationType": c.application_type,
             "sessionAgeSeconds": c.created.elapsed().as_secs(),
-        }))
+        });
+        if st.answer_shape == AnswerShape::Variant {
+            body["timeout"] = json!(secs.to_string());
+            body["loginMode"] = json!(c.mode.code().to_string());
+            body["applicationType"] = json!(c.application_type.to_string());
+            body["fullName"] = json!({"#text": c.user.user.full_name});
+            body["timeZone"] = json!({"id": "UTC", "offset": 0});
+            body["undocumentedServerField"] = json!([1, {"nested": true}]);
+            if let Some(fields) = body.as_object_mut() {
+                fields.remove("maxSearch");
+                fields.remove("initials");
+            }
+        }
+        ok_json(&body)
     });
     finish(&st, reply)
 }
@@ -435,6 +450,15 @@ async fn user_info(State(st): St, ctx: Ctx) -> Response<Body> {
             "defaultTimezone": {"name": "UTC"},
             "language": "en-US",
         });
+        if st.answer_shape == AnswerShape::Variant {
+            body["metadataUser"] = json!((!c.user.guest).to_string());
+            body["name"] = json!({"$text": u.full_name, "@lang": "en"});
+            body["defaultTimezone"] = json!("UTC");
+            body["undocumentedServerField"] = json!({"x": [1, 2]});
+            if let Some(fields) = body.as_object_mut() {
+                fields.remove("initials");
+            }
+        }
         if u.kind == super::config::UserKind::Ldap {
             body["ldapdn"] = json!(format!("CN={},OU=Users,DC=example,DC=invalid", u.username));
         }

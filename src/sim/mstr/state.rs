@@ -210,6 +210,8 @@ pub(crate) struct MstrState {
     pub directory: Mutex<super::directory::Directory>,
     /// The version `GET /status` reports.
     pub server_version: String,
+    /// The shape of the session answers.
+    pub answer_shape: crate::sim::AnswerShape,
 }
 
 impl MstrState {
@@ -269,6 +271,7 @@ impl MstrState {
             data: Mutex::new(data),
             directory: Mutex::new(directory),
             server_version: config.server_version,
+            answer_shape: config.answer_shape,
         }
     }
 
