@@ -909,10 +909,7 @@ impl Auth {
         let ticket = match self.readiness() {
             Ok(Readiness::Ready(ticket)) => ticket,
             waiting => {
-                return Either::Right(
-                    self.send_after_renewal(request, waiting, checked)
-                        .boxed(),
-                )
+                return Either::Right(self.send_after_renewal(request, waiting, checked).boxed())
             }
         };
         let (sent, spare) = self.start(request, &ticket);
