@@ -18,6 +18,7 @@ pub mod vendors;
 pub mod xml;
 pub mod xml_runtime;
 
+pub use builder::{Build, Built, Preset};
 pub use error::{ErrorKind, GenError, Result};
 pub use report::{Counts, Report, Status};
 
