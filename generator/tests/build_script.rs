@@ -25,6 +25,16 @@ fn lines(build: &Build) -> (bi_rest_generator::Built, String) {
     (built, String::from_utf8(buf).expect("utf-8"))
 }
 
+/// The ids of the generated operations.
+fn ids(built: &bi_rest_generator::Built) -> Vec<&str> {
+    built
+        .output
+        .operations
+        .iter()
+        .map(|o| o.id.as_str())
+        .collect()
+}
+
 fn canonical(p: &Path) -> PathBuf {
     p.canonicalize().expect("exists")
 }
@@ -70,13 +80,7 @@ fn subsets_by_operation_and_by_tag() {
         dir.join("looker.rs"),
         "the preset's module name"
     );
-    let ids: Vec<&str> = built
-        .output
-        .operations
-        .iter()
-        .map(|o| o.id.as_str())
-        .collect();
-    assert_eq!(ids, ["get_pet"]);
+    assert_eq!(ids(&built), ["get_pet"]);
     assert!(!built.output.code.contains("fn list_pets"));
 
     let tagged = out_dir("tagged");
@@ -93,13 +97,7 @@ fn subsets_by_operation_and_by_tag() {
             .tags(["keep"])
             .out_dir(&tagged),
     );
-    let ids: Vec<&str> = built
-        .output
-        .operations
-        .iter()
-        .map(|o| o.id.as_str())
-        .collect();
-    assert_eq!(ids, ["a"]);
+    assert_eq!(ids(&built), ["a"]);
     assert_eq!(built.file, tagged.join("api.rs"));
 }
 
