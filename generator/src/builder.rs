@@ -2,12 +2,10 @@
 //! `build.rs`, with the auth of a bi-rest vendor layer on top.
 //!
 //! ```no_run
-//! // build.rs
-//! fn main() {
-//!     bi_rest_generator::Build::microstrategy("spec/openapi.yaml")
-//!         .module("my_mstr")
-//!         .run();
-//! }
+//! // The body of build.rs's `fn main`:
+//! bi_rest_generator::Build::microstrategy("spec/openapi.yaml")
+//!     .module("my_mstr")
+//!     .run();
 //! ```
 //!
 //! and in the crate, one line: `bi_rest::generated_client!(pub mod my_mstr);`, then
