@@ -38,6 +38,9 @@ cargo fmt --all -- --check
 echo "==> cargo clippy"
 cargo clippy --workspace --all-targets --all-features -- -D warnings
 echo "==> cargo test"
+# Includes tests/downstream.rs (builds examples/downstream out of tree in this target dir and
+# runs it against the simulator: ~3 min cold on 2 cores), tests/msrv.rs (declared rust-version
+# vs cargo metadata; a library build's cargo tree) and tests/private_paths.rs.
 cargo test --workspace --all-features --no-fail-fast --lib --bins --tests
 echo "==> cargo test --doc"
 cargo test --workspace --doc --all-features

@@ -764,7 +764,6 @@ pub fn mark_vendor(headers: &mut HeaderMap, vendor: &'static str) {
 fn vendor_map(status: StatusCode, headers: &HeaderMap, body: &[u8]) -> Option<Error> {
     let vendor = headers.get(VENDOR_HEADER)?.to_str().ok()?;
     match vendor {
-        #[cfg(feature = "mstr")]
         "mstr" => crate::mstr::errors::MstrErrorMapper.map(status, headers, body),
         "agileapps" => crate::agileapps::AgileAppsErrorMapper.map(status, headers, body),
         "looker" => Some(crate::looker::map_looker_error(status, headers, body)),
@@ -889,7 +888,6 @@ mod tests {
             assert_ne!(e.vendor_name(), Some("mstr"), "{vendor:?}");
             assert_eq!(e.kind(), ErrorKind::NotFound, "{vendor:?}");
         }
-        #[cfg(feature = "mstr")]
         {
             let mut headers = json();
             mark_vendor(&mut headers, "mstr");

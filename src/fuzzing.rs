@@ -89,7 +89,6 @@ pub fn looker_access_token(body: &[u8], now: SystemTime) -> Result<LookerToken, 
 
 /// MicroStrategy's `GET /sessions` answer after a login: the idle timeout and the user, or
 /// `None` when the body is not read (then the login goes on without them).
-#[cfg(feature = "mstr")]
 pub fn mstr_session_facts(body: &[u8]) -> Option<(Option<Duration>, SessionUser)> {
     let facts = crate::mstr::login::SessionFacts::parse(body)?;
     Some((

@@ -39,3 +39,18 @@ pub mod mstr {
 pub mod agileapps {
     include!(concat!(env!("OUT_DIR"), "/agileapps.rs"));
 }
+
+#[cfg(feature = "looker-3_0")]
+crate::bi_rest_generated_client!(looker_3_0::Client);
+
+#[cfg(feature = "looker-3_1")]
+crate::bi_rest_generated_client!(looker_3_1::Client);
+
+#[cfg(feature = "looker-4_0")]
+crate::bi_rest_generated_client!(looker_4_0::Client);
+
+#[cfg(feature = "mstr")]
+crate::bi_rest_generated_client!(mstr::Client);
+
+#[cfg(feature = "agileapps")]
+crate::bi_rest_generated_client!(agileapps::Client);

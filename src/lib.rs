@@ -19,9 +19,28 @@ pub mod error;
 pub mod generated;
 pub mod lenient;
 pub mod looker;
-#[cfg(feature = "mstr")]
 pub mod mstr;
 #[cfg(feature = "sim")]
 pub mod sim;
 
 pub use error::Error;
+
+/// The crates generated code names, re-exported so that a crate generating its own spec with
+/// `bi_rest_generator::Build` (which writes `::bi_rest::__private::serde::...` instead of
+/// `::serde::...`) needs no dependency besides `bi-rest`. Not a public API: versions follow
+/// bi-rest's own dependencies.
+#[doc(hidden)]
+pub mod __private {
+    pub use bytes;
+    pub use chrono;
+    pub use futures;
+    pub use futures_core;
+    pub use http;
+    pub use progenitor_client;
+    pub use quick_xml;
+    pub use regress;
+    pub use reqwest;
+    pub use serde;
+    pub use serde_json;
+    pub use uuid;
+}

@@ -294,13 +294,17 @@ fn remove_defaults(v: &mut Value, depth: usize) -> bool {
     }
 }
 
-/// Formats the module: progenitor tokens + extra items (Rust source), via prettyplease.
-pub fn format(tokens: TokenStream, extra: &str) -> Result<String> {
+/// Formats the module: progenitor tokens + extra items (Rust source), via prettyplease. With
+/// a `runtime` path, crate paths are rewritten to go through it ([`crate::paths`]).
+pub fn format(tokens: TokenStream, extra: &str, runtime: Option<&str>) -> Result<String> {
     let mut file: syn::File = syn::parse2(tokens)
         .map_err(|e| GenError::new(ErrorKind::Format, format!("progenitor output: {e}")))?;
     let extra: syn::File = syn::parse_str(extra)
         .map_err(|e| GenError::new(ErrorKind::Format, format!("operations table: {e}")))?;
     file.items.extend(extra.items);
+    if let Some(rt) = runtime {
+        file = crate::paths::rewrite_file(file, rt)?;
+    }
     Ok(prettyplease::unparse(&file))
 }
 

@@ -3,12 +3,14 @@
 //! merged tags) plus a static operations table. Shared by bi-rest's build.rs and the
 //! `bi-rest-gen` binary.
 
+pub mod builder;
 pub mod emit;
 pub mod error;
 pub mod explain;
 pub mod load;
 pub mod normalise;
 pub mod ops_table;
+pub mod paths;
 pub mod report;
 pub mod standalone;
 pub mod subset;
@@ -16,6 +18,7 @@ pub mod vendors;
 pub mod xml;
 pub mod xml_runtime;
 
+pub use builder::{Build, Built, Preset};
 pub use error::{ErrorKind, GenError, Result};
 pub use report::{Counts, Report, Status};
 
@@ -43,6 +46,11 @@ pub struct Config {
     /// Header parameters the session supplies (an auth token, a project id): left out of the
     /// generated signatures, matched case-insensitively, each reported as `adjusted`.
     pub session_headers: Vec<String>,
+    /// Module through which the generated code names the crates it uses, e.g.
+    /// `::bi_rest::__private` ([`paths::BI_REST_RUNTIME`]): a crate including the module then
+    /// needs no dependency but the one owning that path. `None`: the crates are named directly
+    /// (standalone crates, bi-rest's own build).
+    pub runtime_path: Option<String>,
 }
 
 /// What `generate` produced.
@@ -58,6 +66,8 @@ pub struct Output {
     pub generate_time: Duration,
     /// Time spent formatting.
     pub format_time: Duration,
+    /// The spec file and every file its `$ref`s reach (what a build script reruns on).
+    pub files: Vec<PathBuf>,
 }
 
 const HOOKS: &str = r#"
@@ -79,6 +89,7 @@ pub fn generate(config: &Config) -> Result<Output> {
     let start = Instant::now();
     let spec = &config.spec;
     let loaded = load::load_path(spec).map_err(|e| GenError::from(e).with_file(spec))?;
+    let files = loaded.files;
     let mut doc = loaded.document;
     let mut report = Report::new(spec.display().to_string());
     for n in &loaded.notes {
@@ -121,7 +132,8 @@ pub fn generate(config: &Config) -> Result<Output> {
     if config.emit_hooks && config.inner_type.is_none() {
         extra.push_str(HOOKS);
     }
-    let body = emit::format(generated.tokens, &extra).map_err(|e| e.with_file(spec))?;
+    let body = emit::format(generated.tokens, &extra, config.runtime_path.as_deref())
+        .map_err(|e| e.with_file(spec))?;
     let body = ops_table::raw_body_content_types(&body, &rows);
     let counts = report.counts();
     let code = format!(
@@ -138,5 +150,6 @@ pub fn generate(config: &Config) -> Result<Output> {
         operations: rows,
         generate_time,
         format_time: t.elapsed(),
+        files,
     })
 }

@@ -70,6 +70,7 @@ fn main() -> ExitCode {
         module_name: stem.clone(),
         emit_hooks: args.inner_type.is_none(),
         session_headers: args.session_headers.clone(),
+        runtime_path: None,
     };
     let out = match generate(&config) {
         Ok(o) => o,

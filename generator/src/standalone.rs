@@ -6,32 +6,57 @@ use crate::report::Check;
 use std::path::Path;
 use std::process::Command;
 
-/// Cargo.toml of the standalone crate named `name`.
-pub fn cargo_toml(name: &str) -> String {
-    format!(
+/// The dependency line of each crate generated code may name (see
+/// [`crate::paths::RUNTIME_CRATES`]), keyed by the name used in paths.
+const DEPENDENCIES: &[(&str, &str)] = &[
+    ("bytes", r#"bytes = "1""#),
+    (
+        "chrono",
+        r#"chrono = { version = "0.4", default-features = false, features = ["serde", "std"] }"#,
+    ),
+    ("futures", r#"futures = "0.3""#),
+    ("futures_core", r#"futures-core = "0.3""#),
+    ("http", r#"http = "1""#),
+    ("progenitor_client", r#"progenitor-client = "0.15.1""#),
+    ("quick_xml", r#"quick-xml = "0.42""#),
+    ("regress", r#"regress = "0.10""#),
+    (
+        "reqwest",
+        r#"reqwest = { version = "0.13", default-features = false, features = ["json", "rustls", "stream", "query", "form"] }"#,
+    ),
+    (
+        "serde",
+        r#"serde = { version = "1", features = ["derive"] }"#,
+    ),
+    ("serde_json", r#"serde_json = "1""#),
+    ("uuid", r#"uuid = { version = "1", features = ["serde"] }"#),
+];
+
+/// Cargo.toml of the standalone crate named `name` holding `code`: exactly the crates the
+/// code names (progenitor-client and reqwest always: every client is built on them).
+pub fn cargo_toml(name: &str, code: &str) -> Result<String> {
+    let mut used = crate::paths::crates_used(code)?;
+    used.extend(["progenitor_client", "reqwest"]);
+    let deps: Vec<&str> = DEPENDENCIES
+        .iter()
+        .filter(|(k, _)| used.contains(k))
+        .map(|(_, line)| *line)
+        .collect();
+    Ok(format!(
         r#"[package]
 name = "{name}"
 version = "0.1.0"
 edition = "2021"
 publish = false
 
-# Written by bi-rest-gen. The client needs these crates and nothing else.
+# Written by bi-rest-gen: the crates the generated code names, and nothing else.
 [dependencies]
-progenitor-client = "0.15.1"
-reqwest = {{ version = "0.13", default-features = false, features = ["json", "rustls", "stream", "query", "form"] }}
-serde = {{ version = "1", features = ["derive"] }}
-serde_json = "1"
-bytes = "1"
-http = "1"
-futures-core = "0.3"
-chrono = {{ version = "0.4", default-features = false, features = ["serde", "std"] }}
-uuid = {{ version = "1", features = ["serde"] }}
-regress = "0.10"
-quick-xml = "0.42"
+{}
 
 [workspace]
-"#
-    )
+"#,
+        deps.join("\n")
+    ))
 }
 
 /// lib.rs of the standalone crate.
@@ -44,7 +69,8 @@ pub fn write_crate(dir: &Path, name: &str, code: &str) -> Result<()> {
     let src = dir.join("src");
     std::fs::create_dir_all(&src).map_err(|e| GenError::io(&src, &e))?;
     let toml = dir.join("Cargo.toml");
-    std::fs::write(&toml, cargo_toml(name)).map_err(|e| GenError::io(&toml, &e))?;
+    let manifest = cargo_toml(name, code).map_err(|e| e.with_file(&toml))?;
+    std::fs::write(&toml, manifest).map_err(|e| GenError::io(&toml, &e))?;
     let lib = src.join("lib.rs");
     std::fs::write(&lib, lib_rs(code)).map_err(|e| GenError::io(&lib, &e))?;
     Ok(())

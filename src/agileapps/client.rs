@@ -361,6 +361,12 @@ impl AgileAppsClient {
         &self.auth
     }
 
+    /// A generated client on this session: your own module from
+    /// [`generated_client!`](crate::generated_client) or the shipped one.
+    pub fn generated<C: crate::auth::GeneratedClient>(&self) -> C {
+        C::from_auth(&self.auth)
+    }
+
     /// Whose session the next call runs in.
     pub fn whoami(&self) -> Option<Identity> {
         self.stack().pop()

@@ -34,6 +34,7 @@ pub use self::clock::{Clock, ManualClock, SystemClock};
 pub use self::config::HttpConfig;
 pub use self::cookies::{CookieJar, SavedCookie};
 pub use self::core::{decode_json, Auth, AuthBuilder, AuthStats};
+pub use self::hooks::GeneratedClient;
 pub use self::intercept::{CallInfo, CallOutcome, Intercept};
 pub use self::retry::{RetryPolicy, Sleeper};
 pub use self::session::{Session, SessionCookie, SessionInfo, SessionUser};

@@ -276,6 +276,13 @@ impl LookerClient {
         }
     }
 
+    /// A generated client on this session, rooted at [`LookerClient::api_root`]: your own
+    /// module from [`generated_client!`](crate::generated_client) (e.g. a 20-operation subset
+    /// of the 4.0 spec) or a shipped one.
+    pub fn generated<C: crate::auth::GeneratedClient>(&self) -> C {
+        C::from_auth(&self.auth)
+    }
+
     /// The generated 4.0 client, sharing this session.
     #[cfg(feature = "looker-4_0")]
     pub fn generated_4_0(&self) -> crate::generated::looker_4_0::Client {

@@ -30,8 +30,13 @@ pub fn has_external_refs(v: &Value) -> bool {
     }
 }
 
-/// Bundles every external reference of `doc`, read from `path`, into `doc`.
-pub fn bundle(doc: &mut Value, path: &Path, notes: &mut Vec<LoadNote>) -> Result<(), LoadError> {
+/// Bundles every external reference of `doc`, read from `path`, into `doc`. Returns the
+/// external files read (sorted, without `path`).
+pub fn bundle(
+    doc: &mut Value,
+    path: &Path,
+    notes: &mut Vec<LoadNote>,
+) -> Result<Vec<PathBuf>, LoadError> {
     let root_file = path.canonicalize().unwrap_or_else(|_| path.to_path_buf());
     let swagger = doc.get("swagger").is_some();
     let mut b = Bundler {
@@ -54,6 +59,13 @@ pub fn bundle(doc: &mut Value, path: &Path, notes: &mut Vec<LoadNote>) -> Result
     for (kind, name, value) in b.additions {
         insert_at(doc, &kind, name, value);
     }
+    let mut read: Vec<PathBuf> = b
+        .files
+        .keys()
+        .filter(|f| **f != root_file)
+        .cloned()
+        .collect();
+    read.sort();
     if n > 0 || !b.files.is_empty() {
         let files: Vec<String> = b.files.keys().map(|f| f.display().to_string()).collect();
         notes.push(LoadNote::new(
@@ -65,7 +77,7 @@ pub fn bundle(doc: &mut Value, path: &Path, notes: &mut Vec<LoadNote>) -> Result
             ),
         ));
     }
-    Ok(())
+    Ok(read)
 }
 
 type Kind = Vec<String>;

@@ -68,6 +68,9 @@ pub struct LoadedSpec {
     pub syntax: Syntax,
     /// What the conversion changed, in document order per rule.
     pub notes: Vec<LoadNote>,
+    /// The files read: the spec itself, then every file an external `$ref` reached (empty
+    /// for [`load_str`] and [`load_value`]).
+    pub files: Vec<PathBuf>,
 }
 
 /// Read and load the spec file at `path`.
@@ -76,13 +79,15 @@ pub fn load_path(path: &Path) -> Result<LoadedSpec, LoadError> {
     let text = std::fs::read_to_string(path).map_err(|e| LoadError::io(&origin, &e))?;
     let (mut value, syntax) = json_yaml::parse(&text, &origin)?;
     let mut bundle_notes = Vec::new();
+    let mut files = vec![path.to_path_buf()];
     if bundle::has_external_refs(&value) {
-        bundle::bundle(&mut value, path, &mut bundle_notes)?;
+        files.extend(bundle::bundle(&mut value, path, &mut bundle_notes)?);
     }
     let mut spec = load_value(value, &origin, syntax)?;
     bundle_notes.append(&mut spec.notes);
     spec.notes = bundle_notes;
     spec.source = path.to_path_buf();
+    spec.files = files;
     Ok(spec)
 }
 
@@ -121,6 +126,7 @@ pub fn load_value(value: Value, origin: &str, syntax: Syntax) -> Result<LoadedSp
         original_version: version,
         syntax,
         notes,
+        files: Vec::new(),
     })
 }
 
