@@ -28,6 +28,11 @@ struct Redis {
 impl Redis {
     /// Starts one, or `None` (skip) when redis-server is not installed and not required.
     fn start() -> Option<Redis> {
+        Redis::start_with(&[])
+    }
+
+    /// [`Redis::start`] with extra configuration arguments.
+    fn start_with(config: &[&str]) -> Option<Redis> {
         let found = Command::new("redis-server")
             .arg("--version")
             .stdout(Stdio::null())
@@ -51,6 +56,7 @@ impl Redis {
                 "--protected-mode",
                 "yes",
             ])
+            .args(config)
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
@@ -405,4 +411,26 @@ async fn clients_of_one_process_share_a_memory_store() {
     b.auth().close_fleet().await.expect("close the fleet");
     let c = sim.counters();
     assert_eq!((c.logouts, c.open_sessions), (1, 0), "{c:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_acl_user_and_password_in_the_url_are_used_and_never_shown() {
+    let acl = ["--user", "bot", "on", ">s3cret-acl", "~*", "&*", "+@all"];
+    let Some(redis) = Redis::start_with(&[&acl[..], &["--user", "default", "off"]].concat()) else {
+        return;
+    };
+    let sim = sim(MstrSimConfig::default()).await;
+    let url = sim.base_url();
+    let store = format!("redis://bot:s3cret-acl@127.0.0.1:{}/0", redis.port);
+    assert_all_ok(&run_all(whoamis(4, &url, &store, "acl", &[])).await);
+    assert_eq!(sim.counters().logins(), 1);
+
+    // A wrong password: the process works alone and the warning shows no password.
+    let bad = format!("redis://bot:badpass-xyz@127.0.0.1:{}/0", redis.port);
+    let out = run_all(vec![fleet_cmd(&url, &bad, "acl", KEY, &["whoami"])]).await;
+    assert_all_ok(&out);
+    let stderr = String::from_utf8_lossy(&out[0].stderr);
+    assert!(stderr.contains("session store unavailable"), "{stderr}");
+    assert!(!stderr.contains("badpass-xyz"), "{stderr}");
+    assert_eq!(sim.counters().logins(), 2);
 }

@@ -247,7 +247,7 @@ fn hostname() -> String {
 /// What the store offered a process that must renew.
 enum Acquired {
     /// A newer live session: use it.
-    Adopt(u64, SessionSnapshot),
+    Adopt(u64, Box<SessionSnapshot>),
     /// The lock (with its fence): log in for the fleet.
     Lock(u64),
 }
@@ -265,7 +265,7 @@ pub(crate) async fn renew(
     match acquire(auth, fleet, seen).await {
         Ok(Acquired::Adopt(generation, snapshot)) => {
             fleet.note_success();
-            auth.adopt_fleet_session(generation, snapshot)
+            auth.adopt_fleet_session(generation, *snapshot)
         }
         Ok(Acquired::Lock(fence)) => {
             fleet.note_success();
@@ -323,7 +323,7 @@ async fn usable(
     auth: &Auth,
     fleet: &Fleet,
     seen: u64,
-) -> Result<Option<(u64, SessionSnapshot)>, Error> {
+) -> Result<Option<(u64, Box<SessionSnapshot>)>, Error> {
     let StoreReply::Session(Some(stored)) = fleet.run(StoreOp::Load).await? else {
         return Ok(None);
     };
@@ -334,7 +334,7 @@ async fn usable(
     if !auth.accepts_fleet_session(&snapshot)? {
         return Ok(None);
     }
-    Ok(Some((stored.generation, snapshot)))
+    Ok(Some((stored.generation, Box::new(snapshot))))
 }
 
 /// Registers this process's lease (once; again after a failure). A session whose last lease
