@@ -31,7 +31,12 @@ if [ "$(cat "$SDK_VENV/.pins" 2>/dev/null)" != "$SDK_PINS" ]; then
   echo "$SDK_PINS" > "$SDK_VENV/.pins"
 fi
 export BI_REST_SDK_PYTHON="$PWD/$SDK_VENV/bin/python"
-export BI_REST_REQUIRE_PRISM=1 BI_REST_REQUIRE_MOTO=1 BI_REST_REQUIRE_SDKS=1
+# Fleet mode's tests need a real redis-server (Debian's package; .ci/run installs it).
+if ! command -v redis-server >/dev/null && [ "$(id -u)" = 0 ]; then
+  echo "==> installing redis-server"
+  apt-get update -qq && apt-get install -y -qq redis-server
+fi
+export BI_REST_REQUIRE_PRISM=1 BI_REST_REQUIRE_MOTO=1 BI_REST_REQUIRE_SDKS=1 BI_REST_REQUIRE_REDIS=1
 
 echo "==> cargo fmt --check"
 cargo fmt --all -- --check

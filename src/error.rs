@@ -72,6 +72,10 @@ pub enum ErrorKind {
     Decode,
     /// The client configuration is invalid (URL, CA bundle, proxy, session file).
     Config,
+    /// The fleet's session store (Redis, a shared file) failed, timed out, or holds data this
+    /// process cannot open (wrong key). Calls never fail for it: the process falls back to a
+    /// session of its own; explicit fleet operations (closing the fleet) report it.
+    Store,
     /// Anything else.
     Other,
 }
@@ -99,13 +103,14 @@ impl ErrorKind {
             ErrorKind::Credential => "credential",
             ErrorKind::Decode => "decode",
             ErrorKind::Config => "config",
+            ErrorKind::Store => "store",
             ErrorKind::Other => "other",
         }
     }
 
     /// The inverse of [`ErrorKind::as_str`].
     pub fn parse(name: &str) -> Option<ErrorKind> {
-        const ALL: [ErrorKind; 20] = [
+        const ALL: [ErrorKind; 21] = [
             ErrorKind::LoginFailed,
             ErrorKind::SessionExpired,
             ErrorKind::SessionInvalid,
@@ -125,6 +130,7 @@ impl ErrorKind {
             ErrorKind::Credential,
             ErrorKind::Decode,
             ErrorKind::Config,
+            ErrorKind::Store,
             ErrorKind::Other,
         ];
         ALL.into_iter().find(|k| k.as_str() == name)
@@ -132,7 +138,7 @@ impl ErrorKind {
 
     /// The CLI exit code for this kind: 3 authentication failed, 4 session expired and not
     /// renewable, 5 not found, 6 insufficient privileges, 7 invalid request, 8 server error,
-    /// 9 network, TLS, timeout, refused redirect or response too large, 2
+    /// 9 network, TLS, timeout, refused redirect, response too large or session store, 2
     /// usage/configuration, 1 other.
     pub fn exit_code(self) -> i32 {
         match self {
@@ -146,7 +152,8 @@ impl ErrorKind {
             | ErrorKind::Tls
             | ErrorKind::Timeout
             | ErrorKind::ResponseTooLarge
-            | ErrorKind::Redirect => 9,
+            | ErrorKind::Redirect
+            | ErrorKind::Store => 9,
             ErrorKind::Config => 2,
             ErrorKind::Decode | ErrorKind::Other => 1,
         }

@@ -409,7 +409,7 @@ async fn session_cap_per_user() {
     assert!(body["message"]
         .as_str()
         .unwrap()
-        .contains("maximum number of sessions"));
+        .contains("Maximum number of interactive session per user for project exceeded"));
     // Another user is not affected.
     let r = login_body(
         &client(),

@@ -354,6 +354,22 @@ impl AgileAppsClient {
         Ok(client)
     }
 
+    /// Like [`AgileAppsClient::login`], sharing the session with every process of `fleet`
+    /// (see [`crate::auth::fleet`]): the fleet's live session is used when there is one.
+    pub async fn login_in_fleet(
+        config: AgileAppsConfig,
+        method: LoginMethod,
+        fleet: crate::auth::Fleet,
+    ) -> Result<Self, Error> {
+        let client = AgileAppsClient {
+            auth: auth(&config, method)?,
+            format: config.format,
+        };
+        client.auth.use_session_store(fleet)?;
+        client.auth.login().await?;
+        Ok(client)
+    }
+
     /// The auth handle the client runs on (pass it to the generated client with
     /// `bi_rest::generated::agileapps::Client::with_auth` to call any operation in the same
     /// session stack).

@@ -25,6 +25,7 @@ use url::Url;
 use crate::auth::clock::{self, Clock};
 use crate::auth::config::HttpConfig;
 use crate::auth::cookies::CookieJar;
+use crate::auth::fleet::{self, Fleet};
 use crate::auth::intercept::observe;
 use crate::auth::keepalive;
 use crate::auth::retry::RetryPolicy;
@@ -45,6 +46,7 @@ pub struct AuthBuilder {
     retry: RetryPolicy,
     logout_on_drop: bool,
     clock: Arc<dyn Clock>,
+    fleet: Option<Arc<Fleet>>,
 }
 
 impl fmt::Debug for AuthBuilder {
@@ -100,6 +102,12 @@ impl AuthBuilder {
         self
     }
 
+    /// Shares the session with every process of `fleet` (see [`crate::auth::fleet`]).
+    pub fn session_store(mut self, fleet: Fleet) -> AuthBuilder {
+        self.fleet = Some(Arc::new(fleet));
+        self
+    }
+
     /// Builds the handle; fails on a bad base URL or HTTP settings.
     pub fn build(self) -> Result<Auth, Error> {
         let base_url = Url::parse(self.base_url.trim_end_matches('/')).map_err(|e| {
@@ -116,6 +124,10 @@ impl AuthBuilder {
         }
         let jar = Arc::new(CookieJar::default());
         let transport = Arc::new(self.http.build_transport(jar.clone(), self.retry)?);
+        let fleet_slot = std::sync::OnceLock::new();
+        if let Some(fleet) = self.fleet {
+            let _ = fleet_slot.set(fleet);
+        }
         Ok(Auth {
             inner: Arc::new(AuthInner {
                 ctx: LoginContext {
@@ -135,6 +147,8 @@ impl AuthBuilder {
                 refresh_lag: self.refresh_lag,
                 logout_on_drop: AtomicBool::new(self.logout_on_drop),
                 keepalive_task: Mutex::new(None),
+                fleet: fleet_slot,
+                lease_task: Mutex::new(None),
                 logins: AtomicU64::new(0),
                 replays: AtomicU64::new(0),
                 keepalives: AtomicU64::new(0),
@@ -174,6 +188,10 @@ struct State {
     last_failure: Option<(u64, Error)>,
     dead: bool,
     closed: bool,
+    /// The current session is the fleet's (never logged out by this process's close or drop).
+    shared: bool,
+    /// The fleet generation of the last fleet session this process used (0: none).
+    fleet_generation: u64,
 }
 
 /// A session as seen by one caller: which generation it is, and how many login attempts had
@@ -212,6 +230,10 @@ pub(crate) struct AuthInner {
     refresh_lag: Duration,
     logout_on_drop: AtomicBool,
     keepalive_task: Mutex<Option<JoinHandle<()>>>,
+    /// The fleet this session is shared with, if any.
+    pub(crate) fleet: std::sync::OnceLock<Arc<Fleet>>,
+    /// Renews this process's fleet lease.
+    lease_task: Mutex<Option<JoinHandle<()>>>,
     logins: AtomicU64,
     replays: AtomicU64,
     pub(crate) keepalives: AtomicU64,
@@ -269,6 +291,7 @@ impl Auth {
             retry: RetryPolicy::default(),
             logout_on_drop: true,
             clock: clock::system(),
+            fleet: None,
         }
     }
 
@@ -526,10 +549,15 @@ impl Auth {
                 _ => {}
             }
             st.attempts += 1;
-            (st.attempts, st.session.is_some() || st.generation > 0)
+            (
+                st.attempts,
+                st.session.is_some() || st.generation > 0,
+                st.fleet_generation,
+            )
         };
-        let (attempt, renewal) = attempt;
-        telemetry::login_started(self.inner.ctx.vendor, reason, renewal, attempt);
+        let (attempt, renewal, seen_fleet) = attempt;
+        let vendor = self.inner.ctx.vendor;
+        let started = move || telemetry::login_started(vendor, reason, renewal, attempt);
         // The login runs in a task of its own, holding the login lock: when the caller is
         // dropped mid-login (its timeout, Ctrl-C, a select), the session the server opens is
         // still recorded, so `close` (which takes the lock) or the last handle's drop ends it.
@@ -537,12 +565,15 @@ impl Auth {
         let task = tokio::spawn(
             async move {
                 let _guard = guard;
-                // One resolution round per login: fields of one JSON secret are fetched once, and
-                // the next login fetches again (a rotated secret is picked up).
-                let login = inner.authenticator.login(&inner.ctx);
-                let result =
-                    session_step("login", crate::credentials::resolution_round(login)).await;
-                Auth { inner }.record_login(attempt, result)
+                let auth = Auth { inner };
+                match auth.inner.fleet.get().cloned() {
+                    Some(fleet) => fleet::renew(&auth, &fleet, attempt, seen_fleet, started).await,
+                    None => {
+                        started();
+                        let result = auth.login_once().await;
+                        auth.record_login(attempt, result)
+                    }
+                }
             }
             .instrument(tracing::Span::current()),
         );
@@ -555,9 +586,21 @@ impl Auth {
         }
     }
 
+    /// One login with the authenticator (one credential resolution round: fields of one JSON
+    /// secret are fetched once, and the next login fetches again, so a rotated secret is
+    /// picked up).
+    pub(crate) async fn login_once(&self) -> Result<Session, Error> {
+        let login = self.inner.authenticator.login(&self.inner.ctx);
+        session_step("login", crate::credentials::resolution_round(login)).await
+    }
+
     /// Records the outcome of login `attempt`: a new session generation, or the failure that
     /// callers who waited for this attempt get.
-    fn record_login(&self, attempt: u64, result: Result<Session, Error>) -> Result<Ticket, Error> {
+    pub(crate) fn record_login(
+        &self,
+        attempt: u64,
+        result: Result<Session, Error>,
+    ) -> Result<Ticket, Error> {
         let ticket = {
             let mut st = self.inner.state();
             match result {
@@ -567,6 +610,7 @@ impl Auth {
                     st.session = Some(session.clone());
                     st.last_failure = None;
                     st.dead = false;
+                    st.shared = false;
                     self.inner.logins.fetch_add(1, Ordering::Relaxed);
                     telemetry::login_finished(self.inner.ctx.vendor, Ok(st.generation));
                     Ticket {
@@ -590,17 +634,9 @@ impl Auth {
         if !self.inner.keep_alive_enabled || session.idle_timeout().is_none() {
             return;
         }
-        let mut task = self
-            .inner
-            .keepalive_task
-            .lock()
-            .unwrap_or_else(|p| p.into_inner());
-        if task.as_ref().is_some_and(|t| !t.is_finished()) {
-            return;
-        }
-        if let Ok(handle) = tokio::runtime::Handle::try_current() {
-            *task = Some(handle.spawn(keepalive::run(Arc::downgrade(&self.inner))));
-        }
+        spawn_once(&self.inner.keepalive_task, || {
+            keepalive::run(Arc::downgrade(&self.inner))
+        });
     }
 
     pub(crate) fn current_session(inner: &AuthInner) -> Option<(u64, Arc<Session>)> {
@@ -1093,6 +1129,7 @@ impl Auth {
             st.generation += 1;
             st.dead = false;
             st.last_failure = None;
+            st.shared = false;
             st.below.clear();
             let session = Arc::new(session);
             st.session = Some(session.clone());
@@ -1172,22 +1209,19 @@ impl Auth {
     /// handle fail. A logout failure is returned (the handle is closed anyway).
     pub async fn close(&self) -> Result<(), Error> {
         let _guard = self.inner.login_lock.lock().await;
-        let (stack, dead) = {
+        let (stack, dead, shared) = {
             let mut st = self.inner.state();
             if st.closed {
                 return Ok(());
             }
             st.closed = true;
-            (take_stack(&mut st), st.dead)
+            (take_stack(&mut st), st.dead, st.shared)
         };
-        if let Some(task) = self
-            .inner
-            .keepalive_task
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .take()
-        {
-            task.abort();
+        self.inner.stop_tasks();
+        if shared {
+            // The fleet's session outlives this process: `close_fleet` or the last lease
+            // ends it.
+            return Ok(());
         }
         if dead && stack.len() <= 1 {
             // The server already ended the only session.
@@ -1200,6 +1234,212 @@ impl Auth {
             LogoutReason::Close,
         )
         .await
+    }
+}
+
+/// Fleet mode (see [`crate::auth::fleet`]).
+impl Auth {
+    /// Shares this client's session with every process of `fleet` from its next login on
+    /// (attach it before the first call). Fails when a fleet is already attached.
+    pub fn use_session_store(&self, fleet: Fleet) -> Result<(), Error> {
+        self.inner
+            .fleet
+            .set(Arc::new(fleet))
+            .map_err(|_| Error::new(ErrorKind::Config, "this client already has a session store"))
+    }
+
+    /// The fleet attached, if any.
+    pub fn fleet(&self) -> Option<&Arc<Fleet>> {
+        self.inner.fleet.get()
+    }
+
+    /// The fleet generation of the current session when it is the fleet's (`None` without a
+    /// fleet, before the first call, or while this process uses a session of its own).
+    pub fn fleet_generation(&self) -> Option<u64> {
+        let st = self.inner.state();
+        (st.shared && st.session.is_some()).then_some(st.fleet_generation)
+    }
+
+    /// The fencing token of the process holding the fleet's renewal lock now, if any.
+    pub async fn fleet_holder(&self) -> Result<Option<u64>, Error> {
+        let fleet = self
+            .fleet()
+            .ok_or_else(|| Error::new(ErrorKind::Config, "this client has no session store"))?;
+        match fleet.run(crate::auth::store::StoreOp::Holder).await? {
+            crate::auth::store::StoreReply::Fence(fence) => Ok(fence),
+            _ => Ok(None),
+        }
+    }
+
+    /// Ends the fleet's shared session for every process: removes it from the store (with
+    /// the leases and the lock), logs it out, and closes this client. Without a fleet, the
+    /// same as [`Auth::close`]. A store failure is returned after the client is closed.
+    pub async fn close_fleet(&self) -> Result<(), Error> {
+        let Some(fleet) = self.fleet().cloned() else {
+            return self.close().await;
+        };
+        let cleared = fleet.run(crate::auth::store::StoreOp::Clear).await;
+        let mut first_err = None;
+        match cleared {
+            Ok(crate::auth::store::StoreReply::Session(Some(stored))) => {
+                let mine = {
+                    let mut st = self.inner.state();
+                    let mine = st.shared && st.fleet_generation == stored.generation;
+                    if mine {
+                        // This client holds it: its close below logs it out.
+                        st.shared = false;
+                    }
+                    mine
+                };
+                if !mine {
+                    match fleet.open(&stored).await {
+                        Ok(snapshot) => {
+                            if let Err(e) = self
+                                .logout_snapshot(snapshot, LogoutReason::FleetClosed)
+                                .await
+                            {
+                                first_err = Some(e);
+                            }
+                        }
+                        Err(e) => first_err = Some(e),
+                    }
+                }
+            }
+            Ok(_) => {}
+            Err(e) => first_err = Some(e),
+        }
+        let closed = self.close().await;
+        first_err.map_or(closed, Err)
+    }
+
+    /// Whether a session read from the fleet's store can serve this client: same vendor and
+    /// API root (else a `Store` error: the fleet's name is shared by different clients), and
+    /// not about to expire.
+    pub(crate) fn accepts_fleet_session(&self, snapshot: &SessionSnapshot) -> Result<bool, Error> {
+        if snapshot.vendor != self.inner.authenticator.vendor()
+            || snapshot.base_url.trim_end_matches('/') != self.base_url()
+        {
+            return Err(Error::new(
+                ErrorKind::Store,
+                format!(
+                    "the fleet's session is for {} {}, not this client's {} {}: give each \
+                     service its own fleet name",
+                    snapshot.vendor,
+                    snapshot.base_url,
+                    self.inner.authenticator.vendor(),
+                    self.base_url()
+                ),
+            ));
+        }
+        let session = snapshot.to_session();
+        Ok(!session.needs_refresh(self.inner.ctx.clock.now(), self.inner.refresh_lag))
+    }
+
+    /// Installs the fleet's session (generation `fleet_generation`) without logging in. A
+    /// session of this process's own that it replaces is logged out.
+    pub(crate) fn adopt_fleet_session(
+        &self,
+        fleet_generation: u64,
+        snapshot: SessionSnapshot,
+    ) -> Result<Ticket, Error> {
+        self.inner.ctx.jar.restore(&snapshot.cookies);
+        for (name, value) in &snapshot.headers {
+            self.set_header(name, value)?;
+        }
+        let session = Arc::new(snapshot.to_session());
+        let (ticket, replaced) = {
+            let mut st = self.inner.state();
+            if st.closed {
+                return Err(closed_error());
+            }
+            let own = !st.shared && !st.dead;
+            let replaced = take_stack(&mut st);
+            st.generation += 1;
+            st.session = Some(session.clone());
+            st.shared = true;
+            st.fleet_generation = fleet_generation;
+            st.dead = false;
+            st.last_failure = None;
+            let ticket = Ticket {
+                generation: st.generation,
+                attempts: st.attempts,
+                session: session.clone(),
+            };
+            (ticket, if own { replaced } else { Vec::new() })
+        };
+        tracing::info!(
+            target: "bi_rest::session",
+            event = "fleet_session",
+            bi_rest.vendor = self.inner.ctx.vendor,
+            fleet_generation,
+            generation = ticket.generation,
+            "using the fleet's session"
+        );
+        if !replaced.is_empty() {
+            let authenticator = self.inner.authenticator.clone();
+            let ctx = self.inner.ctx.clone();
+            tokio::spawn(async move {
+                // A failure is reported by `logout_stack` (event `logout_failed`).
+                let _ = logout_stack(&*authenticator, &ctx, replaced, LogoutReason::Replaced).await;
+            });
+        }
+        self.start_keep_alive(&session);
+        Ok(ticket)
+    }
+
+    /// Marks the session of local generation `generation` as the fleet's (it was published
+    /// as fleet generation `fleet_generation`).
+    pub(crate) fn mark_shared(&self, generation: u64, fleet_generation: u64) {
+        let mut st = self.inner.state();
+        if st.generation == generation && !st.closed {
+            st.shared = true;
+            st.fleet_generation = fleet_generation;
+        }
+    }
+
+    /// Whether the session of `generation` is the fleet's.
+    pub(crate) fn is_shared(inner: &AuthInner, generation: u64) -> bool {
+        let st = inner.state();
+        st.shared && st.generation == generation
+    }
+
+    /// Logs out a session read from the store (not this client's current one).
+    pub(crate) async fn logout_snapshot(
+        &self,
+        snapshot: SessionSnapshot,
+        reason: LogoutReason,
+    ) -> Result<(), Error> {
+        self.inner.ctx.jar.restore(&snapshot.cookies);
+        let session = Arc::new(snapshot.to_session());
+        logout_stack(
+            &*self.inner.authenticator,
+            &self.inner.ctx,
+            vec![session],
+            reason,
+        )
+        .await
+    }
+
+    /// Starts renewing this process's fleet lease (once).
+    pub(crate) fn start_lease_task(&self, fleet: &Arc<Fleet>) {
+        spawn_once(&self.inner.lease_task, || {
+            fleet::lease_loop(Arc::downgrade(&self.inner), fleet.clone())
+        });
+    }
+}
+
+/// Spawns the task `make` builds into `slot`, unless the task there still runs (without a
+/// runtime, nothing is spawned).
+fn spawn_once<F>(slot: &Mutex<Option<JoinHandle<()>>>, make: impl FnOnce() -> F)
+where
+    F: Future<Output = ()> + Send + 'static,
+{
+    let mut task = slot.lock().unwrap_or_else(|p| p.into_inner());
+    if task.as_ref().is_some_and(|t| !t.is_finished()) {
+        return;
+    }
+    if let Ok(handle) = tokio::runtime::Handle::try_current() {
+        *task = Some(handle.spawn(make()));
     }
 }
 
@@ -1229,18 +1469,22 @@ async fn logout_stack(
     first_err.map_or(Ok(()), Err)
 }
 
+impl AuthInner {
+    /// Stops the keep-alive and the fleet lease tasks.
+    fn stop_tasks(&self) {
+        for slot in [&self.keepalive_task, &self.lease_task] {
+            if let Some(task) = slot.lock().unwrap_or_else(|p| p.into_inner()).take() {
+                task.abort();
+            }
+        }
+    }
+}
+
 impl Drop for AuthInner {
     fn drop(&mut self) {
-        if let Some(task) = self
-            .keepalive_task
-            .get_mut()
-            .unwrap_or_else(|p| p.into_inner())
-            .take()
-        {
-            task.abort();
-        }
+        self.stop_tasks();
         let st = self.state.get_mut().unwrap_or_else(|p| p.into_inner());
-        if st.closed || !self.logout_on_drop.load(Ordering::Relaxed) {
+        if st.closed || st.shared || !self.logout_on_drop.load(Ordering::Relaxed) {
             return;
         }
         if st.dead && st.below.is_empty() {

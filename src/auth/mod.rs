@@ -7,6 +7,8 @@
 //! - [`HttpConfig`]: TLS (verified by default), CA bundle, proxy, timeouts, user agent.
 //! - [`CookieJar`]: cookies kept by the core and saved with a session.
 //! - [`SessionSnapshot`]: save/restore as a mode-0600 JSON file.
+//! - [`fleet`] and [`store`]: fleet mode, one session shared by many processes and hosts
+//!   through a [`SessionStore`] (memory, file, Redis).
 //! - [`hooks`] and the [`bi_rest_auth_hooks!`](crate::bi_rest_auth_hooks) macro: progenitor glue.
 //! - [`transport`]: the one HTTP path of every request (redirects, bounded reads, timeouts,
 //!   retries of transient failures).
@@ -19,12 +21,14 @@ pub mod clock;
 pub mod config;
 pub mod cookies;
 pub mod core;
+pub mod fleet;
 pub mod hooks;
 pub mod intercept;
 pub mod keepalive;
 pub mod retry;
 pub mod session;
 pub mod snapshot;
+pub mod store;
 pub mod telemetry;
 pub mod transport;
 pub mod vendor;
@@ -34,10 +38,12 @@ pub use self::clock::{Clock, ManualClock, SystemClock};
 pub use self::config::HttpConfig;
 pub use self::cookies::{CookieJar, SavedCookie};
 pub use self::core::{decode_json, Auth, AuthBuilder, AuthStats};
+pub use self::fleet::{Fleet, FleetConfig};
 pub use self::hooks::GeneratedClient;
 pub use self::intercept::{CallInfo, CallOutcome, Intercept};
 pub use self::retry::{RetryPolicy, Sleeper};
 pub use self::session::{Session, SessionCookie, SessionInfo, SessionUser};
 pub use self::snapshot::{SavedSessionCookie, SessionSnapshot};
+pub use self::store::{SessionStore, StoreError};
 pub use self::transport::{BodyLimits, CallOptions, RedirectPolicy, TransportError};
 pub use self::vendor::{join_url, Authenticator, LoginContext};

@@ -30,7 +30,9 @@
 //! | `replay` | INFO | `server ended the session` |
 //! | `retry` | INFO | `status 503`, `connection failed`, ... (with `retry` and `wait_ms`) |
 //! | `keep_alive` | DEBUG | `idle timeout approaching` |
-//! | `logout` | INFO | `close`, `dropped without close`, `unusable login answer` |
+//! | `logout` | INFO | `close`, `dropped without close`, `unusable login answer`, `fleet closed`, `last fleet lease lapsed`, `replaced by the fleet's session` |
+//! | `fleet_session` | INFO | (fleet mode: the fleet's session is used, no login) |
+//! | `fleet_store_failed` | WARN | (fleet mode: the store failed; once until it answers again) |
 //! | `logout_failed` | WARN | as `logout`, with `error.type` |
 //!
 //! With `tracing-opentelemetry`, the span exports as an OpenTelemetry client span (it reads
@@ -291,6 +293,12 @@ pub(crate) enum LogoutReason {
     Drop,
     /// A login answer opened a session that cannot be used.
     Orphan,
+    /// The fleet was closed (`close_fleet`, CLI `logout` with a session store).
+    FleetClosed,
+    /// The fleet's last lease lapsed: nobody uses its session any more.
+    LeasesLapsed,
+    /// This process's own session was replaced by the fleet's.
+    Replaced,
 }
 
 impl LogoutReason {
@@ -299,6 +307,9 @@ impl LogoutReason {
             LogoutReason::Close => "close",
             LogoutReason::Drop => "dropped without close",
             LogoutReason::Orphan => "unusable login answer",
+            LogoutReason::FleetClosed => "fleet closed",
+            LogoutReason::LeasesLapsed => "last fleet lease lapsed",
+            LogoutReason::Replaced => "replaced by the fleet's session",
         }
     }
 }

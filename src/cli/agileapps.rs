@@ -186,7 +186,20 @@ async fn open(args: &AgileAppsArgs) -> Result<AgileAppsClient, Error> {
     if let Some(path) = file {
         return AgileAppsClient::restore_session(config, method, path);
     }
-    let client = AgileAppsClient::login(config, method).await?;
+    let principal = args.username.clone();
+    let fleet = args.http.store.fleet(
+        "agileapps",
+        config.base_url().as_str(),
+        principal.as_deref(),
+    )?;
+    let client =
+        match fleet {
+            Some(_) if args.login_mode == AgileAppsLoginMode::Proxy => return Err(usage(
+                "--session-store does not share proxy sessions: use it with standard or SAML login",
+            )),
+            Some(fleet) => AgileAppsClient::login_in_fleet(config, method, fleet).await?,
+            None => AgileAppsClient::login(config, method).await?,
+        };
     if let (AgileAppsLoginMode::Proxy, Some(user)) = (args.login_mode, &args.proxy_user_id) {
         if let Err(e) = client.proxy_login(user).await {
             let _ = client.close().await;
@@ -201,7 +214,11 @@ pub async fn run(args: AgileAppsArgs) -> Result<serde_json::Value, Error> {
     let client = open(&args).await?;
     let session_file: Option<PathBuf> = args.http.session_file.clone();
     if matches!(args.command, AgileAppsCommand::Logout) {
-        let closed = client.close().await;
+        let closed = if client.auth().fleet().is_some() {
+            client.auth().close_fleet().await
+        } else {
+            client.close().await
+        };
         if let Some(path) = session_file.as_deref().filter(|p| p.exists()) {
             std::fs::remove_file(path)
                 .map_err(|e| usage(format!("cannot remove {}: {e}", path.display())))?;

@@ -5,7 +5,7 @@ use std::future::Future;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use bi_rest::auth::{Auth, HttpConfig, RedirectPolicy};
+use bi_rest::auth::{Auth, Fleet, FleetConfig, HttpConfig, RedirectPolicy};
 use bi_rest::credentials::Credential;
 use bi_rest::error::Error;
 use clap::Args;
@@ -43,6 +43,95 @@ pub struct HttpArgs {
     /// ends it and removes the file. Without it, each command logs in and out.
     #[arg(long, value_name = "PATH")]
     pub session_file: Option<PathBuf>,
+    #[command(flatten)]
+    pub store: StoreArgs,
+}
+
+/// Fleet mode: one session shared by every process that uses the same store and name.
+#[derive(Debug, Clone, Args)]
+pub struct StoreArgs {
+    /// Share one session with every process using this store and --store-name:
+    /// `redis://[USER:PASS@]HOST:PORT/DB`, `rediss://...` (TLS), `file:PATH` (one host) or
+    /// `memory`. `logout` then ends the shared session for all of them.
+    #[arg(long, value_name = "URL", conflicts_with = "session_file")]
+    pub session_store: Option<String>,
+    /// The fleet's name: processes with the same name share a session (default
+    /// `bi-rest:VENDOR:API_ROOT:USER`).
+    #[arg(long, value_name = "NAME", requires = "session_store")]
+    pub store_name: Option<String>,
+    /// Where the key that encrypts the stored session comes from (a source as for
+    /// --password); BI_REST_STORE_KEY holds the value itself.
+    #[arg(long, value_name = "SOURCE", requires = "session_store")]
+    pub store_key: Option<String>,
+    /// Seconds the renewal lock lives unless its holder extends it (default 10).
+    #[arg(long, value_name = "SECS", value_parser = parse_seconds, requires = "session_store")]
+    pub store_lock_ttl: Option<Duration>,
+    /// Seconds this process's lease lives (default 60); the shared session is logged out
+    /// once the last lease lapses.
+    #[arg(long, value_name = "SECS", value_parser = parse_seconds, requires = "session_store")]
+    pub store_lease: Option<Duration>,
+    /// Seconds allowed for one store operation (default 5); a store slower than that, or
+    /// down, makes this process use a session of its own.
+    #[arg(long, value_name = "SECS", value_parser = parse_seconds, requires = "session_store")]
+    pub store_timeout: Option<Duration>,
+}
+
+impl StoreArgs {
+    /// The fleet these options describe, if `--session-store` was given. `principal` names
+    /// the user in the default fleet name.
+    pub fn fleet(
+        &self,
+        vendor: &str,
+        base_url: &str,
+        principal: Option<&str>,
+    ) -> Result<Option<Fleet>, Error> {
+        let Some(spec) = self.session_store.as_deref() else {
+            return Ok(None);
+        };
+        let name = self.store_name.clone().unwrap_or_else(|| {
+            format!(
+                "bi-rest:{vendor}:{}:{}",
+                base_url.trim_end_matches('/'),
+                principal.unwrap_or("-")
+            )
+        });
+        let key = match secret_arg(
+            "--store-key",
+            self.store_key.as_deref(),
+            Some("BI_REST_STORE_KEY"),
+        )? {
+            Some(key) => key,
+            // Nothing leaves the process: the key only satisfies the sealing.
+            None if spec == "memory" => Credential::value(format!("memory:{}", std::process::id())),
+            None => {
+                return Err(usage(
+                    "--session-store needs --store-key SOURCE (or BI_REST_STORE_KEY): the key \
+                     the shared session is encrypted with",
+                ))
+            }
+        };
+        let mut config = FleetConfig::new(name);
+        if let Some(ttl) = self.store_lock_ttl {
+            config = config.lock_ttl(ttl);
+        }
+        if let Some(lease) = self.store_lease {
+            config = config.lease(lease);
+        }
+        if let Some(timeout) = self.store_timeout {
+            config = config.store_timeout(timeout);
+        }
+        let store = bi_rest::auth::store::open(spec, config.name())
+            .map_err(|e| usage(format!("--session-store: {e}")))?;
+        Ok(Some(Fleet::new(config, store, key)))
+    }
+
+    /// Attaches the fleet (if any) to `auth`.
+    pub fn attach(&self, auth: &Auth, principal: Option<&str>) -> Result<(), Error> {
+        match self.fleet(auth.vendor(), auth.base_url(), principal)? {
+            Some(fleet) => auth.use_session_store(fleet),
+            None => Ok(()),
+        }
+    }
 }
 
 impl HttpArgs {
@@ -109,6 +198,14 @@ pub struct ApiArgs {
     /// A JSON request body: inline, `@FILE`, or `@-` for stdin.
     #[arg(long, value_name = "JSON|@FILE")]
     pub body: Option<String>,
+}
+
+/// Names a principal known only by where its secret comes from (an API token's or a client
+/// id's source spec) in a fleet's default name, without revealing the spec.
+pub fn principal_of(spec: &str) -> String {
+    use sha2::{Digest, Sha256};
+    let digest = Sha256::digest(spec.as_bytes());
+    digest.iter().take(6).map(|b| format!("{b:02x}")).collect()
 }
 
 /// A secret from `--x SOURCE` or, failing that, the value of an environment variable.
@@ -180,7 +277,8 @@ pub trait CliSession {
 
 /// Runs one command with the session lifecycle the CLI promises: without a session file, the
 /// command logs in, runs and logs out; with one, a saved session is reused (and renewed) and
-/// saved again afterwards; `logout` ends it and removes the file.
+/// saved again afterwards; `logout` ends it and removes the file. With a session store the
+/// fleet's session is used and left open for the fleet; `logout` ends it for every process.
 pub async fn with_session<C, F, Fut>(
     client: &C,
     session_file: Option<&Path>,
@@ -199,7 +297,11 @@ where
     }
     if is_logout {
         let result = interruptible(run()).await;
-        let closed = client.close().await;
+        let closed = if client.auth().fleet().is_some() {
+            client.auth().close_fleet().await
+        } else {
+            client.close().await
+        };
         if let Some(path) = session_file {
             if path.exists() {
                 std::fs::remove_file(path)

@@ -16,7 +16,8 @@ use clap::{Args, Subcommand};
 
 use super::body::usage;
 use super::common::{
-    run_api, run_call, secret_arg, with_session, ApiArgs, CallArgs, CliSession, HttpArgs,
+    principal_of, run_api, run_call, secret_arg, with_session, ApiArgs, CallArgs, CliSession,
+    HttpArgs,
 };
 use super::dynamic::OpTable;
 use super::missing::NotGiven;
@@ -222,6 +223,10 @@ fn operations(version: ApiVersion) -> Result<OpTable, Error> {
 /// Runs `bi-rest looker ...`.
 pub async fn run(args: LookerArgs) -> Result<serde_json::Value, Error> {
     let client = client(&args)?;
+    let principal = args.client_id.as_deref().map(principal_of);
+    args.http
+        .store
+        .attach(client.auth(), principal.as_deref())?;
     let session_file = args.http.session_file.clone();
     let is_logout = matches!(args.command, LookerCommand::Logout);
     with_session(&client, session_file.as_deref(), is_logout, || async {

@@ -9,7 +9,8 @@ use clap::{Args, Subcommand, ValueEnum};
 
 use super::body::usage;
 use super::common::{
-    run_api, run_call, secret_arg, with_session, ApiArgs, CallArgs, CliSession, HttpArgs,
+    principal_of, run_api, run_call, secret_arg, with_session, ApiArgs, CallArgs, CliSession,
+    HttpArgs,
 };
 
 /// Options of `bi-rest mstr`.
@@ -173,6 +174,15 @@ fn login_mode(args: &MstrArgs, restoring: bool) -> Result<Option<LoginMode>, Err
 /// Runs `bi-rest mstr ...`.
 pub async fn run(args: MstrArgs) -> Result<serde_json::Value, Error> {
     let client = client(&args)?;
+    let principal = args.username.clone().or_else(|| {
+        args.api_token
+            .as_deref()
+            .or(args.identity_token.as_deref())
+            .map(principal_of)
+    });
+    args.http
+        .store
+        .attach(client.auth(), principal.as_deref())?;
     let session_file = args.http.session_file.clone();
     let is_logout = matches!(args.command, MstrCommand::Logout);
     let (find, ids) = super::mstr_operations();

@@ -136,6 +136,12 @@ impl RunningMstrSim {
         self.state.expire_all()
     }
 
+    /// Changes how long each login waits before it is answered (see
+    /// [`MstrSimConfig::login_delay`]).
+    pub fn set_login_delay(&self, delay: Duration) {
+        self.state.set_login_delay(delay);
+    }
+
     /// Changes the idle timeout of all sessions (takes effect on their next use).
     pub fn set_idle_timeout(&self, timeout: Duration) {
         self.state.set_idle_timeout(timeout);

@@ -138,6 +138,7 @@ pub struct MstrSimConfig {
     pub(crate) allow_guest: bool,
     pub(crate) idle_timeout: Duration,
     pub(crate) max_sessions_per_user: usize,
+    pub(crate) login_delay: Duration,
     pub(crate) identity_token_ttl: Duration,
     pub(crate) faults: Faults,
     pub(crate) seed: u64,
@@ -164,6 +165,7 @@ impl Default for MstrSimConfig {
             allow_guest: true,
             idle_timeout: Duration::from_secs(600),
             max_sessions_per_user: 10,
+            login_delay: Duration::ZERO,
             identity_token_ttl: Duration::from_secs(300),
             faults: Faults::none(),
             seed: 0,
@@ -224,6 +226,14 @@ impl MstrSimConfig {
     /// How many sessions one user may hold at once (at least 1).
     pub fn max_sessions_per_user(mut self, max: usize) -> Self {
         self.max_sessions_per_user = max;
+        self
+    }
+
+    /// How long each login and delegation takes before it is answered (default none), to
+    /// show what happens while one is in flight; changeable with
+    /// [`RunningMstrSim::set_login_delay`](crate::sim::mstr::RunningMstrSim::set_login_delay).
+    pub fn login_delay(mut self, delay: Duration) -> Self {
+        self.login_delay = delay;
         self
     }
 

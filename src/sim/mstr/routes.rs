@@ -309,6 +309,10 @@ fn session_reply(ctx: &Ctx, s: &super::state::NewSession) -> Reply {
 }
 
 async fn login(State(st): St, ctx: Ctx, body: Bytes) -> Response<Body> {
+    let delay = st.login_delay();
+    if !delay.is_zero() {
+        tokio::time::sleep(delay).await;
+    }
     let reply = (|| {
         let form = ctx
             .header("content-type")
@@ -355,6 +359,10 @@ struct DelegateBody {
 }
 
 async fn delegate(State(st): St, ctx: Ctx, body: Bytes) -> Response<Body> {
+    let delay = st.login_delay();
+    if !delay.is_zero() {
+        tokio::time::sleep(delay).await;
+    }
     let reply = (|| {
         let parsed: DelegateBody = parse_json(&body)?;
         if let Some(mode) = parsed.login_mode {

@@ -117,6 +117,8 @@ pub struct MstrCounters {
     pub logouts: u64,
     /// Sessions open now (idle-expired ones excluded).
     pub open_sessions: u64,
+    /// The most sessions that were open at once since the start (high-water mark).
+    pub max_open_sessions: u64,
     /// Authenticated calls accepted (every endpoint except login and delegate).
     pub calls: u64,
     /// Session extensions (`PUT /sessions`).
@@ -203,6 +205,10 @@ pub(crate) struct MstrState {
     faults: Arc<FaultInjector>,
     allow_guest: bool,
     max_sessions_per_user: usize,
+    /// Milliseconds each login waits before it is answered.
+    login_delay_ms: std::sync::atomic::AtomicU64,
+    /// The most sessions open at once.
+    max_open: std::sync::atomic::AtomicU64,
     identity_token_ttl: Duration,
     /// Datasets, instances, upload sessions, changesets.
     pub data: Mutex<DataState>,
@@ -267,6 +273,10 @@ impl MstrState {
             faults,
             allow_guest: config.allow_guest,
             max_sessions_per_user: config.max_sessions_per_user,
+            login_delay_ms: std::sync::atomic::AtomicU64::new(
+                u64::try_from(config.login_delay.as_millis()).unwrap_or(u64::MAX),
+            ),
+            max_open: std::sync::atomic::AtomicU64::new(0),
             identity_token_ttl: config.identity_token_ttl,
             data: Mutex::new(data),
             directory: Mutex::new(directory),
@@ -304,6 +314,7 @@ impl MstrState {
             logins_failed: c.logins_failed.get(),
             logouts: c.logouts.get(),
             open_sessions: open,
+            max_open_sessions: self.max_open.load(std::sync::atomic::Ordering::Relaxed),
             calls: c.calls.get(),
             extends: c.extends.get(),
             rejected_calls: c.rejected_calls.get(),
@@ -339,6 +350,21 @@ impl MstrState {
             self.counters.sessions_expired.incr();
         }
         n
+    }
+
+    /// How long each login waits before it is answered.
+    pub fn login_delay(&self) -> Duration {
+        Duration::from_millis(
+            self.login_delay_ms
+                .load(std::sync::atomic::Ordering::Relaxed),
+        )
+    }
+
+    pub fn set_login_delay(&self, delay: Duration) {
+        self.login_delay_ms.store(
+            u64::try_from(delay.as_millis()).unwrap_or(u64::MAX),
+            std::sync::atomic::Ordering::Relaxed,
+        );
     }
 
     pub fn set_idle_timeout(&self, timeout: Duration) {
@@ -453,9 +479,11 @@ impl MstrState {
         if held >= self.max_sessions_per_user {
             let name = inner.users[user].user.username.clone();
             return Err(self.fail(
+                // The Intelligence Server's own words when the governing setting "concurrent
+                // interactive project sessions per user" is reached.
                 MstrError::login_failed(format!(
-                    "Login failed: user '{name}' has reached the maximum number of sessions \
-                     ({}) allowed per user",
+                    "Maximum number of interactive session per user for project exceeded \
+                     (user '{name}', limit {})",
                     self.max_sessions_per_user
                 ))
                 .iserver(ISERVER_SESSION_LIMIT),
@@ -475,6 +503,10 @@ impl MstrState {
                 created: now,
                 last_used: now,
             },
+        );
+        self.max_open.fetch_max(
+            inner.sessions.len() as u64,
+            std::sync::atomic::Ordering::Relaxed,
         );
         let counter = match mode {
             LoginMode::Standard => &self.counters.logins_standard,
