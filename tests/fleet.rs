@@ -511,3 +511,19 @@ async fn agileapps_processes_share_one_session() {
     let s = sim.stats();
     assert_eq!((s.logouts, s.open_sessions), (1, 0), "{s:?}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_memory_store_session_ends_with_its_process() {
+    let sim = sim(MstrSimConfig::default()).await;
+    let out = run_all(vec![fleet_cmd(
+        &sim.base_url(),
+        "memory",
+        "mem",
+        KEY,
+        &["whoami"],
+    )])
+    .await;
+    assert_all_ok(&out);
+    let c = sim.counters();
+    assert_eq!((c.logins(), c.logouts, c.open_sessions), (1, 1, 0), "{c:?}");
+}
