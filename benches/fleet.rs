@@ -112,7 +112,8 @@ async fn bench() {
     println!("{table}");
     let doc = format!(
         "# Fleet mode: logins per 1,000 calls\n\n\
-         `cargo bench --features sim,redis --bench fleet` on this machine (2 cores): each process \
+         `cargo bench --features sim,redis --bench fleet` (here `--profile dev`: login counts do \
+         not depend on optimisation) on a 2-core machine shared with other builds: each process \
          is a separate OS process with its own MicroStrategy client, calling \
          `GET /sessions/userInfo` against the simulator; {TOTAL_CALLS} calls in all, split evenly \
          (rounded up). Redis: a local `redis-server`, no persistence.\n\n{table}"

@@ -434,3 +434,96 @@ async fn an_acl_user_and_password_in_the_url_are_used_and_never_shown() {
     assert!(!stderr.contains("badpass-xyz"), "{stderr}");
     assert_eq!(sim.counters().logins(), 2);
 }
+
+/// `bi-rest VENDOR` with a file store and `args`, in `dir` (no stray looker.ini is read).
+fn vendor_cmd(vendor: &str, dir: &std::path::Path, args: &[&str]) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_bi-rest"));
+    cmd.current_dir(dir);
+    for (k, _) in std::env::vars() {
+        if k.starts_with("LOOKERSDK_") || k.starts_with("AGILEAPPS_") || k == "BI_REST_STORE_KEY" {
+            cmd.env_remove(k);
+        }
+    }
+    let store = format!("file:{}", dir.join("fleet.json").display());
+    cmd.env("FLEET_KEY", KEY).arg(vendor).args(args).args([
+        "--session-store",
+        &store,
+        "--store-key",
+        "env:FLEET_KEY",
+    ]);
+    cmd.stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    cmd
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn looker_processes_share_one_token() {
+    use bi_rest::sim::looker::{LookerSimConfig, ADMIN_CLIENT_ID, ADMIN_CLIENT_SECRET};
+    let sim = bi_rest::sim::looker::start(LookerSimConfig::default())
+        .await
+        .expect("the simulator starts");
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let url = sim.base_url();
+    let cmd = |command: &str| {
+        let mut c = vendor_cmd("looker", dir.path(), &["--base-url", &url]);
+        c.env("CID", ADMIN_CLIENT_ID)
+            .env("CSECRET", ADMIN_CLIENT_SECRET)
+            .args([
+                "--client-id",
+                "env:CID",
+                "--client-secret",
+                "env:CSECRET",
+                command,
+            ]);
+        c
+    };
+    assert_all_ok(&run_all((0..6).map(|_| cmd("whoami")).collect()).await);
+    let s = sim.stats();
+    assert_eq!((s.logins, s.logouts, s.live_tokens), (1, 0, 1), "{s:?}");
+    assert_all_ok(&run_all(vec![cmd("logout")]).await);
+    let s = sim.stats();
+    assert_eq!((s.logouts, s.live_tokens), (1, 0), "{s:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn agileapps_processes_share_one_session() {
+    use bi_rest::sim::agileapps::{start, AgileAppsSimConfig};
+    let sim = start(AgileAppsSimConfig::default())
+        .await
+        .expect("the simulator starts");
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let url = sim.base_url();
+    let cmd = |command: &str| {
+        let mut c = vendor_cmd("agileapps", dir.path(), &["--base-url", &url]);
+        c.env("AGILEAPPS_PASSWORD", "jim-pw")
+            .args(["--username", "jim@acme.com", command]);
+        c
+    };
+    assert_all_ok(&run_all((0..6).map(|_| cmd("whoami")).collect()).await);
+    let s = sim.stats();
+    assert_eq!(
+        (s.logins_password, s.logouts, s.open_sessions),
+        (1, 0, 1),
+        "{s:?}"
+    );
+    assert_all_ok(&run_all(vec![cmd("logout")]).await);
+    let s = sim.stats();
+    assert_eq!((s.logouts, s.open_sessions), (1, 0), "{s:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_memory_store_session_ends_with_its_process() {
+    let sim = sim(MstrSimConfig::default()).await;
+    let out = run_all(vec![fleet_cmd(
+        &sim.base_url(),
+        "memory",
+        "mem",
+        KEY,
+        &["whoami"],
+    )])
+    .await;
+    assert_all_ok(&out);
+    let c = sim.counters();
+    assert_eq!((c.logins(), c.logouts, c.open_sessions), (1, 1, 0), "{c:?}");
+}

@@ -16,7 +16,7 @@ use clap::{Args, Subcommand, ValueEnum};
 use reqwest::Method;
 
 use super::body::{read_body, usage};
-use super::common::{interruptible, secret_arg, ApiArgs, CallArgs, HttpArgs};
+use super::common::{ends_with_process, interruptible, secret_arg, ApiArgs, CallArgs, HttpArgs};
 use super::dynamic::{Location, OpView};
 use super::missing::NotGiven;
 
@@ -235,7 +235,11 @@ pub async fn run(args: AgileAppsArgs) -> Result<serde_json::Value, Error> {
             Ok(value)
         }
         None => {
-            let closed = client.close().await;
+            let closed = if ends_with_process(client.auth()) {
+                client.auth().close_fleet().await
+            } else {
+                client.close().await
+            };
             let value = result?;
             closed?;
             Ok(value)

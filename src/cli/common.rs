@@ -320,12 +320,23 @@ where
             result
         }
         None => {
-            let closed = client.close().await;
+            let closed = if ends_with_process(client.auth()) {
+                client.auth().close_fleet().await
+            } else {
+                client.close().await
+            };
             let value = result?;
             closed?;
             Ok(value)
         }
     }
+}
+
+/// Whether the fleet's session ends with this process: a `memory` store lives in this
+/// process only, so its session is logged out at exit as without a store.
+pub fn ends_with_process(auth: &Auth) -> bool {
+    auth.fleet()
+        .is_some_and(|fleet| fleet.store().describe() == "memory")
 }
 
 /// The signal that interrupted a command (0: none). The process then exits with 128 + it.
