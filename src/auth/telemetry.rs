@@ -26,7 +26,7 @@
 //! |---|---|---|
 //! | `login`, `renewal` | INFO | `no session`, `session about to expire`, `server ended the session` |
 //! | `logged_in` | INFO | (the new `generation`) |
-//! | `login_failed` | WARN | the [`ErrorKind`](crate::error::ErrorKind) name |
+//! | `login_failed` | INFO | the [`ErrorKind`](crate::error::ErrorKind) name |
 //! | `replay` | INFO | `server ended the session` |
 //! | `retry` | INFO | `status 503`, `connection failed`, ... (with `retry` and `wait_ms`) |
 //! | `keep_alive` | DEBUG | `idle timeout approaching` |
@@ -230,7 +230,8 @@ pub(crate) fn login_finished(vendor: &'static str, outcome: Result<u64, &Error>)
             generation,
             "logged in"
         ),
-        Err(err) => tracing::warn!(
+        // INFO, not WARN: the failure is the caller's error to report (the CLI prints it once).
+        Err(err) => tracing::info!(
             target: "bi_rest::session",
             event = "login_failed",
             bi_rest.vendor = vendor,
