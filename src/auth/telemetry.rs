@@ -15,7 +15,7 @@
 //! | `bi_rest.operation_id` | the spec's operation id; `login`, `logout`, `keep_alive` or `session` for the session's own calls; `raw request` for [`Auth::send`](crate::auth::Auth::send) |
 //! | `http.response.status_code` | the final answer's status |
 //! | `http.request.resend_count` | retries and replays of this call, when any |
-//! | `error.type` | the status code of a failed answer, else the [`ErrorKind`](crate::ErrorKind) name |
+//! | `error.type` | the status code of a failed answer, else the [`ErrorKind`](crate::error::ErrorKind) name |
 //! | `otel.status_code` | `ERROR` when the call failed |
 //!
 //! A URL's query string, user info, header values, cookies, bodies, tokens and passwords are
@@ -26,7 +26,7 @@
 //! |---|---|---|
 //! | `login`, `renewal` | INFO | `no session`, `session about to expire`, `server ended the session` |
 //! | `logged_in` | INFO | (the new `generation`) |
-//! | `login_failed` | WARN | the [`ErrorKind`](crate::ErrorKind) name |
+//! | `login_failed` | WARN | the [`ErrorKind`](crate::error::ErrorKind) name |
 //! | `replay` | INFO | `server ended the session` |
 //! | `retry` | INFO | `status 503`, `connection failed`, ... (with `retry` and `wait_ms`) |
 //! | `keep_alive` | DEBUG | `idle timeout approaching` |
