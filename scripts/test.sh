@@ -50,7 +50,7 @@ cargo test --workspace --all-features --no-fail-fast --lib --bins --tests
 echo "==> cargo test --doc"
 cargo test --workspace --doc --all-features
 echo "==> examples against the simulators (debug build)"
-for example in mstr looker agileapps own_spec; do
+for example in mstr looker agileapps own_spec tracing; do
   echo "--> cargo run --example $example"
   cargo run --quiet --all-features --example "$example" > /dev/null
 done
