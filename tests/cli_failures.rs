@@ -143,3 +143,39 @@ async fn sigterm_during_a_call_logs_out_and_exits_143() {
     assert_eq!(open, 0, "the session was logged out");
     assert!(took < Duration::from_secs(15), "{took:?}");
 }
+
+/// `--retries N` bounds the retries of a transient failure of an idempotent call: every GET
+/// answered 502 by a proxy page is sent 1 + N times, then reported (exit 8, server error).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn retries_of_transient_failures_are_set_by_the_retries_option() {
+    let sim = mstr::start(MstrSimConfig::default())
+        .await
+        .expect("the simulator starts");
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let file = dir.path().join("session.json");
+    let run = |args: &[&str]| {
+        let mut cmd = cli::command("mstr", None, &MSTR_VARS, &[("PW", "admin-pass")]);
+        cmd.args(["--base-url", &sim.base_url(), "--username", "administrator"])
+            .args(["--password", "env:PW", "--session-file"])
+            .arg(&file)
+            .args(args);
+        cli::output(cmd)
+    };
+    let out = run(&["login"]).await;
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+
+    sim.faults().set_rate(FaultKind::HtmlErrorPage, 1.0);
+    for (retries, sent) in [("0", 1), ("3", 4)] {
+        let before = sim.faults().injected(FaultKind::HtmlErrorPage);
+        let out = run(&["--retries", retries, "api", "GET", "/projects"]).await;
+        assert_eq!(out.status.code(), Some(8), "{}", stderr(&out));
+        assert!(stderr(&out).contains("502"), "{}", stderr(&out));
+        let seen = sim.faults().injected(FaultKind::HtmlErrorPage) - before;
+        assert_eq!(seen, sent, "--retries {retries}: requests sent");
+    }
+    sim.faults().set_rate(FaultKind::HtmlErrorPage, 0.0);
+    let out = run(&["logout"]).await;
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(sim.counters().logins_standard, 1);
+    assert_eq!(sim.counters().open_sessions, 0);
+}

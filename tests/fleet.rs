@@ -33,6 +33,24 @@ impl Redis {
 
     /// [`Redis::start`] with extra configuration arguments.
     fn start_with(config: &[&str]) -> Option<Redis> {
+        let port = free_port();
+        Redis::spawn(port, &[&["--port", &port.to_string()], config].concat())
+    }
+
+    /// One serving TLS only (`rediss://`), with this certificate and key (PEM files).
+    fn start_tls(cert: &std::path::Path, key: &std::path::Path) -> Option<Redis> {
+        let port = free_port();
+        let (cert, key) = (cert.to_string_lossy(), key.to_string_lossy());
+        let tls = ["--port", "0", "--tls-port", &port.to_string()];
+        let files = ["--tls-cert-file", &cert, "--tls-key-file", &key];
+        Redis::spawn(
+            port,
+            &[&tls[..], &files, &["--tls-auth-clients", "no"]].concat(),
+        )
+    }
+
+    /// Runs redis-server with `config` and waits until `port` accepts connections.
+    fn spawn(port: u16, config: &[&str]) -> Option<Redis> {
         let found = Command::new("redis-server")
             .arg("--version")
             .stdout(Stdio::null())
@@ -45,9 +63,8 @@ impl Redis {
             eprintln!("skipped: redis-server is not installed (apt-get install redis-server)");
             return None;
         }
-        let port = free_port();
         let child = Command::new("redis-server")
-            .args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
+            .args(["--bind", "127.0.0.1"])
             .args([
                 "--save",
                 "",
@@ -433,6 +450,54 @@ async fn an_acl_user_and_password_in_the_url_are_used_and_never_shown() {
     assert!(stderr.contains("session store unavailable"), "{stderr}");
     assert!(!stderr.contains("badpass-xyz"), "{stderr}");
     assert_eq!(sim.counters().logins(), 2);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_rediss_store_is_verified_against_the_given_ca_and_shared() {
+    let dir = tempfile::tempdir().unwrap();
+    let cert = rcgen::generate_simple_self_signed(vec!["127.0.0.1".to_string()]).unwrap();
+    let (cert_pem, key_pem) = (dir.path().join("redis.pem"), dir.path().join("redis.key"));
+    std::fs::write(&cert_pem, cert.cert.pem()).unwrap();
+    std::fs::write(&key_pem, cert.signing_key.serialize_pem()).unwrap();
+    let Some(redis) = Redis::start_tls(&cert_pem, &key_pem) else {
+        return;
+    };
+    let store = format!("rediss://127.0.0.1:{}/0", redis.port);
+    let ca = cert_pem.to_string_lossy().to_string();
+
+    // The library: verified against the given CA, the store answers; a CA for a store
+    // without TLS, or a file without a certificate, is a configuration error.
+    let tls = RedisStore::open(&store)
+        .unwrap()
+        .with_ca_cert(cert.cert.pem().as_bytes())
+        .unwrap();
+    assert!(matches!(
+        tls.run(StoreOp::Load).await,
+        Ok(StoreReply::Session(None))
+    ));
+    let plain = RedisStore::open("redis://127.0.0.1:1/0").unwrap();
+    let err = plain.with_ca_cert(cert.cert.pem().as_bytes()).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Config, "{err}");
+    let err = RedisStore::open(&store)
+        .unwrap()
+        .with_ca_cert(b"not a certificate")
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Config, "{err}");
+
+    // The CLI: four processes verifying the store against its CA share one login.
+    let sim = sim(MstrSimConfig::default()).await;
+    let url = sim.base_url();
+    assert_all_ok(&run_all(whoamis(4, &url, &store, "tls", &["--store-ca-cert", &ca])).await);
+    assert_eq!(sim.counters().logins(), 1);
+
+    // Without the CA the system's roots do not know the store's certificate: the process
+    // refuses the store, says so once, and works with a session of its own.
+    let out = run_all(vec![fleet_cmd(&url, &store, "tls", KEY, &["whoami"])]).await;
+    assert_all_ok(&out);
+    let stderr = String::from_utf8_lossy(&out[0].stderr);
+    assert!(stderr.contains("session store unavailable"), "{stderr}");
+    assert_eq!(sim.counters().logins(), 2);
+    assert_eq!(sim.open_sessions(), 1, "the fleet's session stays open");
 }
 
 /// `bi-rest VENDOR` with a file store and `args`, in `dir` (no stray looker.ini is read).

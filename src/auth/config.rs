@@ -33,6 +33,7 @@ pub struct HttpConfig {
     redirects: RedirectPolicy,
     limits: BodyLimits,
     sleeper: Sleeper,
+    retry: RetryPolicy,
     interceptors: Interceptors,
 }
 
@@ -48,6 +49,7 @@ impl Default for HttpConfig {
             redirects: RedirectPolicy::default(),
             limits: BodyLimits::default(),
             sleeper: Sleeper::default(),
+            retry: RetryPolicy::default(),
             interceptors: Interceptors::default(),
         }
     }
@@ -64,6 +66,7 @@ impl fmt::Debug for HttpConfig {
             .field("user_agent", &self.user_agent)
             .field("redirects", &self.redirects)
             .field("limits", &self.limits)
+            .field("retry", &self.retry)
             .field("interceptors", &self.interceptors)
             .finish()
     }
@@ -134,6 +137,19 @@ impl HttpConfig {
     pub fn max_response_bytes(mut self, limit: u64) -> HttpConfig {
         self.limits.response = limit;
         self
+    }
+
+    /// Retries of transient failures (default [`RetryPolicy::default`]: 2 retries of
+    /// idempotent calls; see [`crate::auth::retry`]). A vendor builder's own `retry_policy`,
+    /// when called, takes precedence.
+    pub fn retry_policy(mut self, retry: RetryPolicy) -> HttpConfig {
+        self.retry = retry;
+        self
+    }
+
+    /// The retry policy these settings carry.
+    pub fn retry(&self) -> RetryPolicy {
+        self.retry
     }
 
     /// How the transport waits between retries (default `tokio::time::sleep`); for tests that

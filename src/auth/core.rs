@@ -43,7 +43,7 @@ pub struct AuthBuilder {
     http: HttpConfig,
     keep_alive: bool,
     refresh_lag: Duration,
-    retry: RetryPolicy,
+    retry: Option<RetryPolicy>,
     logout_on_drop: bool,
     clock: Arc<dyn Clock>,
     fleet: Option<Arc<Fleet>>,
@@ -80,10 +80,10 @@ impl AuthBuilder {
         self
     }
 
-    /// Retries of transient failures (default [`RetryPolicy::default`]; see
-    /// [`crate::auth::retry`]).
+    /// Retries of transient failures (default: the [`HttpConfig`]'s,
+    /// [`RetryPolicy::default`] unless set there; see [`crate::auth::retry`]).
     pub fn retry_policy(mut self, retry: RetryPolicy) -> AuthBuilder {
-        self.retry = retry;
+        self.retry = Some(retry);
         self
     }
 
@@ -123,7 +123,10 @@ impl AuthBuilder {
             ));
         }
         let jar = Arc::new(CookieJar::default());
-        let transport = Arc::new(self.http.build_transport(jar.clone(), self.retry)?);
+        let transport = Arc::new(
+            self.http
+                .build_transport(jar.clone(), self.retry.unwrap_or(self.http.retry()))?,
+        );
         let fleet_slot = std::sync::OnceLock::new();
         if let Some(fleet) = self.fleet {
             let _ = fleet_slot.set(fleet);
@@ -288,7 +291,7 @@ impl Auth {
             http: HttpConfig::default(),
             keep_alive: true,
             refresh_lag: Duration::from_secs(60),
-            retry: RetryPolicy::default(),
+            retry: None,
             logout_on_drop: true,
             clock: clock::system(),
             fleet: None,

@@ -5,7 +5,7 @@ use std::future::Future;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use bi_rest::auth::{Auth, Fleet, FleetConfig, HttpConfig, RedirectPolicy};
+use bi_rest::auth::{Auth, Fleet, FleetConfig, HttpConfig, RedirectPolicy, RetryPolicy};
 use bi_rest::credentials::Credential;
 use bi_rest::error::Error;
 use clap::Args;
@@ -33,6 +33,10 @@ pub struct HttpArgs {
     /// `strip-credentials` (also follow to other origins, without any credential), `none`.
     #[arg(long, value_name = "POLICY", value_parser = parse_redirects)]
     pub redirects: Option<RedirectPolicy>,
+    /// Retries of a transient failure (502/503/504/429, connection lost) of an idempotent
+    /// call, with backoff (default 2; 0: never retry).
+    #[arg(long, value_name = "N")]
+    pub retries: Option<u32>,
     /// Largest response body accepted, in MiB (default 64).
     #[arg(long, value_name = "MIB")]
     pub max_response_mib: Option<u64>,
@@ -74,6 +78,10 @@ pub struct StoreArgs {
     /// down, makes this process use a session of its own.
     #[arg(long, value_name = "SECS", value_parser = parse_seconds, requires = "session_store")]
     pub store_timeout: Option<Duration>,
+    /// PEM file of the CA certificates a `rediss://` store is verified against (in place of
+    /// the system's roots).
+    #[arg(long, value_name = "PATH", requires = "session_store")]
+    pub store_ca_cert: Option<PathBuf>,
 }
 
 impl StoreArgs {
@@ -120,7 +128,16 @@ impl StoreArgs {
         if let Some(timeout) = self.store_timeout {
             config = config.store_timeout(timeout);
         }
-        let store = bi_rest::auth::store::open(spec, config.name())
+        let ca_pem = match &self.store_ca_cert {
+            Some(path) => Some(std::fs::read(path).map_err(|e| {
+                usage(format!(
+                    "--store-ca-cert: cannot read {}: {e}",
+                    path.display()
+                ))
+            })?),
+            None => None,
+        };
+        let store = bi_rest::auth::store::open_with_ca_cert(spec, config.name(), ca_pem.as_deref())
             .map_err(|e| usage(format!("--session-store: {e}")))?;
         Ok(Some(Fleet::new(config, store, key)))
     }
@@ -152,6 +169,9 @@ impl HttpArgs {
         }
         if let Some(policy) = self.redirects {
             http = http.redirect_policy(policy);
+        }
+        if let Some(retries) = self.retries {
+            http = http.retry_policy(RetryPolicy::default().with_max_retries(retries));
         }
         if let Some(mib) = self.max_response_mib {
             http = http.max_response_bytes(mib.saturating_mul(1024 * 1024));

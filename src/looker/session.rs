@@ -34,7 +34,7 @@ pub struct LookerClient {
 struct Options {
     http: HttpConfig,
     refresh_lag: Duration,
-    retry: RetryPolicy,
+    retry: Option<RetryPolicy>,
     clock: Arc<dyn Clock>,
 }
 
@@ -53,7 +53,7 @@ pub struct LookerClientBuilder {
     settings: LookerSettings,
     http: Option<HttpConfig>,
     refresh_lag: Duration,
-    retry: RetryPolicy,
+    retry: Option<RetryPolicy>,
     api_root: Option<String>,
     clock: Arc<dyn Clock>,
 }
@@ -80,9 +80,9 @@ impl LookerClientBuilder {
         self
     }
 
-    /// Bounds for 429 retries of idempotent calls.
+    /// Retries of transient failures (default: the [`HttpConfig`]'s).
     pub fn retry_policy(mut self, retry: RetryPolicy) -> Self {
-        self.retry = retry;
+        self.retry = Some(retry);
         self
     }
 
@@ -133,7 +133,7 @@ fn build_auth(
         .http(options.http.clone())
         .keep_alive(false)
         .refresh_lag(options.refresh_lag)
-        .retry_policy(options.retry)
+        .retry_policy(options.retry.unwrap_or(options.http.retry()))
         .logout_on_drop(true)
         .clock(options.clock.clone())
         .build()
@@ -146,7 +146,7 @@ impl LookerClient {
             settings,
             http: None,
             refresh_lag: DEFAULT_REFRESH_LAG,
-            retry: RetryPolicy::default(),
+            retry: None,
             api_root: None,
             clock: Arc::new(SystemClock),
         }

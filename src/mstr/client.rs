@@ -29,7 +29,7 @@ pub struct MstrClientBuilder {
     project: Option<ProjectRef>,
     http: HttpConfig,
     keep_alive: bool,
-    retry: RetryPolicy,
+    retry: Option<RetryPolicy>,
 }
 
 impl MstrClientBuilder {
@@ -100,9 +100,9 @@ impl MstrClientBuilder {
         self
     }
 
-    /// Retries of rate-limited idempotent calls.
+    /// Retries of transient failures (default: the [`HttpConfig`]'s).
     pub fn retry_policy(mut self, retry: RetryPolicy) -> Self {
-        self.retry = retry;
+        self.retry = Some(retry);
         self
     }
 
@@ -110,11 +110,13 @@ impl MstrClientBuilder {
     /// [`MstrClient::login`]).
     pub fn build(self) -> Result<MstrClient, Error> {
         let authenticator = Arc::new(MstrAuthenticator::new(self.mode, self.application_type));
-        let auth = Auth::builder_arc(self.base_url, authenticator)
+        let mut auth = Auth::builder_arc(self.base_url, authenticator)
             .http(self.http)
-            .keep_alive(self.keep_alive)
-            .retry_policy(self.retry)
-            .build()?;
+            .keep_alive(self.keep_alive);
+        if let Some(retry) = self.retry {
+            auth = auth.retry_policy(retry);
+        }
+        let auth = auth.build()?;
         let pending = match self.project {
             Some(ProjectRef::Id(id)) => {
                 auth.set_header(PROJECT_ID_HEADER, &id)?;
@@ -147,7 +149,7 @@ impl MstrClient {
             project: None,
             http: HttpConfig::default(),
             keep_alive: true,
-            retry: RetryPolicy::default(),
+            retry: None,
         }
     }
 

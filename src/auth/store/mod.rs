@@ -206,6 +206,22 @@ pub trait SessionStore: Send + Sync + fmt::Debug {
 /// Opens the store of fleet `name` from a CLI-style spec: `memory`, `file:PATH`,
 /// `redis://[USER:PASS@]HOST:PORT/DB` or `rediss://...` (TLS; feature `redis`).
 pub fn open(spec: &str, name: &str) -> Result<Arc<dyn SessionStore>, Error> {
+    open_with_ca_cert(spec, name, None)
+}
+
+/// [`open`], verifying a `rediss://` store against the CA certificates in `ca_pem` (PEM)
+/// instead of the system's roots. A CA certificate with any other kind of store is an error.
+pub fn open_with_ca_cert(
+    spec: &str,
+    name: &str,
+    ca_pem: Option<&[u8]>,
+) -> Result<Arc<dyn SessionStore>, Error> {
+    if ca_pem.is_some() && !spec.starts_with("rediss://") {
+        return Err(Error::new(
+            ErrorKind::Config,
+            "a session store CA certificate applies to rediss:// (TLS) stores only",
+        ));
+    }
     if spec == "memory" {
         return Ok(Arc::new(MemoryStore::new()));
     }
@@ -221,11 +237,16 @@ pub fn open(spec: &str, name: &str) -> Result<Arc<dyn SessionStore>, Error> {
     if spec.starts_with("redis://") || spec.starts_with("rediss://") {
         #[cfg(feature = "redis")]
         {
-            return Ok(Arc::new(RedisStore::open(spec)?.named(name)));
+            let store = RedisStore::open(spec)?.named(name);
+            let store = match ca_pem {
+                Some(pem) => store.with_ca_cert(pem)?,
+                None => store,
+            };
+            return Ok(Arc::new(store));
         }
         #[cfg(not(feature = "redis"))]
         {
-            let _ = name;
+            let _ = (name, ca_pem);
             return Err(Error::new(
                 ErrorKind::Config,
                 "this build has no Redis session store (cargo feature `redis`)",

@@ -11,7 +11,8 @@
 //!
 //! Every operation that reads and writes runs as one Lua script, so it is atomic. URLs:
 //! `redis://[USER[:PASSWORD]@]HOST:PORT/DB` (ACL user and password) and `rediss://...`
-//! (TLS through rustls, verified against the system's roots).
+//! (TLS through rustls, verified against the system's roots, or against the CA certificates
+//! given to [`RedisStore::with_ca_cert`] / the CLI's `--store-ca-cert`).
 
 use std::fmt;
 
@@ -108,6 +109,43 @@ impl RedisStore {
             connection: Mutex::new(None),
             name: "bi-rest".to_string(),
         })
+    }
+
+    /// Verifies a `rediss://` server against the CA certificates in `pem` (one or more PEM
+    /// certificates) instead of the system's roots, e.g. a private CA of the Redis fleet.
+    /// An error for a `redis://` URL (no TLS to verify) or a PEM without a usable certificate.
+    pub fn with_ca_cert(mut self, pem: &[u8]) -> Result<RedisStore, Error> {
+        let info = self.client.get_connection_info().clone();
+        if !matches!(info.addr(), redis::ConnectionAddr::TcpTls { .. }) {
+            return Err(Error::new(
+                ErrorKind::Config,
+                format!(
+                    "session store {}: a CA certificate applies to rediss:// (TLS) URLs only",
+                    self.described
+                ),
+            ));
+        }
+        let usable = reqwest::Certificate::from_pem_bundle(pem).is_ok_and(|c| !c.is_empty());
+        if !usable {
+            return Err(Error::new(
+                ErrorKind::Config,
+                format!(
+                    "session store {}: the CA certificate file holds no PEM certificate",
+                    self.described
+                ),
+            ));
+        }
+        let certs = redis::TlsCertificates {
+            client_tls: None,
+            root_cert: Some(pem.to_vec()),
+        };
+        self.client = redis::Client::build_with_tls(info, certs).map_err(|e| {
+            Error::new(
+                ErrorKind::Config,
+                format!("session store {}: CA certificate: {e}", self.described),
+            )
+        })?;
+        Ok(self)
     }
 
     /// Uses the keys of fleet `name` (`{name}:session`, ...).
