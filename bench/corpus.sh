@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
-# The public corpus (specs/corpus/): release generation time per spec and for a merged spec of
-# about 2 MB / 600 operations (Superset + Grafana + Airflow 2, paths and schemas prefixed), then
+# The public corpus (specs/corpus/): release generation time per spec, then 5 runs (wall and
+# CPU time, medians) on two big specs: Looker 4.0 (2 MB, 483 operations, specs/looker/) and a
+# merged spec of 1.4 MB / 621 operations (Superset + Grafana + Airflow v1, paths and schemas
+# prefixed), then
 # how `cargo check` time of a generated crate grows with its operation count (the first N
 # operations of the merged spec; dependencies already built in a shared target dir, so the
-# number is the crate itself). Prints numbers; asserts nothing. Run it niced on a shared machine:
+# number is the crate itself). Prints numbers; asserts nothing (results: bench/corpus-results.md).
+# Run it niced on a shared machine:
 #   nice -n 10 bench/corpus.sh [--no-check]
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
@@ -14,11 +17,20 @@ gen="$target/release/bi-rest-gen"
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 secs() { python3 -c "import time,sys; print(f'{time.time()-float(sys.argv[1]):.2f}')" "$1"; }
+echo "load: $(uptime)"
 echo "spec | bytes | generation (release, s)"
-for s in specs/corpus/*.json specs/corpus/*.yaml; do
+for s in specs/corpus/*.json specs/corpus/*.yaml specs/corpus/*.yml specs/corpus/*/; do
+  entry="$s"
+  if [ -d "$s" ]; then
+    # A multi-file spec: its openapi.yaml or the file named like the directory.
+    d="${s%/}"; entry=$(ls "$d/openapi.yaml" "$d/$(basename "$d").yaml" 2>/dev/null | head -1 || true)
+    bytes=$(find "$d" -type f \( -name '*.yaml' -o -name '*.yml' -o -name '*.json' \) -exec cat {} + | wc -c)
+  else
+    bytes=$(stat -c %s "$s")
+  fi
   t=$(python3 -c 'import time; print(time.time())')
-  "$gen" --spec "$s" --module "$work/m.rs" 2>/dev/null
-  echo "$(basename "$s") | $(stat -c %s "$s") | $(secs "$t")"
+  "$gen" --spec "$entry" --module "$work/m.rs" 2>/dev/null
+  echo "$(basename "$s") | $bytes | $(secs "$t")"
 done
 python3 - "$work/merged.json" <<'PY'
 import json, sys, yaml
@@ -47,9 +59,24 @@ for prefix in ("superset", "grafana", "airflow"):
 open(sys.argv[1], "w").write(text)
 PY
 ops=$(python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print(sum(1 for i in d['paths'].values() for m in i if m in ('get','put','post','delete','patch','head','options','trace')))" "$work/merged.json")
-t=$(python3 -c 'import time; print(time.time())')
-"$gen" --spec "$work/merged.json" --module "$work/m.rs" --report "$work/merged-report.json" 2>/dev/null
-echo "merged (superset+grafana+airflow-v1) | $(stat -c %s "$work/merged.json") bytes, $ops operations | $(secs "$t") s"
+# Median of 5 release runs of the generator on one spec (load + normalise + progenitor + format).
+# Wall time is what a user waits; CPU time (user + sys) is what the load of a shared machine
+# changes least.
+time5() {
+  local runs="" cpus="" w u s
+  for _ in 1 2 3 4 5; do
+    /usr/bin/time -f '%e %U %S' -o "$work/time" "$gen" --spec "$1" --module "$work/m.rs" --report "$work/report.json" 2>/dev/null
+    read -r w u s < "$work/time"
+    runs="$runs $w"
+    cpus="$cpus $(python3 -c "print(round($u + $s, 2))")"
+  done
+  med() { python3 -c "import statistics,sys; print(statistics.median(map(float, sys.argv[1:])))" "$@"; }
+  echo "wall$runs s (median $(med $runs) s); CPU$cpus s (median $(med $cpus) s)"
+}
+echo "2 MB specs | size | generation (release)"
+echo "Looker 4.0 OAS (specs/looker, 483 operations) | $(stat -c %s specs/looker/Looker.4.0.oas.json) bytes | $(time5 specs/looker/Looker.4.0.oas.json)"
+echo "merged (superset+grafana+airflow-v1, $ops operations) | $(stat -c %s "$work/merged.json") bytes | $(time5 "$work/merged.json")"
+cp "$work/report.json" "$work/merged-report.json"
 [ "${1:-}" = "--no-check" ] && exit 0
 check_target="$target/standalone-check/target"
 echo "operations | generated lines | cargo check of the crate (s)"
@@ -57,8 +84,11 @@ ids=$(python3 -c "import json,sys; print(','.join(o['operation_id'] for o in jso
 for n in 25 50 100 200 400 $ops; do
   subset=$(echo "$ids" | cut -d, -f1-"$n")
   rm -rf "$work/c"
-  "$gen" --spec "$work/merged.json" --out "$work/c" --name corpus-scale --operations "$subset" 2>/dev/null
+  # A crate name per size, so that no incremental cache of the previous size is reused.
+  "$gen" --spec "$work/merged.json" --out "$work/c" --name "corpus-scale-$n" --operations "$subset" 2>/dev/null
   t=$(python3 -c 'import time; print(time.time())')
-  CARGO_TARGET_DIR="$check_target" cargo check -q --manifest-path "$work/c/Cargo.toml"
+  # Warnings of the generated code go to a file; errors are shown.
+  CARGO_TARGET_DIR="$check_target" cargo check -q --manifest-path "$work/c/Cargo.toml" \
+    2> "$work/check.log" || { cat "$work/check.log"; exit 1; }
   echo "$n | $(wc -l < "$work/c/src/lib.rs") | $(secs "$t")"
 done

@@ -297,15 +297,26 @@ fn remove_defaults(v: &mut Value, depth: usize) -> bool {
 /// Formats the module: progenitor tokens + extra items (Rust source), via prettyplease. With
 /// a `runtime` path, crate paths are rewritten to go through it ([`crate::paths`]).
 pub fn format(tokens: TokenStream, extra: &str, runtime: Option<&str>) -> Result<String> {
+    format_noted(tokens, extra, runtime).map(|(code, _)| code)
+}
+
+/// [`format`], after renaming the Rust names the type generator gave twice in one item
+/// ([`crate::dedup`]); returns the notes of those renames too.
+pub fn format_noted(
+    tokens: TokenStream,
+    extra: &str,
+    runtime: Option<&str>,
+) -> Result<(String, Vec<String>)> {
     let mut file: syn::File = syn::parse2(tokens)
         .map_err(|e| GenError::new(ErrorKind::Format, format!("progenitor output: {e}")))?;
     let extra: syn::File = syn::parse_str(extra)
         .map_err(|e| GenError::new(ErrorKind::Format, format!("operations table: {e}")))?;
     file.items.extend(extra.items);
+    let notes = crate::dedup::dedup(&mut file);
     if let Some(rt) = runtime {
         file = crate::paths::rewrite_file(file, rt)?;
     }
-    Ok(prettyplease::unparse(&file))
+    Ok((prettyplease::unparse(&file), notes))
 }
 
 #[cfg(test)]

@@ -4,6 +4,7 @@
 //! `bi-rest-gen` binary.
 
 pub mod builder;
+pub mod dedup;
 pub mod emit;
 pub mod error;
 pub mod explain;
@@ -132,8 +133,12 @@ pub fn generate(config: &Config) -> Result<Output> {
     if config.emit_hooks && config.inner_type.is_none() {
         extra.push_str(HOOKS);
     }
-    let body = emit::format(generated.tokens, &extra, config.runtime_path.as_deref())
-        .map_err(|e| e.with_file(spec))?;
+    let (body, renamed) =
+        emit::format_noted(generated.tokens, &extra, config.runtime_path.as_deref())
+            .map_err(|e| e.with_file(spec))?;
+    for note in renamed {
+        report.note(note);
+    }
     let body = ops_table::raw_body_content_types(&body, &rows);
     let counts = report.counts();
     let code = format!(

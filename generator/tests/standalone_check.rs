@@ -124,29 +124,21 @@ fn standalone_crates_compile() {
 #[test]
 fn corpus_specs_generate_whole_and_compile() {
     let dir = root().join("specs/corpus");
-    let mut specs: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| {
-            p.extension()
-                .is_some_and(|x| x == "json" || x == "yaml" || x == "yml")
-        })
-        .collect();
-    specs.sort();
+    let specs = corpus_specs(&dir);
     assert!(specs.len() >= 8, "corpus has {} specs", specs.len());
+    let whole = Instant::now();
     let base = target_dir().join("standalone-check");
     let mut lines = Vec::new();
     let mut failures = Vec::new();
-    for spec in &specs {
-        let stem = spec.file_stem().unwrap_or_default().to_string_lossy();
-        let name = standalone::crate_name(&stem);
+    for (stem, spec) in &specs {
+        let name = standalone::crate_name(stem);
         let out = generate(&Config {
             spec: spec.clone(),
             module_name: name.replace('-', "_"),
             emit_hooks: true,
             ..Config::default()
         })
-        .unwrap_or_else(|e| panic!("{e}"));
+        .unwrap_or_else(|e| panic!("{stem}: {e}"));
         let c = out.report.counts();
         let total = c.generated + c.adjusted + c.skipped;
         let crate_dir = base.join("crates").join(&name);
@@ -168,5 +160,43 @@ fn corpus_specs_generate_whole_and_compile() {
     for l in lines {
         eprintln!("{l}");
     }
+    eprintln!(
+        "corpus: {} specs in {:.1} s",
+        specs.len(),
+        whole.elapsed().as_secs_f64()
+    );
     assert!(failures.is_empty(), "{failures:#?}");
+}
+
+/// The corpus specs as (name, entry file): every JSON/YAML file of `dir`, and every
+/// subdirectory (a spec in several files, `$ref`s between them), whose entry is its
+/// `openapi.{yaml,yml,json}` or the file named like the directory. Sorted by name.
+fn corpus_specs(dir: &Path) -> Vec<(String, PathBuf)> {
+    let is_spec = |p: &Path| {
+        p.extension()
+            .is_some_and(|x| x == "json" || x == "yaml" || x == "yml")
+    };
+    let mut specs = Vec::new();
+    for path in std::fs::read_dir(dir)
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+        .filter_map(|e| e.ok().map(|e| e.path()))
+    {
+        let name = path
+            .file_stem()
+            .unwrap_or_default()
+            .to_string_lossy()
+            .to_string();
+        if path.is_dir() {
+            let entry = ["openapi", name.as_str()]
+                .iter()
+                .flat_map(|stem| ["yaml", "yml", "json"].map(|x| path.join(format!("{stem}.{x}"))))
+                .find(|p| p.is_file())
+                .unwrap_or_else(|| panic!("{}: no openapi.yaml or {name}.yaml", path.display()));
+            specs.push((name, entry));
+        } else if is_spec(&path) {
+            specs.push((name, path));
+        }
+    }
+    specs.sort();
+    specs
 }

@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 use serde_json::{Map, Value};
 
 use super::error::{LoadError, LoadErrorKind};
-use super::pointer::{escape, join, join_index};
+use super::pointer::{decode_fragment, escape, join, join_index, lookup};
 use super::LoadNote;
 
 /// True when `doc` has a `$ref` that is not local (`#...`).
@@ -41,6 +41,7 @@ pub fn bundle(
     let swagger = doc.get("swagger").is_some();
     let mut b = Bundler {
         root_file: root_file.clone(),
+        parse_notes: Vec::new(),
         swagger,
         files: HashMap::new(),
         hoisted: BTreeMap::new(),
@@ -55,6 +56,7 @@ pub fn bundle(
     let result = b.walk(&mut root, &root_file, "", 0);
     *doc = root;
     result?;
+    notes.append(&mut b.parse_notes);
     let n = b.additions.len();
     for (kind, name, value) in b.additions {
         insert_at(doc, &kind, name, value);
@@ -158,6 +160,8 @@ fn component_names(doc: &Value, swagger: bool) -> Vec<(Kind, Vec<String>)> {
 
 struct Bundler {
     root_file: PathBuf,
+    /// Notes of the files' parsing (YAML repairs).
+    parse_notes: Vec<LoadNote>,
     swagger: bool,
     /// Parsed external files by canonical path.
     files: HashMap<PathBuf, Value>,
@@ -255,7 +259,7 @@ impl Bundler {
             return Ok(());
         }
         let target = self.target(&target_file, &fragment, reference, file, ptr)?;
-        if let Some((kind, name)) = component_slot(&fragment, self.swagger) {
+        if let Some((kind, name)) = component_slot(&decode_fragment(&fragment), self.swagger) {
             let taken = self.taken.entry(kind.clone()).or_default();
             let mut local_name = name.clone();
             let mut n = 2;
@@ -315,11 +319,12 @@ impl Bundler {
                     format!("`$ref: {reference}`: cannot read {origin}: {e}"),
                 )
             })?;
-            let (value, _) = super::json_yaml::parse(&text, &origin)?;
+            let (value, _) = super::json_yaml::parse_noted(&text, &origin, &mut self.parse_notes)?;
             self.files.insert(target_file.to_path_buf(), value);
         }
         let doc = self.files.get(target_file).unwrap_or(&Value::Null);
-        doc.pointer(fragment).cloned().ok_or_else(|| {
+        // A fragment is a URI fragment: `%7B` stands for `{` (as written first, then decoded).
+        lookup(doc, fragment).cloned().ok_or_else(|| {
             self.err(
                 file,
                 ptr,

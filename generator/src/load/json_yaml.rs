@@ -8,6 +8,7 @@ use serde_json::Value;
 
 use super::error::LoadError;
 use super::pointer;
+use super::LoadNote;
 
 /// The syntax a spec text was written in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -33,6 +34,15 @@ fn strip_bom(text: &str) -> &str {
 
 /// Parse `text` (named `origin` in errors) as JSON or YAML into a JSON value.
 pub fn parse(text: &str, origin: &str) -> Result<(Value, Syntax), LoadError> {
+    parse_noted(text, origin, &mut Vec::new())
+}
+
+/// [`parse`], with a note for each repair the YAML reading made (see [`parse_yaml_lenient`]).
+pub fn parse_noted(
+    text: &str,
+    origin: &str,
+    notes: &mut Vec<LoadNote>,
+) -> Result<(Value, Syntax), LoadError> {
     let text = strip_bom(text);
     match detect(text) {
         Syntax::Json => match serde_json::from_str::<Value>(text) {
@@ -41,7 +51,7 @@ pub fn parse(text: &str, origin: &str) -> Result<(Value, Syntax), LoadError> {
                 // A YAML flow mapping also starts with `{`: accept it if YAML reads it, unless
                 // the file says it is JSON (YAML would accept broken JSON such as `"a": }`).
                 if !origin.to_ascii_lowercase().ends_with(".json") {
-                    if let Ok(v) = parse_yaml(text, origin) {
+                    if let Ok(v) = parse_yaml_lenient(text, origin, notes) {
                         return Ok((v, Syntax::Yaml));
                     }
                 }
@@ -57,8 +67,70 @@ pub fn parse(text: &str, origin: &str) -> Result<(Value, Syntax), LoadError> {
                 ))
             }
         },
-        Syntax::Yaml => parse_yaml(text, origin).map(|v| (v, Syntax::Yaml)),
+        Syntax::Yaml => parse_yaml_lenient(text, origin, notes).map(|v| (v, Syntax::Yaml)),
     }
+}
+
+/// How many `key:[` repairs one text may get before its error is reported as it is.
+const MAX_FLOW_KEY_REPAIRS: usize = 256;
+
+/// YAML as YAML 1.1 readers (PyYAML, the one most specs are checked with) accept it: a plain
+/// key in a flow mapping followed by `:` and directly by `[` or `{` (`{indexes:[ ]}`) is an
+/// error in YAML 1.2, which wants `indexes: [ ]`. The intent is clear, so the space is added
+/// and the text read again, with a note naming the line; any other error is reported as is.
+fn parse_yaml_lenient(
+    text: &str,
+    origin: &str,
+    notes: &mut Vec<LoadNote>,
+) -> Result<Value, LoadError> {
+    let mut owned: Option<String> = None;
+    let mut repaired = Vec::new();
+    loop {
+        let current = owned.as_deref().unwrap_or(text);
+        match parse_yaml(current, origin) {
+            Ok(v) => {
+                for line in repaired {
+                    notes.push(LoadNote::new(
+                        "",
+                        "yaml-flow-key-space",
+                        format!("{origin} line {line}: `key:[` / `key:{{` in a flow mapping read as `key: [` (YAML 1.2 wants a space after `:`)"),
+                    ));
+                }
+                return Ok(v);
+            }
+            Err(e) => {
+                let fixable = e.to_string().contains("may not precede any of")
+                    && repaired.len() < MAX_FLOW_KEY_REPAIRS;
+                let at = match (fixable, e.line(), e.column()) {
+                    (true, Some(line), Some(column)) => {
+                        flow_key_colon(current, line as usize, column as usize).map(|i| (line, i))
+                    }
+                    _ => None,
+                };
+                let Some((line, i)) = at else {
+                    return Err(e);
+                };
+                let mut next = current.to_string();
+                next.insert(i + 1, ' ');
+                owned = Some(next);
+                repaired.push(line);
+            }
+        }
+    }
+}
+
+/// Byte offset of the `:` directly followed by `[` or `{` nearest to 1-based `line`/`column`
+/// (on that line).
+fn flow_key_colon(text: &str, line: usize, column: usize) -> Option<usize> {
+    let start = byte_offset(text, line, 1)?;
+    let line_text = text[start..].split('\n').next()?;
+    let col = column.saturating_sub(1);
+    line_text
+        .match_indices(":[")
+        .chain(line_text.match_indices(":{"))
+        .map(|(i, _)| i)
+        .min_by_key(|i| i.abs_diff(col))
+        .map(|i| start + i)
 }
 
 fn parse_yaml(text: &str, origin: &str) -> Result<Value, LoadError> {
@@ -208,6 +280,23 @@ mod tests {
         );
         assert_eq!(v["z"], "0755");
         assert_eq!(v["v"], 1.0);
+    }
+
+    #[test]
+    fn flow_mapping_key_without_space_before_bracket_is_read_with_a_note() {
+        let text =
+            "a:\n  example: {\n    \"name\": \"t\",\n    indexes:[ ],\n    props:{x: 1}\n  }\n";
+        let mut notes = Vec::new();
+        let (v, syntax) = parse_noted(text, "t.yaml", &mut notes).unwrap();
+        assert_eq!(syntax, Syntax::Yaml);
+        assert_eq!(
+            v,
+            serde_json::json!({"a": {"example": {"name": "t", "indexes": [], "props": {"x": 1}}}})
+        );
+        assert_eq!(notes.len(), 2, "{notes:?}");
+        assert!(notes[0].message.contains("line 4"), "{notes:?}");
+        // Other YAML errors are reported as they are.
+        assert!(parse("a: [b\nc: d\n", "t.yaml").is_err());
     }
 
     #[test]

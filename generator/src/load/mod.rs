@@ -77,8 +77,8 @@ pub struct LoadedSpec {
 pub fn load_path(path: &Path) -> Result<LoadedSpec, LoadError> {
     let origin = path.display().to_string();
     let text = std::fs::read_to_string(path).map_err(|e| LoadError::io(&origin, &e))?;
-    let (mut value, syntax) = json_yaml::parse(&text, &origin)?;
     let mut bundle_notes = Vec::new();
+    let (mut value, syntax) = json_yaml::parse_noted(&text, &origin, &mut bundle_notes)?;
     let mut files = vec![path.to_path_buf()];
     if bundle::has_external_refs(&value) {
         files.extend(bundle::bundle(&mut value, path, &mut bundle_notes)?);
@@ -93,8 +93,12 @@ pub fn load_path(path: &Path) -> Result<LoadedSpec, LoadError> {
 
 /// Load a spec from `text`; `origin` names it in errors (usually the file path).
 pub fn load_str(text: &str, origin: &str) -> Result<LoadedSpec, LoadError> {
-    let (value, syntax) = json_yaml::parse(text, origin)?;
-    load_value(value, origin, syntax)
+    let mut parse_notes = Vec::new();
+    let (value, syntax) = json_yaml::parse_noted(text, origin, &mut parse_notes)?;
+    let mut spec = load_value(value, origin, syntax)?;
+    parse_notes.append(&mut spec.notes);
+    spec.notes = parse_notes;
+    Ok(spec)
 }
 
 /// Load an already parsed document (`syntax` is only recorded).

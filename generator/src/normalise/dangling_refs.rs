@@ -52,9 +52,7 @@ fn find(doc: &Value, v: &Value, ptr: String, out: &mut Vec<(String, String)>, de
                 return;
             }
             for (k, child) in map {
-                if matches!(k.as_str(), "example" | "examples" | "default" | "enum")
-                    || k.starts_with("x-")
-                {
+                if super::is_data_key(k) {
                     continue;
                 }
                 find(

@@ -5,7 +5,9 @@
 
 pub mod dangling_refs;
 pub mod docs;
+pub mod misplaced_refs;
 pub mod nullable_unions;
+pub mod nullable_wrappers;
 pub mod operation_ids;
 pub mod param_names;
 pub mod parameters;
@@ -79,6 +81,7 @@ pub fn run(doc: &mut Value, report: &mut Report, session_headers: &[String]) -> 
     };
     path_refs::run(doc, &mut ctx)?;
     dangling_refs::run(doc, &mut ctx)?;
+    misplaced_refs::run(doc, &mut ctx)?;
     security::run(doc, &mut ctx)?;
     type_names::run(doc, &mut ctx)?;
     schemas::run(doc, &mut ctx)?;
@@ -90,6 +93,7 @@ pub fn run(doc: &mut Value, report: &mut Report, session_headers: &[String]) -> 
     crate::xml::capture(doc, &mut ctx)?;
     request_bodies::run(doc, &mut ctx)?;
     responses::run(doc, &mut ctx)?;
+    nullable_wrappers::run(doc, &mut ctx)?;
     docs::run(doc, &mut ctx)?;
     Ok(ctx.flags)
 }
@@ -139,6 +143,11 @@ pub fn operation_mut<'a>(
         .as_object_mut()
 }
 
+/// True for a key whose value is data or an extension, not a schema or a `$ref` to follow.
+pub fn is_data_key(key: &str) -> bool {
+    matches!(key, "example" | "examples" | "default" | "enum") || key.starts_with("x-")
+}
+
 /// JSON pointer of an operation.
 pub fn op_pointer(path: &str, method: &str) -> String {
     pointer(["paths", path, method])
@@ -147,7 +156,7 @@ pub fn op_pointer(path: &str, method: &str) -> String {
 /// Resolves a local `$ref` (`#/...`) against the document.
 pub fn resolve<'a>(doc: &'a Value, reference: &str) -> Option<&'a Value> {
     let p = reference.strip_prefix('#')?;
-    doc.pointer(p)
+    crate::load::pointer::lookup(doc, p)
 }
 
 /// Follows `$ref`s (bounded) until a non-reference value.

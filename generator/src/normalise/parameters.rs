@@ -96,6 +96,7 @@ fn fix_list(doc: &Value, params: &mut Vec<Value>, session_headers: &[String]) ->
         }
         let media = content_media_type(&p);
         fix_one(&mut p, &name, &location, &mut changes);
+        simple_array_as_string(doc, &mut p, &name, &location, &mut changes);
         structured_as_string(doc, &mut p, &name, &location, media, &mut changes);
         params.push(Value::Object(p));
     }
@@ -215,6 +216,39 @@ fn structured_as_string(
     ));
 }
 
+/// A header or path parameter that is an array (`style: simple`, on the wire `a,b,c`): the
+/// client writes such a value with `to_string()`, which a `Vec` does not have, so the crate
+/// would not compile. The parameter becomes one string the caller joins with `,`.
+fn simple_array_as_string(
+    doc: &Value,
+    p: &mut Map<String, Value>,
+    name: &str,
+    location: &str,
+    changes: &mut Vec<String>,
+) {
+    if !matches!(location, "header" | "path") {
+        return;
+    }
+    let Some(schema) = p.get("schema").and_then(|s| deref(doc, s)) else {
+        return;
+    };
+    if schema.get("type").and_then(Value::as_str) != Some("array") {
+        return;
+    }
+    let item = schema
+        .get("items")
+        .and_then(|i| deref(doc, i))
+        .and_then(|i| i.get("type"))
+        .and_then(Value::as_str)
+        .unwrap_or("string")
+        .to_string();
+    p.insert("schema".into(), serde_json::json!({"type": "string"}));
+    p.remove("explode");
+    changes.push(format!(
+        "{location} parameter `{name}` (array of {item}) sent as one string: join the values with `,`"
+    ));
+}
+
 /// `style: pipeDelimited` / `spaceDelimited` (and Swagger's `tsv`) query arrays, which the
 /// client cannot send as arrays: the parameter becomes one string the caller joins.
 fn delimited(p: &mut Map<String, Value>, name: &str, location: &str, changes: &mut Vec<String>) {
@@ -300,6 +334,33 @@ mod tests {
         let line = report.get("get", "/x").unwrap();
         assert_eq!(line.changes.len(), 3);
         assert!(line.changes[1].contains("cookie parameter `sid`"));
+    }
+
+    #[test]
+    fn header_and_path_arrays_become_joined_strings() {
+        let mut doc = json!({
+        "components": {"schemas": {"Modes": {"type": "array", "items": {"type": "string", "enum": ["a", "b"]}}}},
+        "paths": {"/x/{ids}": {"get": {"operationId": "x", "parameters": [
+            {"name": "X-Modes", "in": "header", "schema": {"$ref": "#/components/schemas/Modes"}},
+            {"name": "ids", "in": "path", "required": true,
+             "schema": {"type": "array", "items": {"type": "integer"}}},
+            {"name": "q", "in": "query", "schema": {"type": "array", "items": {"type": "integer"}}}
+        ]}}}});
+        let report = crate::normalise::run_pass(&mut doc, run);
+        let params = doc["paths"]["/x/{ids}"]["get"]["parameters"]
+            .as_array()
+            .unwrap();
+        assert_eq!(params[0]["schema"], json!({"type": "string"}));
+        assert_eq!(params[1]["schema"], json!({"type": "string"}));
+        // Query arrays are sent as repeated pairs by the client: left as they are.
+        assert_eq!(params[2]["schema"]["type"], "array");
+        assert_eq!(
+            report.get("get", "/x/{ids}").unwrap().changes,
+            [
+                "header parameter `X-Modes` (array of string) sent as one string: join the values with `,`",
+                "path parameter `ids` (array of integer) sent as one string: join the values with `,`"
+            ]
+        );
     }
 
     #[test]
