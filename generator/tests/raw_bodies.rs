@@ -15,14 +15,7 @@ mod capture;
 use bi_rest_generator::{generate, Build, Config};
 use std::path::PathBuf;
 
-#[allow(
-    clippy::all,
-    clippy::pedantic,
-    dead_code,
-    unused_imports,
-    missing_docs,
-    unreachable_pub
-)]
+#[allow(clippy::all, dead_code, unused_imports)]
 mod standalone {
     include!("fixtures/raw_bodies/standalone.rs");
 }
