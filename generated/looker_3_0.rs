@@ -75987,55 +75987,8 @@ pub mod prelude {
 }
 /// Static table of every generated operation, for dynamic calls.
 pub mod operations {
-    /// Where a parameter travels.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum Location {
-        /// In the path template (`{name}`).
-        Path,
-        /// In the query string.
-        Query,
-        /// As a request header.
-        Header,
-    }
-    /// One parameter of an operation.
-    #[derive(Clone, Copy, Debug)]
-    pub struct Parameter {
-        /// Name as the server spells it.
-        pub name: &'static str,
-        /// Where it travels.
-        pub location: Location,
-        /// Whether the spec requires it.
-        pub required: bool,
-        /// JSON type hint: `string`, `integer:int64`, `array<string>`, a schema name...
-        pub type_hint: &'static str,
-    }
-    /// One generated operation.
-    #[derive(Clone, Copy, Debug)]
-    pub struct Operation {
-        /// Rust-safe id: the generated method name and `OperationInfo::operation_id`.
-        pub id: &'static str,
-        /// Id as written in the spec ("" when it had none).
-        pub original_id: &'static str,
-        /// HTTP method, upper case.
-        pub method: &'static str,
-        /// Path template, e.g. `/dashboards/{dashboard_id}`.
-        pub path: &'static str,
-        /// Parameters (path-item level ones included).
-        pub parameters: &'static [Parameter],
-        /// Media type the server expects for the body, if any.
-        pub body_media_type: Option<&'static str>,
-        /// The body is sent as raw bytes the caller builds (set `Content-Type` to
-        /// `body_media_type`).
-        pub raw_body: bool,
-        /// Tags.
-        pub tags: &'static [&'static str],
-        /// A 2xx may have an empty body: map it to JSON `null` before decoding.
-        pub empty_success_is_null: bool,
-        /// A 4xx/5xx may have an empty body: map it to JSON `null` before decoding.
-        pub empty_error_is_null: bool,
-        /// The success answer is returned as raw bytes (ByteStream).
-        pub raw_success: bool,
-    }
+    /// The table's types, shared by every module generated for bi-rest.
+    pub use crate::operations::{Location, Operation, Parameter};
     /// The operation with this (final or original) id: the first in table order with that final
     /// id, else the first with that original id. A binary search over sorted indices (no
     /// allocation): it runs on every call, through `null_for_empty_body`.
@@ -76086,6 +76039,66 @@ pub mod operations {
         *rebuilt.headers_mut() = headers;
         rebuilt.headers_mut().remove(reqwest::header::CONTENT_LENGTH);
         Ok(reqwest::Response::from(rebuilt))
+    }
+    /// For operations flagged `raw_body`: progenitor sends the bytes the caller built with
+    /// `Content-Type: application/octet-stream`; this sets the table's `body_media_type`, the
+    /// type the server expects (`multipart/form-data`, `application/xml`, `text/csv`...). A
+    /// `multipart/*` type gets the `boundary` parameter of the body's first line (`--BOUNDARY`)
+    /// when the body is in memory and the spec's type has none. A Content-Type other than
+    /// octet-stream (set by the caller or a typed XML function) and a media type that is not a
+    /// valid header value are left alone. Call it from `ClientHooks::pre` with
+    /// `info.operation_id`.
+    pub fn raw_body_content_type(operation_id: &str, request: &mut reqwest::Request) {
+        let Some(op) = find(operation_id).filter(|op| op.raw_body) else {
+            return;
+        };
+        let Some(media_type) = op.body_media_type else {
+            return;
+        };
+        let octet_stream = request
+            .headers()
+            .get(reqwest::header::CONTENT_TYPE)
+            .is_some_and(|v| {
+                v.as_bytes().eq_ignore_ascii_case(b"application/octet-stream")
+            });
+        if !octet_stream {
+            return;
+        }
+        let is_multipart = media_type
+            .get(..10)
+            .is_some_and(|p| p.eq_ignore_ascii_case("multipart/"));
+        let boundary = if is_multipart
+            && !media_type.to_ascii_lowercase().contains("boundary=")
+        {
+            request.body().and_then(reqwest::Body::as_bytes).and_then(multipart_boundary)
+        } else {
+            None
+        };
+        let value = match boundary {
+            Some(
+                b,
+            ) if b
+                .bytes()
+                .all(|c| c.is_ascii_alphanumeric() || b"'+_-.".contains(&c)) => {
+                format!("{media_type}; boundary={b}")
+            }
+            Some(b) => format!("{media_type}; boundary=\"{b}\""),
+            None => media_type.to_string(),
+        };
+        if let Ok(value) = reqwest::header::HeaderValue::from_str(&value) {
+            request.headers_mut().insert(reqwest::header::CONTENT_TYPE, value);
+        }
+    }
+    /// The boundary a multipart body opens with (its first line, `--BOUNDARY`): 1 to 70
+    /// characters of those RFC 2046 allows, not ending with a space.
+    fn multipart_boundary(body: &[u8]) -> Option<&str> {
+        let rest = body.strip_prefix(b"--")?;
+        let end = rest.iter().position(|&b| b == b'\r' || b == b'\n')?;
+        let boundary = std::str::from_utf8(rest.get(..end)?).ok()?;
+        let allowed = |c: char| c.is_ascii_alphanumeric() || "'()+_,-./:=? ".contains(c);
+        let ok = (1..=70).contains(&boundary.len()) && boundary.chars().all(allowed)
+            && !boundary.ends_with(' ');
+        ok.then_some(boundary)
     }
     /// Every generated operation, in spec order.
     pub static ALL: &[Operation] = &[

@@ -20,6 +20,7 @@ pub mod generated;
 pub mod lenient;
 pub mod looker;
 pub mod mstr;
+pub mod operations;
 #[cfg(feature = "sim")]
 pub mod sim;
 

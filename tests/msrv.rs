@@ -78,7 +78,11 @@ fn declared_msrv() -> (u64, u64, u64) {
             )
         })
         .collect();
-    assert_eq!(declared.len(), 2, "bi-rest and bi-rest-generator");
+    assert_eq!(
+        declared.len(),
+        3,
+        "bi-rest, bi-rest-generator and bi-rest-operations"
+    );
     assert!(declared.iter().all(|d| *d == declared[0]), "{declared:?}");
     declared[0]
 }

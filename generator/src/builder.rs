@@ -23,6 +23,10 @@ use crate::{generate, paths, vendors, Config, Output};
 /// Inner type of clients generated for a crate depending on bi-rest.
 pub const BI_REST_AUTH: &str = "::bi_rest::auth::Auth";
 
+/// bi-rest's operations table types (`bi_rest::operations`), which the `operations` module of
+/// a crate depending on bi-rest re-exports ([`Config::operation_types`]).
+pub const BI_REST_OPERATIONS: &str = "::bi_rest::operations";
+
 /// Which auth the generated client carries: a vendor preset (inner type
 /// `bi_rest::auth::Auth`, the vendor's session headers left out of the signatures) or your own.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -94,6 +98,7 @@ pub struct Build {
     include_internal: bool,
     out_dir: Option<PathBuf>,
     runtime_path: Option<String>,
+    operation_types: Option<String>,
 }
 
 /// What [`Build::try_run`] wrote.
@@ -119,6 +124,7 @@ impl Build {
             include_internal: false,
             out_dir: None,
             runtime_path: Some(paths::BI_REST_RUNTIME.to_string()),
+            operation_types: Some(BI_REST_OPERATIONS.to_string()),
         }
     }
 
@@ -212,6 +218,15 @@ impl Build {
         self
     }
 
+    /// The module whose operations table types (`Location`, `Parameter`, `Operation`) the
+    /// generated `operations` module re-exports (default `::bi_rest::operations`, so one
+    /// function works on the table of any module); `None` defines them in the module (a crate
+    /// not depending on bi-rest).
+    pub fn operation_types(mut self, path: Option<&str>) -> Self {
+        self.operation_types = path.map(str::to_string);
+        self
+    }
+
     /// The module name this build writes.
     pub fn module_name(&self) -> &str {
         self.module
@@ -231,6 +246,7 @@ impl Build {
             emit_hooks: false,
             session_headers: self.preset.session_headers(),
             runtime_path: self.runtime_path.clone(),
+            operation_types: self.operation_types.clone(),
         }
     }
 

@@ -71,6 +71,8 @@ fn main() -> ExitCode {
         emit_hooks: args.inner_type.is_none(),
         session_headers: args.session_headers.clone(),
         runtime_path: None,
+        // A standalone crate or module: the table's types are defined in it.
+        operation_types: None,
     };
     let out = match generate(&config) {
         Ok(o) => o,

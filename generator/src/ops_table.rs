@@ -1,7 +1,10 @@
 //! The `pub mod operations` emitted into every generated module: a static table of every
 //! generated operation (ids, method, path template, parameters with location, body media
-//! type, tags, flags) used for dynamic calls (`bi-rest call OPERATION_ID`), plus the helper
-//! the runtime `exec` hook uses to map an empty body of a flagged operation to JSON `null`.
+//! type, tags, flags) used for dynamic calls (`bi-rest call OPERATION_ID`), plus the helpers
+//! the client hooks run: `raw_body_content_type` in `pre` (a raw body is sent with the spec's
+//! media type) and `null_for_empty_body` in `exec` (an empty body of a flagged operation
+//! becomes JSON `null`). The table's types come from the bi-rest-operations crate: re-exported
+//! from bi-rest, or inline in a standalone module.
 
 use crate::normalise::{operation_ids::ORIGINAL_ID, FlagMap};
 use serde_json::Value;
@@ -137,16 +140,31 @@ pub fn rows(doc: &Value, keys: &[(String, String)], flags: &FlagMap) -> Vec<OpRo
     out
 }
 
-/// The fixed items of `operations` (runtime/operations.rs, a real Rust file compiled and tested by
-/// tests/runtime.rs).
-const PRELUDE: &str = include_str!("../runtime/operations.rs");
+/// The functions of `operations` over its table (runtime/operations.rs, a real Rust file
+/// compiled and tested by tests/runtime.rs).
+const FUNCTIONS: &str = include_str!("../runtime/operations.rs");
 
-/// Rust source of the `operations` module.
-pub fn render(rows: &[OpRow]) -> String {
+/// The names of the table's types, as one `use` list.
+const TYPES: &str = "{Location, Operation, Parameter}";
+
+/// Rust source of the `operations` module. `types`: the module defining the table's types
+/// (`Location`, `Parameter`, `Operation`), re-exported instead of defined (bi-rest's
+/// `bi_rest::operations`, see [`crate::Config::operation_types`]); `None` emits their source
+/// inline ([`bi_rest_operations::SOURCE`]), for a module that must compile alone.
+pub fn render(rows: &[OpRow], types: Option<&str>) -> String {
     let mut s = String::from(
         "\n/// Static table of every generated operation, for dynamic calls.\npub mod operations {\n",
     );
-    s.push_str(PRELUDE);
+    match types {
+        Some(path) => {
+            let _ = writeln!(
+                s,
+                "    /// The table's types, shared by every module generated for bi-rest.\n    pub use {path}::{TYPES};"
+            );
+        }
+        None => s.push_str(bi_rest_operations::SOURCE),
+    }
+    s.push_str(FUNCTIONS);
     s.push_str("\n    /// Every generated operation, in spec order.\n    pub static ALL: &[Operation] = &[\n");
     for r in rows {
         let params: Vec<String> = r
@@ -226,44 +244,6 @@ pub fn sorted_index(rows: &[OpRow], key: impl Fn(&OpRow) -> &str) -> Vec<u32> {
 /// Emitted into `operations`: checks the sorted indices against a linear scan of the table.
 const SELF_TEST: &str = include_str!("../runtime/operations_index_tests.rs");
 
-/// Progenitor sends a raw body (the normalised form of multipart, XML and other media types it
-/// cannot encode) with `Content-Type: application/octet-stream`. For every row with
-/// `raw_body`, this rewrites that header in the operation's `send` to the table's
-/// `body_media_type` (the type the server expects), in the formatted module source.
-pub fn raw_body_content_types(code: &str, rows: &[OpRow]) -> String {
-    // prettyplease may break `from_static(` and the literal onto separate lines.
-    const OCTET: &str = "\"application/octet-stream\"";
-    let mut out = code.to_string();
-    for r in rows.iter().filter(|r| r.raw_body) {
-        let Some(mt) = r.body_media_type.as_deref() else {
-            continue;
-        };
-        if mt == "application/octet-stream" || reqwest_header_value_invalid(mt) {
-            continue;
-        }
-        let marker = format!("operation_id: {:?}", r.id);
-        let Some(at) = out.find(&marker) else {
-            continue;
-        };
-        let start = out[..at].rfind("pub async fn send(").unwrap_or(0);
-        let segment = &out[start..at];
-        let Some(rel) = segment.rfind(OCTET) else {
-            continue;
-        };
-        if !segment[..rel].contains("CONTENT_TYPE") {
-            continue;
-        }
-        let pos = start + rel;
-        out.replace_range(pos..pos + OCTET.len(), &format!("{mt:?}"));
-    }
-    out
-}
-
-/// `HeaderValue::from_static` panics on non-visible-ASCII: such media types are left alone.
-fn reqwest_header_value_invalid(mt: &str) -> bool {
-    !mt.bytes().all(|b| (0x20..0x7f).contains(&b)) || mt.contains('"') || mt.contains('\\')
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -293,7 +273,7 @@ mod tests {
         rows[0].original_id = "z".into();
         assert_eq!(sorted_index(&rows, |r| &r.id), vec![4, 1, 3, 0, 2]);
         assert_eq!(sorted_index(&rows, |r| &r.original_id), vec![4, 1, 3, 2, 0]);
-        let code = render(&rows);
+        let code = render(&rows, None);
         assert!(code.contains(
             r#"static BY_ID: &[(&str, u32)] = &[("B", 4), ("a", 1), ("a", 3), ("b", 0), ("c", 2)];"#
         ));
@@ -302,28 +282,20 @@ mod tests {
         ));
         assert!(code.contains("fn find_agrees_with_a_linear_scan()"));
         assert!(!code.contains(".find(|o| o.id == id)\n            .or_else"));
-        let empty = render(&[]);
+        let empty = render(&[], None);
         assert!(empty.contains("static BY_ID: &[(&str, u32)] = &[];"));
+        assert!(code.contains("pub struct Operation {"));
     }
 
     #[test]
-    fn raw_bodies_are_sent_with_the_table_media_type() {
-        let send = |id: &str| {
-            format!(
-                "pub async fn send(self) {{ let r = c.post(url).header(::reqwest::header::CONTENT_TYPE, ::reqwest::header::HeaderValue::from_static(\"application/octet-stream\")).body(body); let info = OperationInfo {{ operation_id: {id:?} }}; }}\n"
-            )
-        };
-        let code = [send("upload"), send("put_xml"), send("blob")].concat();
-        let rows = [
-            row("upload", "multipart/form-data", true),
-            row("put_xml", "application/xml", true),
-            row("blob", "application/octet-stream", false),
-        ];
-        let out = raw_body_content_types(&code, &rows);
-        let sends: Vec<&str> = out.lines().collect();
-        assert!(sends[0].contains("HeaderValue::from_static(\"multipart/form-data\")"));
-        assert!(sends[1].contains("HeaderValue::from_static(\"application/xml\")"));
-        assert!(sends[2].contains("HeaderValue::from_static(\"application/octet-stream\")"));
-        assert!(!sends[0].contains("octet-stream") && !sends[1].contains("octet-stream"));
+    fn shared_types_are_re_exported_not_defined() {
+        let rows = [row("a", "application/json", false)];
+        let code = render(&rows, Some("::bi_rest::operations"));
+        assert!(code.contains("pub use ::bi_rest::operations::{Location, Operation, Parameter};"));
+        assert!(!code.contains("pub struct Operation"));
+        assert!(!code.contains("pub enum Location"));
+        assert!(code.contains("pub fn find(id: &str)"));
+        assert!(code.contains("pub fn raw_body_content_type("));
+        syn::parse_file(&code).expect("the module parses");
     }
 }

@@ -7,6 +7,10 @@ use std::path::{Path, PathBuf};
 /// Inner type of every bi-rest client (the auth core's handle).
 pub const INNER_TYPE: &str = "crate::auth::Auth";
 
+/// The operations table types inside bi-rest (`bi_rest::operations`), re-exported by every
+/// vendor module so the CLI works on any table without a conversion.
+pub const OPERATION_TYPES: &str = "crate::operations";
+
 /// One vendor module: feature, module name, candidate spec files (first existing wins).
 #[derive(Debug, Clone, Copy)]
 pub struct Vendor {
@@ -78,6 +82,7 @@ impl Vendor {
             inner_type: Some(INNER_TYPE.to_string()),
             module_name: self.module.to_string(),
             session_headers: self.session_headers.iter().map(|h| h.to_string()).collect(),
+            operation_types: Some(OPERATION_TYPES.to_string()),
             ..Default::default()
         })
     }

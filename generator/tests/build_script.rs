@@ -107,6 +107,7 @@ fn presets_carry_the_vendor_session_headers() {
     assert_eq!(c.session_headers, ["X-MSTR-AuthToken", "X-MSTR-ProjectID"]);
     assert_eq!(c.inner_type.as_deref(), Some("::bi_rest::auth::Auth"));
     assert_eq!(c.runtime_path.as_deref(), Some("::bi_rest::__private"));
+    assert_eq!(c.operation_types.as_deref(), Some("::bi_rest::operations"));
     assert!(Build::looker("x.json").config().session_headers.is_empty());
     let custom = Build::new(
         "x.yaml",
@@ -116,10 +117,12 @@ fn presets_carry_the_vendor_session_headers() {
         },
     )
     .runtime_path(None)
+    .operation_types(None)
     .config();
     assert_eq!(custom.inner_type.as_deref(), Some("crate::MyAuth"));
     assert_eq!(custom.session_headers, ["X-Key"]);
     assert_eq!(custom.runtime_path, None);
+    assert_eq!(custom.operation_types, None);
 }
 
 #[test]

@@ -1,7 +1,8 @@
 //! The runtime every generated module carries, compiled, linted and tested as the Rust it is:
 //! runtime/operations.rs (+ its index self-test) and runtime/xml.rs are included here into
-//! modules shaped like a generated one (`operations` with a small table, `xml` with two schemas),
-//! exactly as the generator emits them with `include_str!`.
+//! modules shaped like a generated one (`operations` with a small table over the shared
+//! bi-rest-operations types, `xml` with two schemas), exactly as the generator emits them with
+//! `include_str!`.
 
 /// Stands in for the generated client (the XML runtime imports it).
 pub struct Client;
@@ -9,8 +10,10 @@ pub struct Client;
 /// Stands in for the generated models (the XML runtime imports them).
 pub mod types {}
 
-/// A generated `operations` module: the runtime plus a three-row table.
+/// A generated `operations` module: the shared types, the runtime and a four-row table.
 pub mod operations {
+    pub use bi_rest_operations::{Location, Operation, Parameter};
+
     include!("../runtime/operations.rs");
 
     /// The table.
@@ -59,9 +62,28 @@ pub mod operations {
             empty_error_is_null: false,
             raw_success: false,
         },
+        Operation {
+            id: "upload",
+            original_id: "upload",
+            method: "POST",
+            path: "/files",
+            parameters: &[],
+            body_media_type: Some("multipart/form-data"),
+            raw_body: true,
+            tags: &[],
+            empty_success_is_null: false,
+            empty_error_is_null: false,
+            raw_success: false,
+        },
     ];
-    static BY_ID: &[(&str, u32)] = &[("delete_thing", 1), ("get_thing", 0), ("put_thing", 2)];
-    static BY_ORIGINAL_ID: &[(&str, u32)] = &[("", 2), ("deleteThing", 1), ("getThing", 0)];
+    static BY_ID: &[(&str, u32)] = &[
+        ("delete_thing", 1),
+        ("get_thing", 0),
+        ("put_thing", 2),
+        ("upload", 3),
+    ];
+    static BY_ORIGINAL_ID: &[(&str, u32)] =
+        &[("", 2), ("deleteThing", 1), ("getThing", 0), ("upload", 3)];
 
     include!("../runtime/operations_index_tests.rs");
 }
@@ -147,6 +169,72 @@ async fn empty_bodies_become_null_only_for_flagged_status_classes() {
     assert_eq!(body(err.expect("ok")).await, "null");
     let full = operations::null_for_empty_body("get_thing", response(200, "{}")).await;
     assert_eq!(body(full.expect("ok")).await, "{}");
+}
+
+/// A request as progenitor builds one for a raw body: the bytes, sent as octet-stream.
+fn raw_request(body: &'static [u8]) -> reqwest::Request {
+    let mut r = reqwest::Request::new(
+        reqwest::Method::POST,
+        "http://127.0.0.1:1/x".parse().expect("a URL"),
+    );
+    r.headers_mut().insert(
+        reqwest::header::CONTENT_TYPE,
+        reqwest::header::HeaderValue::from_static("application/octet-stream"),
+    );
+    *r.body_mut() = Some(reqwest::Body::from(body));
+    r
+}
+
+fn content_type(r: &reqwest::Request) -> &str {
+    r.headers()
+        .get(reqwest::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+}
+
+#[test]
+fn raw_bodies_get_the_spec_media_type() {
+    // XML: the table's type.
+    let mut r = raw_request(b"<thing/>");
+    operations::raw_body_content_type("put_thing", &mut r);
+    assert_eq!(content_type(&r), "application/xml");
+    // Multipart: the boundary the body opens with.
+    let form =
+        b"--b0und.ary\r\nContent-Disposition: form-data; name=\"f\"\r\n\r\nx\r\n--b0und.ary--\r\n";
+    let mut r = raw_request(form);
+    operations::raw_body_content_type("upload", &mut r);
+    assert_eq!(content_type(&r), "multipart/form-data; boundary=b0und.ary");
+    // A boundary with characters a token cannot hold is quoted.
+    let mut r = raw_request(b"--a b:c\r\n\r\n--a b:c--\r\n");
+    operations::raw_body_content_type("upload", &mut r);
+    assert_eq!(content_type(&r), "multipart/form-data; boundary=\"a b:c\"");
+    // No boundary to read: the spec's type as is.
+    let mut r = raw_request(b"not multipart");
+    operations::raw_body_content_type("upload", &mut r);
+    assert_eq!(content_type(&r), "multipart/form-data");
+}
+
+#[test]
+fn other_requests_keep_their_content_type() {
+    // Not a raw-body operation, or no such operation: untouched.
+    for id in ["get_thing", "nope"] {
+        let mut r = raw_request(b"x");
+        operations::raw_body_content_type(id, &mut r);
+        assert_eq!(content_type(&r), "application/octet-stream", "{id}");
+    }
+    // A type set by the caller (or a typed XML function) stays.
+    let mut r = raw_request(b"<thing/>");
+    r.headers_mut().insert(
+        reqwest::header::CONTENT_TYPE,
+        reqwest::header::HeaderValue::from_static("text/xml; charset=utf-8"),
+    );
+    operations::raw_body_content_type("put_thing", &mut r);
+    assert_eq!(content_type(&r), "text/xml; charset=utf-8");
+    // No Content-Type at all (no body): none is added.
+    let mut r = raw_request(b"");
+    r.headers_mut().remove(reqwest::header::CONTENT_TYPE);
+    operations::raw_body_content_type("put_thing", &mut r);
+    assert!(r.headers().get(reqwest::header::CONTENT_TYPE).is_none());
 }
 
 /// The model of the `Thing` schema.

@@ -97,9 +97,11 @@ pub async fn exec_operation(
 /// core. Use once per generated client.
 ///
 /// - `bi_rest_auth_hooks!(module = crate::generated::mstr)`: for a bi-rest generated module;
-///   `exec` also passes the response through the module's
-///   `operations::null_for_empty_body`, so an operation whose success may or may not carry a
-///   body (200 + 204) decodes an empty body as `None` instead of failing.
+///   `pre` first runs the module's `operations::raw_body_content_type`, so a raw body
+///   (multipart, XML, CSV... sent as bytes) carries the spec's media type instead of
+///   progenitor's `application/octet-stream`, and `exec` passes the response through the
+///   module's `operations::null_for_empty_body`, so an operation whose success may or may not
+///   carry a body (200 + 204) decodes an empty body as `None` instead of failing.
 /// - `bi_rest_auth_hooks!(path::to::Client)`: any client shaped like progenitor's output.
 #[macro_export]
 macro_rules! bi_rest_auth_hooks {
@@ -107,15 +109,27 @@ macro_rules! bi_rest_auth_hooks {
         $crate::bi_rest_auth_hooks!(
             @impl $($module)::+::Client,
             |info| $($module)::+::operations::find(info.operation_id).map(|op| op.path),
+            |info, request| {
+                $($module)::+::operations::raw_body_content_type(info.operation_id, request)
+            },
             |info, response| {
                 $($module)::+::operations::null_for_empty_body(info.operation_id, response).await
             }
         );
     };
     ($client:ty) => {
-        $crate::bi_rest_auth_hooks!(@impl $client, |_info| None, |_info, response| Ok(response));
+        $crate::bi_rest_auth_hooks!(
+            @impl $client,
+            |_info| None,
+            |_info, _request| (),
+            |_info, response| Ok(response)
+        );
     };
-    (@impl $client:ty, |$tinfo:ident| $template:expr, |$info:ident, $response:ident| $finish:expr) => {
+    (@impl $client:ty,
+        |$tinfo:ident| $template:expr,
+        |$pinfo:ident, $prequest:ident| $prepare:expr,
+        |$info:ident, $response:ident| $finish:expr
+    ) => {
         impl $crate::auth::hooks::__progenitor_client::ClientHooks<$crate::auth::Auth> for $client {
             async fn pre<E>(
                 &self,
@@ -125,6 +139,11 @@ macro_rules! bi_rest_auth_hooks {
                 let auth = <$client as $crate::auth::hooks::__progenitor_client::ClientInfo<
                     $crate::auth::Auth,
                 >>::inner(self);
+                {
+                    let $pinfo = info;
+                    let $prequest: &mut $crate::auth::hooks::__reqwest::Request = &mut *request;
+                    $prepare;
+                }
                 let $tinfo = info;
                 let template: ::std::option::Option<&'static str> = $template;
                 $crate::auth::hooks::pre_operation::<E>(auth, request, info, template).await

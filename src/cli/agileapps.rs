@@ -12,12 +12,13 @@ use bi_rest::agileapps::{
 };
 use bi_rest::credentials::Credential;
 use bi_rest::error::{Error, ErrorKind};
+use bi_rest::operations::{Location, Operation};
 use clap::{Args, Subcommand, ValueEnum};
 use reqwest::Method;
 
 use super::body::{read_body, usage};
 use super::common::{ends_with_process, interruptible, secret_arg, ApiArgs, CallArgs, HttpArgs};
-use super::dynamic::{Location, OpView};
+use super::dynamic::OpTable;
 use super::missing::NotGiven;
 
 /// Options of `bi-rest agileapps`.
@@ -313,17 +314,21 @@ fn identity_json(i: &Identity) -> serde_json::Value {
 
 /// `call OPERATION_ID`: a generated operation, sent through the session stack.
 async fn run_call(client: &AgileAppsClient, args: &CallArgs) -> Result<serde_json::Value, Error> {
-    let (find, ids) = op_lookup!(bi_rest::generated::agileapps::operations);
+    use bi_rest::generated::agileapps::operations;
+    let table = OpTable {
+        find: operations::find,
+        all: operations::ALL,
+    };
     if args.operation_id == "list" {
-        return Ok(serde_json::Value::from(ids()));
+        return Ok(serde_json::Value::from(table.ids()));
     }
-    let op = find(&args.operation_id).ok_or_else(|| {
+    let op = table.find(&args.operation_id).ok_or_else(|| {
         usage(format!(
             "no operation {:?} in this client (`call list` prints them)",
             args.operation_id
         ))
     })?;
-    let (method, path, query) = resolve(&op, &args.params)?;
+    let (method, path, query) = resolve(op, &args.params)?;
     let body = args.body.as_deref().map(request_body).transpose()?;
     send(client, method, &path, &query, body).await
 }
@@ -332,11 +337,11 @@ async fn run_call(client: &AgileAppsClient, args: &CallArgs) -> Result<serde_jso
 type Resolved = (Method, String, Vec<(String, String)>);
 
 /// The method, path and query of `op` with `NAME=VALUE` params filled in.
-fn resolve(op: &OpView, params: &[(String, String)]) -> Result<Resolved, Error> {
+fn resolve(op: &Operation, params: &[(String, String)]) -> Result<Resolved, Error> {
     for (name, _) in params {
-        match op.params.iter().find(|p| p.name == name) {
+        match op.parameter(name) {
             None => {
-                let known: Vec<&str> = op.params.iter().map(|p| p.name).collect();
+                let known: Vec<&str> = op.parameters.iter().map(|p| p.name).collect();
                 return Err(usage(format!(
                     "{}: no parameter {name:?} (parameters: {})",
                     op.id,
@@ -358,7 +363,7 @@ fn resolve(op: &OpView, params: &[(String, String)]) -> Result<Resolved, Error> 
     }
     let mut path = op.path.to_string();
     let mut query = Vec::new();
-    for p in &op.params {
+    for p in op.parameters {
         let values: Vec<&str> = params
             .iter()
             .filter(|(n, _)| n == p.name)

@@ -11,7 +11,7 @@ use bi_rest::error::Error;
 use clap::Args;
 
 use super::body::{parse_param, read_body, usage};
-use super::dynamic::{build_call, response_json, OpView};
+use super::dynamic::{build_call, response_json, OpTable};
 
 /// HTTP options shared by every vendor command.
 #[derive(Debug, Clone, Args)]
@@ -252,21 +252,20 @@ pub fn secret_arg(
 /// `call`: runs any generated operation through the session.
 pub async fn run_call(
     auth: &Auth,
-    find: fn(&str) -> Option<OpView>,
-    ids: fn() -> Vec<&'static str>,
+    table: OpTable,
     args: &CallArgs,
 ) -> Result<serde_json::Value, Error> {
     if args.operation_id == "list" {
-        return Ok(serde_json::Value::from(ids()));
+        return Ok(serde_json::Value::from(table.ids()));
     }
-    let op = find(&args.operation_id).ok_or_else(|| {
+    let op = table.find(&args.operation_id).ok_or_else(|| {
         usage(format!(
             "no operation {:?} in this client (`call list` prints them)",
             args.operation_id
         ))
     })?;
     let body = args.body.as_deref().map(read_body).transpose()?;
-    let request = build_call(auth, &op, &args.params, body)?;
+    let request = build_call(auth, op, &args.params, body)?;
     let response = auth.send(request).await?;
     response_json(auth, response).await
 }

@@ -3,88 +3,33 @@
 
 use bi_rest::auth::Auth;
 use bi_rest::error::{Error, ErrorKind};
+use bi_rest::operations::{Location, Operation};
 use reqwest::header::CONTENT_TYPE;
 use reqwest::Method;
 
 use super::body::usage;
 
-/// Where an operation's parameter travels (a copy of the generated table's `Location`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Location {
-    /// In the path template.
-    Path,
-    /// In the query string.
-    Query,
-    /// As a header.
-    Header,
+/// One generated module's operations table, as `call` uses it: the module's own lookup (by
+/// final or original id) and its rows. Every module's rows are [`Operation`]s (the shared
+/// `bi_rest::operations` types), so no conversion is needed.
+#[derive(Clone, Copy, Debug)]
+pub struct OpTable {
+    /// The module's `operations::find`.
+    pub find: fn(&str) -> Option<&'static Operation>,
+    /// The module's `operations::ALL`, in spec order.
+    pub all: &'static [Operation],
 }
 
-/// One parameter of an operation.
-#[derive(Clone, Debug)]
-pub struct ParamView {
-    /// Name as the server spells it.
-    pub name: &'static str,
-    /// Where it travels.
-    pub location: Location,
-    /// Required by the spec.
-    pub required: bool,
-}
+impl OpTable {
+    /// The operation with this (final or original) id.
+    pub fn find(&self, id: &str) -> Option<&'static Operation> {
+        (self.find)(id)
+    }
 
-/// The part of a generated operation a dynamic call needs.
-#[derive(Clone, Debug)]
-pub struct OpView {
-    /// The operation id (Rust-safe form).
-    pub id: &'static str,
-    /// HTTP method.
-    pub method: &'static str,
-    /// Path template.
-    pub path: &'static str,
-    /// Parameters.
-    pub params: Vec<ParamView>,
-    /// Media type of the request body, if any.
-    pub body_media_type: Option<&'static str>,
-}
-
-/// An operations table as the CLI uses it: find an operation by id, and list every id.
-pub type OpTable = (fn(&str) -> Option<OpView>, fn() -> Vec<&'static str>);
-
-/// Builds `fn(&str) -> Option<OpView>` and `fn() -> Vec<&'static str>` over one generated
-/// module's `operations` table.
-macro_rules! op_lookup {
-    ($ops:path) => {{
-        use $ops as ops;
-        fn view(o: &'static ops::Operation) -> crate::cli::dynamic::OpView {
-            crate::cli::dynamic::OpView {
-                id: o.id,
-                method: o.method,
-                path: o.path,
-                params: o
-                    .parameters
-                    .iter()
-                    .map(|p| crate::cli::dynamic::ParamView {
-                        name: p.name,
-                        location: match p.location {
-                            ops::Location::Path => crate::cli::dynamic::Location::Path,
-                            ops::Location::Query => crate::cli::dynamic::Location::Query,
-                            ops::Location::Header => crate::cli::dynamic::Location::Header,
-                        },
-                        required: p.required,
-                    })
-                    .collect(),
-                body_media_type: o.body_media_type,
-            }
-        }
-        fn find(id: &str) -> Option<crate::cli::dynamic::OpView> {
-            ops::find(id).map(view)
-        }
-        fn ids() -> Vec<&'static str> {
-            ops::ALL.iter().map(|o| o.id).collect()
-        }
-        (
-            find as fn(&str) -> Option<crate::cli::dynamic::OpView>,
-            ids as fn() -> Vec<&'static str>,
-        )
-    }};
+    /// Every operation id, in spec order.
+    pub fn ids(&self) -> Vec<&'static str> {
+        self.all.iter().map(|o| o.id).collect()
+    }
 }
 
 /// Headers the session adds by itself: a user-supplied value for them is ignored, so a
@@ -94,13 +39,13 @@ const SESSION_HEADERS: &[&str] = &["x-mstr-authtoken", "authorization", "cookie"
 /// Builds the request for `op` from `NAME=VALUE` params and an optional JSON body.
 pub fn build_call(
     auth: &Auth,
-    op: &OpView,
+    op: &Operation,
     params: &[(String, String)],
     body: Option<serde_json::Value>,
 ) -> Result<reqwest::RequestBuilder, Error> {
     for (name, _) in params {
-        if !op.params.iter().any(|p| p.name == name) {
-            let known: Vec<&str> = op.params.iter().map(|p| p.name).collect();
+        if op.parameter(name).is_none() {
+            let known: Vec<&str> = op.parameters.iter().map(|p| p.name).collect();
             return Err(usage(format!(
                 "{}: no parameter {name:?} (parameters: {})",
                 op.id,
@@ -115,7 +60,7 @@ pub fn build_call(
     let mut path = op.path.to_string();
     let mut query: Vec<(&str, &str)> = Vec::new();
     let mut headers: Vec<(&str, &str)> = Vec::new();
-    for p in &op.params {
+    for p in op.parameters {
         let values: Vec<&str> = params
             .iter()
             .filter(|(n, _)| n == p.name)

@@ -208,11 +208,20 @@ pub fn client(args: &LookerArgs) -> Result<LookerClient, Error> {
 fn operations(version: ApiVersion) -> Result<OpTable, Error> {
     match version {
         #[cfg(feature = "looker-4_0")]
-        ApiVersion::V4_0 => Ok(op_lookup!(bi_rest::generated::looker_4_0::operations)),
+        ApiVersion::V4_0 => Ok(OpTable {
+            find: bi_rest::generated::looker_4_0::operations::find,
+            all: bi_rest::generated::looker_4_0::operations::ALL,
+        }),
         #[cfg(feature = "looker-3_1")]
-        ApiVersion::V3_1 => Ok(op_lookup!(bi_rest::generated::looker_3_1::operations)),
+        ApiVersion::V3_1 => Ok(OpTable {
+            find: bi_rest::generated::looker_3_1::operations::find,
+            all: bi_rest::generated::looker_3_1::operations::ALL,
+        }),
         #[cfg(feature = "looker-3_0")]
-        ApiVersion::V3_0 => Ok(op_lookup!(bi_rest::generated::looker_3_0::operations)),
+        ApiVersion::V3_0 => Ok(OpTable {
+            find: bi_rest::generated::looker_3_0::operations::find,
+            all: bi_rest::generated::looker_3_0::operations::ALL,
+        }),
         other => Err(usage(format!(
             "this bi-rest was built without the Looker {other} client (cargo feature looker-{})",
             other.as_str().replace('.', "_")
@@ -267,8 +276,8 @@ async fn command(client: &LookerClient, args: &LookerArgs) -> Result<serde_json:
         LookerCommand::Whoami => client.me().await,
         LookerCommand::Logout => Ok(serde_json::json!({ "logged_out": true })),
         LookerCommand::Call(call) => {
-            let (find, ids) = operations(client.api_version())?;
-            run_call(client.auth(), find, ids, call).await
+            let table = operations(client.api_version())?;
+            run_call(client.auth(), table, call).await
         }
         LookerCommand::Api(api) => run_api(client.auth(), api).await,
     }

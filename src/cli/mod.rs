@@ -7,13 +7,12 @@
 //! 7 invalid request, 8 server error, 9 network, TLS, timeout, refused redirect or response
 //! too large, 1 other.
 
+pub mod agileapps;
 pub mod body;
 pub mod common;
 #[cfg(feature = "sim")]
 pub mod demo;
-#[macro_use]
 pub mod dynamic;
-pub mod agileapps;
 pub mod looker;
 pub mod missing;
 pub mod mstr;
@@ -154,5 +153,9 @@ pub fn session_file_base_url(path: Option<&Path>) -> Result<Option<String>, Erro
 
 /// The generated MicroStrategy operations, for `call`.
 pub fn mstr_operations() -> dynamic::OpTable {
-    op_lookup!(bi_rest::generated::mstr::operations)
+    use bi_rest::generated::mstr::operations;
+    dynamic::OpTable {
+        find: operations::find,
+        all: operations::ALL,
+    }
 }

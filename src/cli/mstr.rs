@@ -185,7 +185,7 @@ pub async fn run(args: MstrArgs) -> Result<serde_json::Value, Error> {
         .attach(client.auth(), principal.as_deref())?;
     let session_file = args.http.session_file.clone();
     let is_logout = matches!(args.command, MstrCommand::Logout);
-    let (find, ids) = super::mstr_operations();
+    let table = super::mstr_operations();
     with_session(&client, session_file.as_deref(), is_logout, || async {
         match &args.command {
             MstrCommand::Login => {
@@ -205,7 +205,7 @@ pub async fn run(args: MstrArgs) -> Result<serde_json::Value, Error> {
             MstrCommand::Logout => Ok(serde_json::json!({ "logged_out": true })),
             MstrCommand::Call(call) => {
                 select(&client, &args).await?;
-                run_call(client.auth(), find, ids, call).await
+                run_call(client.auth(), table, call).await
             }
             MstrCommand::Api(api) => {
                 select(&client, &args).await?;

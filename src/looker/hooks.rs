@@ -3,7 +3,8 @@
 //! - `pre`: for the `login` operation, `client_id` / `client_secret` that the spec declares as
 //!   query parameters are moved into an `application/x-www-form-urlencoded` body, as the real
 //!   server expects, so a secret never travels in a URL; then the auth core makes sure a
-//!   session exists.
+//!   session exists. A raw body (a media type progenitor sends as bytes) gets the spec's
+//!   Content-Type from the generated table (`raw_body_content_type`).
 //! - `exec`: the auth core (token header, single-flight re-login + one replay on 401, bounded
 //!   429 retries), then the generated table's `null_for_empty_body` so an empty 2xx/4xx body of
 //!   an operation that declares one decodes as `None`.
@@ -53,6 +54,10 @@ macro_rules! looker_hooks {
                 if info.operation_id == "login" {
                     credentials_out_of_url(request);
                 }
+                crate::generated::$module::operations::raw_body_content_type(
+                    info.operation_id,
+                    request,
+                );
                 let auth = <crate::generated::$module::Client as progenitor_client::ClientInfo<
                     crate::auth::Auth,
                 >>::inner(self);
