@@ -62,7 +62,11 @@ fn cached_cubes(st: &MstrState, c: &Caller, project: Option<&str>) -> Vec<(Objec
                 || data.datasets.get(&o.data_of).is_some_and(|d| d.published)
         })
         .map(|o| {
-            let cache = data.cube_caches.get(&cache_id(&o.id)).copied().unwrap_or_default();
+            let cache = data
+                .cube_caches
+                .get(&cache_id(&o.id))
+                .copied()
+                .unwrap_or_default();
             (o, cache)
         })
         .filter(|(_, cache)| !cache.deleted)
@@ -202,7 +206,9 @@ pub(crate) async fn purge(
         let p = PROJECTS
             .iter()
             .find(|p| p.id.eq_ignore_ascii_case(&project))
-            .ok_or_else(|| MstrError::not_found(format!("Project with ID '{project}' not found")))?;
+            .ok_or_else(|| {
+                MstrError::not_found(format!("Project with ID '{project}' not found"))
+            })?;
         if !project_visible(&c.user, p) {
             return Err(access_denied(&c.user, "Project", p.name, p.id));
         }

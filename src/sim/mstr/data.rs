@@ -12,10 +12,10 @@ use axum::http::{Response, StatusCode};
 use serde_json::{json, Value};
 
 use super::config::privileges;
-use super::errors::{self, json_response, MstrError};
-use super::routes::{caller, finish, no_content, ok_json, parse_json, Ctx, Reply, St};
 use super::datasets::{Dataset, Upload};
+use super::errors::{self, json_response, MstrError};
 use super::objects::{access_denied, ObjectQuery};
+use super::routes::{caller, finish, no_content, ok_json, parse_json, Ctx, Reply, St};
 use super::state::UserRec;
 use crate::sim::faults::lock;
 use crate::sim::{rfc3339, SeededRng, HEX_UPPER};

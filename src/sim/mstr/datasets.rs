@@ -1,7 +1,8 @@
 //! The Push Data API of the MicroStrategy simulator: `POST /datasets` (create with data and
 //! publish), `POST /datasets/models` (define), `GET /datasets/{id}`, `PATCH
 //! /datasets/{id}/tables/{table}` (new rows with an `updatePolicy` header, republished), and
-//! the upload sessions (`POST .../uploadSessions`, `PUT` a base64 chunk, `DELETE` to cancel,
+//! the upload sessions (`POST .../uploadSessions`, `PUT` a base64 chunk of rows, or of columns
+//! with `orientation` COLUMN, `DELETE` to cancel (both an empty 200, as the spec declares),
 //! `POST .../publish`, `GET .../publishStatus`). A dataset is also a super cube (type 3,
 //! subtype 779) in the object store, in `folderId` or the caller's My Reports: searches and
 //! folders list it, the cube endpoints describe and execute it with the published rows, and
@@ -18,7 +19,7 @@ use super::data::{project_of, DataState, Project};
 use super::errors::MstrError;
 use super::grids::Grid;
 use super::objects::{NewObject, SUBTYPE_SUPER_CUBE, TYPE_FOLDER, TYPE_REPORT};
-use super::routes::{caller, finish, no_content, ok_json, parse_json, Ctx, St};
+use super::routes::{caller, finish, ok_json, parse_json, Ctx, St};
 use super::state::{Caller, MstrState};
 use crate::sim::faults::lock;
 
@@ -119,8 +120,9 @@ pub(crate) struct Upload {
     pub status: UploadStatus,
     chunks: u64,
     bytes: u64,
-    /// The update policy of each table of the session.
-    policies: Vec<(String, String)>,
+    /// The update policy of each table of the session, and whether its chunks hold columns
+    /// (`orientation` COLUMN) rather than rows.
+    policies: Vec<(String, String, bool)>,
     /// Rows received, by table.
     pending: Vec<(String, Vec<Vec<Value>>)>,
 }
@@ -190,6 +192,19 @@ fn decode_rows(chunk: &str, columns: &[ColumnHeader]) -> Vec<Vec<Value>> {
                     .collect(),
             ),
             _ => None,
+        })
+        .collect()
+}
+
+/// Column-oriented values (one array per column) as rows.
+fn transpose(columns: Vec<Vec<Value>>) -> Vec<Vec<Value>> {
+    let n = columns.iter().map(Vec::len).max().unwrap_or(0);
+    (0..n)
+        .map(|i| {
+            columns
+                .iter()
+                .map(|c| c.get(i).cloned().unwrap_or(Value::Null))
+                .collect()
         })
         .collect()
 }
@@ -341,6 +356,11 @@ pub(crate) async fn create_dataset_with_data(
     finish(&st, reply)
 }
 
+/// The empty 200 the spec declares for a chunk accepted and a session cancelled.
+fn empty_ok() -> Response<Body> {
+    Response::new(Body::empty())
+}
+
 fn dataset_not_found(id: &str) -> MstrError {
     MstrError::not_found(format!("Dataset with ID '{id}' not found"))
 }
@@ -437,6 +457,7 @@ struct UploadSessionBody {
 struct UploadTable {
     name: String,
     update_policy: Option<String>,
+    orientation: Option<String>,
 }
 
 /// `POST /datasets/{id}/uploadSessions`.
@@ -468,7 +489,11 @@ pub(crate) async fn create_upload_session(
                 .as_deref()
                 .ok_or_else(|| MstrError::missing_field("tables[].updatePolicy"))?;
             check_policy(policy)?;
-            policies.push((t.name.clone(), policy.to_string()));
+            let columns = t
+                .orientation
+                .as_deref()
+                .is_some_and(|o| o.eq_ignore_ascii_case("COLUMN"));
+            policies.push((t.name.clone(), policy.to_string(), columns));
         }
         let sid = data.new_id();
         data.uploads.insert(
@@ -549,12 +574,16 @@ pub(crate) async fn upload(
         };
         up.chunks += 1;
         up.bytes += chunk.len() as u64 / 4 * 3;
-        let rows = decode_rows(&chunk, &columns);
+        let by_column = up.policies.iter().any(|(t, _, c)| *t == table && *c);
+        let mut rows = decode_rows(&chunk, &columns);
+        if by_column {
+            rows = transpose(rows);
+        }
         match up.pending.iter_mut().find(|(t, _)| *t == table) {
             Some((_, list)) => list.extend(rows),
             None => up.pending.push((table, rows)),
         }
-        Ok(no_content())
+        Ok(empty_ok())
     })();
     finish(&st, reply)
 }
@@ -570,7 +599,7 @@ pub(crate) async fn cancel_upload(
         let mut data = lock(&st.data);
         open_upload(&mut data, &id, &session)?;
         data.uploads.remove(&session);
-        Ok(no_content())
+        Ok(empty_ok())
     })();
     finish(&st, reply)
 }
@@ -603,8 +632,8 @@ pub(crate) async fn publish(
             for (table, rows) in pending {
                 let policy = policies
                     .iter()
-                    .find(|(t, _)| *t == table)
-                    .map_or("ADD", |(_, p)| p.as_str());
+                    .find(|(t, _, _)| *t == table)
+                    .map_or("ADD", |(_, p, _)| p.as_str());
                 if let Some(t) = ds.table_mut(&table) {
                     apply(t, policy, rows);
                 }

@@ -13,8 +13,8 @@ use axum::http::{HeaderValue, Response, StatusCode};
 use serde_json::{json, Value};
 
 use super::data::project_of;
-use super::objects::ObjectQuery;
 use super::errors::{json_response, MstrError};
+use super::objects::ObjectQuery;
 use super::routes::{caller, finish, no_content, ok_json, parse_json, Ctx, St};
 use crate::sim::faults::lock;
 

@@ -15,8 +15,7 @@ use super::data::{project_of, Project};
 use super::directory::paged;
 use super::errors::{json_response, MstrError};
 use super::objects::{
-    access_denied, object_not_found, NewObject, ObjectRec, ObjectStore, SUBTYPE_FOLDER,
-    TYPE_FOLDER,
+    access_denied, object_not_found, NewObject, ObjectRec, ObjectStore, SUBTYPE_FOLDER, TYPE_FOLDER,
 };
 use super::routes::{caller, finish, no_content, ok_json, parse_json, Ctx, Reply, St};
 use super::state::{Caller, MstrState, UserRec};
@@ -107,7 +106,9 @@ fn contents(st: &MstrState, ctx: &Ctx, user: &UserRec, folder_id: &str) -> Reply
         .children(folder_id)
         .into_iter()
         .filter(|o| o.visible_to(user))
-        .filter(|o| types.is_empty() || types.contains(&o.object_type) || types.contains(&o.subtype))
+        .filter(|o| {
+            types.is_empty() || types.contains(&o.object_type) || types.contains(&o.subtype)
+        })
         .map(|o| store.json(o))
         .collect();
     drop(store);
@@ -238,9 +239,7 @@ pub(crate) async fn predefined_folder(
             .map_err(|_| MstrError::invalid_input(format!("Invalid folder type '{kind}'")))?;
         let id = lock(&st.objects)
             .predefined(p.id, &c.user, kind)
-            .ok_or_else(|| {
-                MstrError::not_found(format!("Pre-defined folder {kind} not found"))
-            })?;
+            .ok_or_else(|| MstrError::not_found(format!("Pre-defined folder {kind} not found")))?;
         contents(&st, &ctx, &c.user, &id)
     })();
     finish(&st, reply)
@@ -399,7 +398,10 @@ pub(crate) async fn copy_object(
             data_of: Some(src.data_of.clone()),
         });
         let copy = store.get(p.id, &id).map(|o| store.json(o));
-        Ok(json_response(StatusCode::CREATED, &copy.unwrap_or(Value::Null)))
+        Ok(json_response(
+            StatusCode::CREATED,
+            &copy.unwrap_or(Value::Null),
+        ))
     })();
     finish(&st, reply)
 }
@@ -447,7 +449,10 @@ pub(crate) async fn delete_objects(State(st): St, ctx: Ctx, body: Bytes) -> Resp
         if failed.is_empty() {
             Ok(no_content())
         } else {
-            Ok(json_response(StatusCode::MULTI_STATUS, &Value::Array(failed)))
+            Ok(json_response(
+                StatusCode::MULTI_STATUS,
+                &Value::Array(failed),
+            ))
         }
     })();
     finish(&st, reply)

@@ -33,19 +33,25 @@ fn revenue_grid() -> Grid {
     Grid {
         attributes: vec![
             (
-"8D679D5111D3E4981000E787EC6DE8A4".to_string(),
-"Region".to_string(),
+                "8D679D5111D3E4981000E787EC6DE8A4".to_string(),
+                "Region".to_string(),
                 regions.iter().map(|s| s.to_string()).collect(),
             ),
             (
-"8D679D5211D3E4981000E787EC6DE8A4".to_string(),
-"Year".to_string(),
+                "8D679D5211D3E4981000E787EC6DE8A4".to_string(),
+                "Year".to_string(),
                 years.iter().map(|s| s.to_string()).collect(),
             ),
         ],
         metrics: vec![
-            ("4C05177011D3E877C000B3B2D86C964F".to_string(), "Revenue".to_string()),
-            ("7FD5B69611D5AC76C000D98A4CC5F24F".to_string(), "Cost".to_string()),
+            (
+                "4C05177011D3E877C000B3B2D86C964F".to_string(),
+                "Revenue".to_string(),
+            ),
+            (
+                "7FD5B69611D5AC76C000D98A4CC5F24F".to_string(),
+                "Cost".to_string(),
+            ),
         ],
         rows,
     }
@@ -68,22 +74,30 @@ fn cube_grid() -> Grid {
     Grid {
         attributes: vec![
             (
-"8D679D3711D3E4981000E787EC6DE8A4".to_string(),
-"Category".to_string(),
+                "8D679D3711D3E4981000E787EC6DE8A4".to_string(),
+                "Category".to_string(),
                 categories.iter().map(|s| s.to_string()).collect(),
             ),
             (
-"8D679D4411D3E4981000E787EC6DE8A4".to_string(),
-"Month".to_string(), months),
+                "8D679D4411D3E4981000E787EC6DE8A4".to_string(),
+                "Month".to_string(),
+                months,
+            ),
             (
-"8D679D5111D3E4981000E787EC6DE8A4".to_string(),
-"Region".to_string(),
+                "8D679D5111D3E4981000E787EC6DE8A4".to_string(),
+                "Region".to_string(),
                 regions.iter().map(|s| s.to_string()).collect(),
             ),
         ],
         metrics: vec![
-            ("B6E5BCAB4A5D2F6E8F0F6C9B3E2D1A0F".to_string(), "Units Sold".to_string()),
-            ("4C05177011D3E877C000B3B2D86C964F".to_string(), "Revenue".to_string()),
+            (
+                "B6E5BCAB4A5D2F6E8F0F6C9B3E2D1A0F".to_string(),
+                "Units Sold".to_string(),
+            ),
+            (
+                "4C05177011D3E877C000B3B2D86C964F".to_string(),
+                "Revenue".to_string(),
+            ),
         ],
         rows,
     }
@@ -93,11 +107,14 @@ fn headcount_grid() -> Grid {
     let departments = ["Engineering", "Finance", "Sales", "Support"];
     Grid {
         attributes: vec![(
-"9E2A1C3B4D5E6F708192A3B4C5D6E7F8".to_string(),
-"Department".to_string(),
+            "9E2A1C3B4D5E6F708192A3B4C5D6E7F8".to_string(),
+            "Department".to_string(),
             departments.iter().map(|s| s.to_string()).collect(),
         )],
-        metrics: vec![("1F2E3D4C5B6A79881726354453627180".to_string(), "Headcount".to_string())],
+        metrics: vec![(
+            "1F2E3D4C5B6A79881726354453627180".to_string(),
+            "Headcount".to_string(),
+        )],
         rows: (0..departments.len())
             .map(|d| (vec![d], vec![(40 + 23 * d) as f64]))
             .collect(),
@@ -202,4 +219,3 @@ pub(crate) fn instance_json(
         "data": data_page_json(g, offset, limit),
     })
 }
-

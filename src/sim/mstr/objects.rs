@@ -154,17 +154,41 @@ impl ObjectStore {
             } else {
                 s.new_id()
             };
-            s.seed_folder(&public, "Public Objects", p.id, None, folder_names::PUBLIC_OBJECTS);
+            s.seed_folder(
+                &public,
+                "Public Objects",
+                p.id,
+                None,
+                folder_names::PUBLIC_OBJECTS,
+            );
             let reports = if p.id == super::data::TUTORIAL_PROJECT_ID {
                 TUTORIAL_REPORTS_FOLDER_ID.to_string()
             } else {
                 s.new_id()
             };
-            s.seed_folder(&reports, "Reports", p.id, Some(public.as_str()), folder_names::PUBLIC_REPORTS);
+            s.seed_folder(
+                &reports,
+                "Reports",
+                p.id,
+                Some(public.as_str()),
+                folder_names::PUBLIC_REPORTS,
+            );
             let metrics = s.new_id();
-            s.seed_folder(&metrics, "Metrics", p.id, Some(public.as_str()), folder_names::PUBLIC_METRICS);
+            s.seed_folder(
+                &metrics,
+                "Metrics",
+                p.id,
+                Some(public.as_str()),
+                folder_names::PUBLIC_METRICS,
+            );
             let schema = s.new_id();
-            s.seed_folder(&schema, "Schema Objects", p.id, None, folder_names::SCHEMA_OBJECTS);
+            s.seed_folder(
+                &schema,
+                "Schema Objects",
+                p.id,
+                None,
+                folder_names::SCHEMA_OBJECTS,
+            );
             let profiles = s.new_id();
             s.seed_folder(&profiles, "Profiles", p.id, None, folder_names::PROFILES);
             for o in OBJECTS.iter().filter(|o| o.project == p.id) {
@@ -310,7 +334,12 @@ impl ObjectStore {
     }
 
     /// The pre-defined folder `kind` of `project` (the caller's own for profile folders).
-    pub fn predefined(&mut self, project: &'static str, user: &UserRec, kind: i64) -> Option<String> {
+    pub fn predefined(
+        &mut self,
+        project: &'static str,
+        user: &UserRec,
+        kind: i64,
+    ) -> Option<String> {
         match kind {
             folder_names::PROFILE_OBJECTS => Some(self.profile(project, user).0),
             folder_names::PROFILE_REPORTS => Some(self.profile(project, user).1),
@@ -356,7 +385,10 @@ impl ObjectStore {
             view_media: 0,
             data_of: None,
         };
-        let profile = self.insert(folder(format!("{} ({})", user.user.full_name, user.user.username), profiles));
+        let profile = self.insert(folder(
+            format!("{} ({})", user.user.full_name, user.user.username),
+            profiles,
+        ));
         let reports = self.insert(folder("My Reports".to_string(), Some(profile.clone())));
         self.set_predefined(&profile, folder_names::PROFILE_OBJECTS);
         self.set_predefined(&reports, folder_names::PROFILE_REPORTS);

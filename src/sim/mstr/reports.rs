@@ -44,7 +44,13 @@ fn scoped(st: &MstrState, ctx: &Ctx) -> Result<(Caller, &'static Project), MstrE
 
 /// The report or cube `id` of project `p` the caller may read: 404 `ERR004` when missing or
 /// of the other kind, 403 `ERR017` when denied.
-fn lookup(st: &MstrState, c: &Caller, p: &Project, id: &str, kind: Kind) -> Result<ObjectRec, MstrError> {
+fn lookup(
+    st: &MstrState,
+    c: &Caller,
+    p: &Project,
+    id: &str,
+    kind: Kind,
+) -> Result<ObjectRec, MstrError> {
     let store = lock(&st.objects);
     let o = store
         .get(p.id, id)
@@ -129,7 +135,12 @@ fn instance_page(st: &MstrState, ctx: &Ctx, id: &str, instance: &str, kind: Kind
     Ok(ok_json(&instance_json(&o, &g, instance, offset, limit)))
 }
 
-fn definition(st: &MstrState, ctx: &Ctx, id: &str, kind: Kind) -> Result<(ObjectRec, Value), MstrError> {
+fn definition(
+    st: &MstrState,
+    ctx: &Ctx,
+    id: &str,
+    kind: Kind,
+) -> Result<(ObjectRec, Value), MstrError> {
     let (c, p) = scoped(st, ctx)?;
     let o = lookup(st, &c, p, id, kind)?;
     let g = grid_for(st, &o).unwrap_or_default();
@@ -151,7 +162,9 @@ pub(crate) fn cache_id(cube: &str) -> String {
 /// dataset never published or a deleted cache.
 fn cube_state(st: &MstrState, o: &ObjectRec) -> i64 {
     let data = lock(&st.data);
-    if o.subtype == SUBTYPE_SUPER_CUBE && !data.datasets.get(&o.data_of).is_some_and(|d| d.published) {
+    if o.subtype == SUBTYPE_SUPER_CUBE
+        && !data.datasets.get(&o.data_of).is_some_and(|d| d.published)
+    {
         return 0;
     }
     data.cube_caches
@@ -284,7 +297,11 @@ pub(crate) async fn cube_instance_page(
 
 /// The SQL the simulated warehouse would run for a grid.
 fn sql_of(o: &ObjectRec, g: &Grid) -> String {
-    let attrs: Vec<String> = g.attributes.iter().map(|a| format!("a.\"{}\"", a.1)).collect();
+    let attrs: Vec<String> = g
+        .attributes
+        .iter()
+        .map(|a| format!("a.\"{}\"", a.1))
+        .collect();
     let metrics: Vec<String> = g
         .metrics
         .iter()
@@ -423,11 +440,7 @@ pub(crate) async fn attribute_elements(
 /// `GET /model/cubes/{id}`: the modeling view of a cube (its attributes and metrics), in
 /// the project of `X-MSTR-ProjectID` or of the changeset `X-MSTR-MS-Changeset`;
 /// modeling-service errors for an unknown cube.
-pub(crate) async fn model_cube(
-    State(st): St,
-    ctx: Ctx,
-    Path(id): Path<String>,
-) -> Response<Body> {
+pub(crate) async fn model_cube(State(st): St, ctx: Ctx, Path(id): Path<String>) -> Response<Body> {
     let reply = (|| {
         let c = caller(&st, &ctx)?;
         c.user.require(privileges::USE_ARCHITECT)?;

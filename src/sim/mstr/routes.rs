@@ -16,9 +16,9 @@ use crate::sim::AnswerShape;
 
 use super::config::privileges;
 use super::data;
-use super::{caches, datasets, directory, folders, reports};
 use super::errors::{json_response, MstrError};
 use super::state::{Caller, LoginBody, MstrState};
+use super::{caches, datasets, directory, folders, reports};
 use crate::sim::faults::ExpireSessionFault;
 use crate::sim::rfc3339;
 
@@ -177,10 +177,7 @@ pub(crate) fn router(state: Arc<MstrState>) -> Router {
         .route("/projects/{id}", get(data::project))
         .route("/searches/results", get(data::search))
         .route("/searches/objects", post(folders::search_objects))
-        .route(
-            "/objects",
-            axum::routing::delete(folders::delete_objects),
-        )
+        .route("/objects", axum::routing::delete(folders::delete_objects))
         .route(
             "/objects/{id}",
             get(data::object)

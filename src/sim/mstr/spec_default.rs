@@ -105,10 +105,19 @@ pub const STATEFUL: &[(&str, &str)] = &[
     ("POST", "/objects/{id}/copy"),
     ("DELETE", "/objects"),
     // Report and cube execution (reports.rs), cube caches (caches.rs), datasets.
-    ("GET", "/v2/reports/{reportId}/instances/{reportInstance}/sqlView"),
-    ("GET", "/v2/reports/{id}/instances/{instanceId}/pageBy/elements"),
+    (
+        "GET",
+        "/v2/reports/{reportId}/instances/{reportInstance}/sqlView",
+    ),
+    (
+        "GET",
+        "/v2/reports/{id}/instances/{instanceId}/pageBy/elements",
+    ),
     ("POST", "/reports/{reportId}/instances"),
-    ("GET", "/reports/{reportId}/instances/{reportInstance}/prompts"),
+    (
+        "GET",
+        "/reports/{reportId}/instances/{reportInstance}/prompts",
+    ),
     (
         "PUT",
         "/reports/{reportId}/instances/{reportInstance}/prompts/answers",
@@ -119,7 +128,10 @@ pub const STATEFUL: &[(&str, &str)] = &[
     ("GET", "/monitors/caches/cubes"),
     ("PATCH", "/monitors/caches/cubes/{cacheId}"),
     ("DELETE", "/monitors/caches/cubes/{cacheId}"),
-    ("DELETE", "/monitors/projects/{projectId}/caches/{cacheType}"),
+    (
+        "DELETE",
+        "/monitors/projects/{projectId}/caches/{cacheType}",
+    ),
     ("PATCH", "/datasets/{datasetId}/tables/{tableId}"),
 ];
 
