@@ -180,7 +180,7 @@ def objects_tour(conn):
     public = next(f for f in list_folders(conn, project_id=pid) if f.name == "Public Objects")
     folder = step(
         "Folder.create",
-        lambda: Folder.create(conn, name="Tour folder", parent=public.id, project=pid),
+        lambda: Folder.create(conn, name="Tour folder", parent=public.id),
     )
     step("Folder.get_contents", lambda: [o.name for o in folder.get_contents()])
     step(
@@ -195,6 +195,31 @@ def objects_tour(conn):
     revenue = next((r for r in list_reports_safe(conn) if r.name.startswith("Revenue")), None)
     step("Report.to_dataframe", lambda: Report(conn, id=revenue.id).to_dataframe().shape)
     step("list_super_cubes", lambda: [c.name for c in list_super_cubes(conn)])
+
+    def create_super_cube():
+        import pandas as pd
+
+        frame = pd.DataFrame({"Store": ["North", "South"], "Amount": [10.5, 4.0]})
+        cube = SuperCube(conn, name="Tour dataset")
+        cube.add_table(name="sales", data_frame=frame, update_policy="replace")
+        cube.create(folder_id=public.id)
+        return cube
+
+    pushed = step("SuperCube.create (push data, publish)", create_super_cube)
+    step(
+        "list_super_cubes(created)",
+        lambda: check([c.name for c in list_super_cubes(conn)] == ["Tour dataset"], "1 super cube"),
+    )
+    step(
+        "SuperCube.to_dataframe",
+        lambda: check(
+            SuperCube(conn, id=pushed.id).to_dataframe().to_dict("list")
+            == {"Store": ["North", "South"], "Amount": [10.5, 4.0]},
+            "the pushed rows",
+        ),
+    )
+    step("SuperCube.delete", lambda: pushed.delete(force=True))
+    step("list_super_cubes(deleted)", lambda: check(list_super_cubes(conn) == [], "none left"))
     step("Folder.delete", lambda: folder.delete(force=True))
 
 

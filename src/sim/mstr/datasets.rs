@@ -386,8 +386,21 @@ pub(crate) async fn dataset_definition(
     let reply = (|| {
         let c = caller(&st, &ctx)?;
         let p = project_of(&ctx, &c.user)?;
+        let is_cube = lock(&st.objects).get(p.id, &id).is_some_and(|o| o.is_cube());
         let mut data = lock(&st.data);
-        let ds = dataset_in(&mut data, p, &id)?;
+        let ds = match dataset_in(&mut data, p, &id) {
+            Ok(ds) => ds,
+            // A cube that was not pushed: the server fails as mstrio-py expects (it
+            // whitelists this 500 ERR001 when it asks every cube for its tables).
+            Err(_) if is_cube => {
+                return Err(MstrError::new(
+                    axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+                    "ERR001",
+                    format!("The cube '{id}' is not a dataset created by the Push Data API"),
+                ))
+            }
+            Err(e) => return Err(e),
+        };
         let columns: Vec<Value> = ds
             .tables
             .iter()

@@ -165,9 +165,16 @@ pub(crate) fn definition_json(g: &Grid) -> Value {
         .map(|(id, name, _)| json!({"id": id, "name": name, "type": "attribute"}))
         .collect();
     json!({
-        "availableObjects": {"attributes": available_attributes, "metrics": metrics.clone()},
+        "availableObjects": {
+            "attributes": available_attributes,
+            "metrics": metrics.clone(),
+            "consolidations": [],
+            "customGroups": [],
+        },
         "grid": {
             "crossTab": false,
+            "subtotals": {"defined": false, "visible": false},
+            "pageBy": [],
             "metricsPosition": {"axis": "columns", "index": 0},
             "rows": rows,
             "columns": [{"name": "Metrics", "id": "00000000000000000000000000000000",
