@@ -12,6 +12,7 @@ use axum::http::{HeaderValue, Response, StatusCode};
 use serde_json::{json, Value};
 
 use super::data::{project_of, project_visible, PROJECTS};
+use super::directory::page_of;
 use super::errors::MstrError;
 use super::objects::{access_denied, ObjectRec, SUBTYPE_SUPER_CUBE};
 use super::reports::cache_id;
@@ -117,10 +118,7 @@ pub(crate) async fn list(State(st): St, ctx: Ctx) -> Response<Body> {
             .iter()
             .map(|(o, cache)| cache_json(o, cache))
             .collect();
-        let offset = ctx.query_usize("offset", 0)?;
-        let limit = ctx.query_usize("limit", usize::MAX)?;
-        let total = caches.len();
-        let page: Vec<Value> = caches.into_iter().skip(offset).take(limit).collect();
+        let (total, page) = page_of(&ctx, caches)?;
         Ok(ok_json(&json!({"total": total, "cubeCaches": page})))
     })();
     finish(&st, reply)

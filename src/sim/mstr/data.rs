@@ -243,11 +243,8 @@ pub(crate) async fn search(State(st): St, ctx: Ctx) -> Response<Body> {
         let p = project_of(&ctx, &c.user)?;
         c.user.require(privileges::USE_OBJECT_SEARCH)?;
         let query = ObjectQuery::from_ctx(&ctx)?;
-        let offset = ctx.query_usize("offset", 0)?;
-        let limit = ctx.query_usize("limit", usize::MAX)?;
         let hits = lock(&st.objects).search(Some(p.id), &c.user, &query);
-        let total = hits.len();
-        let page: Vec<Value> = hits.into_iter().skip(offset).take(limit).collect();
+        let (total, page) = super::directory::page_of(&ctx, hits)?;
         Ok(ok_json(&json!({"totalItems": total, "result": page})))
     })();
     finish(&st, reply)

@@ -15,11 +15,11 @@ use base64::Engine as _;
 use serde_json::{json, Value};
 
 use super::config::privileges;
-use super::data::{project_of, DataState, Project};
+use super::data::{DataState, Project};
 use super::errors::MstrError;
 use super::grids::Grid;
 use super::objects::{NewObject, SUBTYPE_SUPER_CUBE, TYPE_FOLDER, TYPE_REPORT};
-use super::routes::{caller, finish, ok_json, parse_json, Ctx, St};
+use super::routes::{finish, ok_json, parse_json, scoped, Ctx, St};
 use super::state::{Caller, MstrState};
 use crate::sim::faults::lock;
 
@@ -230,8 +230,7 @@ fn check_policy(policy: &str) -> Result<(), MstrError> {
 
 /// The caller and project of a push call, with the privilege checked.
 fn dataset_checks(st: &MstrState, ctx: &Ctx) -> Result<(Caller, &'static Project), MstrError> {
-    let c = caller(st, ctx)?;
-    let p = project_of(ctx, &c.user)?;
+    let (c, p) = scoped(st, ctx)?;
     c.user.require(privileges::CREATE_DATASET)?;
     Ok((c, p))
 }
@@ -384,9 +383,10 @@ pub(crate) async fn dataset_definition(
     Path(id): Path<String>,
 ) -> Response<Body> {
     let reply = (|| {
-        let c = caller(&st, &ctx)?;
-        let p = project_of(&ctx, &c.user)?;
-        let is_cube = lock(&st.objects).get(p.id, &id).is_some_and(|o| o.is_cube());
+        let (_, p) = scoped(&st, &ctx)?;
+        let is_cube = lock(&st.objects)
+            .get(p.id, &id)
+            .is_some_and(|o| o.is_cube());
         let mut data = lock(&st.data);
         let ds = match dataset_in(&mut data, p, &id) {
             Ok(ds) => ds,

@@ -16,6 +16,7 @@ use super::data::project_of;
 use super::errors::{json_response, MstrError};
 use super::objects::ObjectQuery;
 use super::routes::{caller, finish, no_content, ok_json, parse_json, Ctx, St};
+use super::state::MstrState;
 use crate::sim::faults::lock;
 
 /// "Everyone", the built-in group of every user.
@@ -75,12 +76,17 @@ impl Directory {
     }
 }
 
-/// A page of `items` by `offset`/`limit` with `X-MSTR-Total-Count`.
-pub(crate) fn paged(ctx: &Ctx, items: Vec<Value>) -> Result<Response<Body>, MstrError> {
+/// The total and the page of `items` that `offset`/`limit` ask for (-1 or no limit: all).
+pub(crate) fn page_of(ctx: &Ctx, items: Vec<Value>) -> Result<(usize, Vec<Value>), MstrError> {
     let offset = ctx.query_usize("offset", 0)?;
     let limit = ctx.query_usize("limit", usize::MAX)?;
     let total = items.len();
-    let page: Vec<Value> = items.into_iter().skip(offset).take(limit).collect();
+    Ok((total, items.into_iter().skip(offset).take(limit).collect()))
+}
+
+/// A page of `items` as a JSON array with `X-MSTR-Total-Count`.
+pub(crate) fn paged(ctx: &Ctx, items: Vec<Value>) -> Result<Response<Body>, MstrError> {
+    let (total, page) = page_of(ctx, items)?;
     let mut resp = ok_json(&Value::Array(page));
     resp.headers_mut()
         .insert("X-MSTR-Total-Count", HeaderValue::from(total));
@@ -277,34 +283,28 @@ pub(crate) async fn create_search(State(st): St, ctx: Ctx) -> Response<Body> {
 
 /// `GET /metadataSearches/results?searchId=&offset=&limit=`.
 pub(crate) async fn search_results(State(st): St, ctx: Ctx) -> Response<Body> {
-    let reply = (|| {
-        caller(&st, &ctx)?;
-        let id = ctx.query_one("searchId").ok_or_else(|| {
-            MstrError::missing_info("Missing required query parameter 'searchId'")
-        })?;
-        let hits = lock(&st.directory)
-            .searches
-            .get(id)
-            .cloned()
-            .ok_or_else(|| MstrError::not_found(format!("Search '{id}' not found")))?;
-        paged(&ctx, hits)
-    })();
+    let reply = stored_search(&st, &ctx).and_then(|hits| paged(&ctx, hits));
     finish(&st, reply)
+}
+
+/// The hits of the stored search `searchId` (400 `ERR005` without it, 404 `ERR004` unknown).
+fn stored_search(st: &MstrState, ctx: &Ctx) -> Result<Vec<Value>, MstrError> {
+    caller(st, ctx)?;
+    let id = ctx
+        .query_one("searchId")
+        .ok_or_else(|| MstrError::missing_info("Missing required query parameter 'searchId'"))?;
+    lock(&st.directory)
+        .searches
+        .get(id)
+        .cloned()
+        .ok_or_else(|| MstrError::not_found(format!("Search '{id}' not found")))
 }
 
 /// `GET /metadataSearches/results/tree?searchId=`: the hits of a stored search grouped by the
 /// folder holding them (`FolderNode` list: the folder, its `contents`, no `children`).
 pub(crate) async fn search_tree(State(st): St, ctx: Ctx) -> Response<Body> {
     let reply = (|| {
-        caller(&st, &ctx)?;
-        let id = ctx.query_one("searchId").ok_or_else(|| {
-            MstrError::missing_info("Missing required query parameter 'searchId'")
-        })?;
-        let hits = lock(&st.directory)
-            .searches
-            .get(id)
-            .cloned()
-            .ok_or_else(|| MstrError::not_found(format!("Search '{id}' not found")))?;
+        let hits = stored_search(&st, &ctx)?;
         let mut nodes: Vec<Value> = Vec::new();
         for hit in hits {
             let parent = &hit["ancestors"][0];

@@ -11,22 +11,15 @@ use axum::extract::{Path, State};
 use axum::http::{Response, StatusCode};
 use serde_json::{json, Value};
 
-use super::data::{project_of, Project};
-use super::directory::paged;
+use super::data::Project;
+use super::directory::{page_of, paged};
 use super::errors::{json_response, MstrError};
 use super::objects::{
     access_denied, object_not_found, NewObject, ObjectRec, ObjectStore, SUBTYPE_FOLDER, TYPE_FOLDER,
 };
-use super::routes::{caller, finish, no_content, ok_json, parse_json, Ctx, Reply, St};
-use super::state::{Caller, MstrState, UserRec};
+use super::routes::{caller, finish, no_content, ok_json, parse_json, scoped, Ctx, Reply, St};
+use super::state::{MstrState, UserRec};
 use crate::sim::faults::lock;
-
-/// The caller and the project of a project-scoped call.
-fn scoped(st: &MstrState, ctx: &Ctx) -> Result<(Caller, &'static Project), MstrError> {
-    let c = caller(st, ctx)?;
-    let p = project_of(ctx, &c.user)?;
-    Ok((c, p))
-}
 
 /// Guests may read but not change metadata (403 `ERR017`).
 fn require_writer(user: &UserRec, name: &str, id: &str) -> Result<(), MstrError> {
@@ -93,14 +86,7 @@ fn folder<'a>(
 
 /// The contents of `folder_id` the caller may see, filtered by `type`, one page.
 fn contents(st: &MstrState, ctx: &Ctx, user: &UserRec, folder_id: &str) -> Reply {
-    let types: Vec<i64> = ctx
-        .query_all("type")
-        .into_iter()
-        .map(|t| {
-            t.parse::<i64>()
-                .map_err(|_| MstrError::invalid_input(format!("Invalid object type '{t}'")))
-        })
-        .collect::<Result<_, _>>()?;
+    let types = ctx.query_types("type")?;
     let store = lock(&st.objects);
     let items: Vec<Value> = store
         .children(folder_id)
@@ -489,10 +475,7 @@ pub(crate) async fn search_objects(State(st): St, ctx: Ctx, body: Bytes) -> Resp
             })
             .collect();
         drop(store);
-        let offset = ctx.query_usize("offset", 0)?;
-        let limit = ctx.query_usize("limit", usize::MAX)?;
-        let total = hits.len();
-        let page: Vec<Value> = hits.into_iter().skip(offset).take(limit).collect();
+        let (total, page) = page_of(&ctx, hits)?;
         Ok(ok_json(&json!({"totalItems": total, "result": page})))
     })();
     finish(&st, reply)

@@ -526,14 +526,7 @@ impl ObjectQuery {
     /// The query parameters `name`, `pattern`, `type` (repeated or comma-separated) and
     /// `root`; 400 `ERR006` for a garbled number.
     pub fn from_ctx(ctx: &Ctx) -> Result<ObjectQuery, MstrError> {
-        let types = ctx
-            .query_all("type")
-            .into_iter()
-            .map(|t| {
-                t.parse::<i64>()
-                    .map_err(|_| MstrError::invalid_input(format!("Invalid object type '{t}'")))
-            })
-            .collect::<Result<_, _>>()?;
+        let types = ctx.query_types("type")?;
         Ok(ObjectQuery {
             name: ctx.query_one("name").unwrap_or("").to_lowercase(),
             pattern: ctx.query_usize("pattern", 4)?,

@@ -15,7 +15,7 @@ use super::directory::paged;
 use super::errors::{self, MstrError};
 use super::grids::{definition_json, instance_json, seeded_grid, Grid};
 use super::objects::{ObjectRec, SUBTYPE_SUPER_CUBE};
-use super::routes::{caller, finish, no_content, ok_json, parse_json, Ctx, Reply, St};
+use super::routes::{caller, finish, no_content, ok_json, parse_json, scoped, Ctx, Reply, St};
 use super::state::{Caller, MstrState};
 use crate::sim::faults::lock;
 
@@ -33,13 +33,6 @@ impl Kind {
             Kind::Cube => "Cube",
         }
     }
-}
-
-/// The caller and project of a project-scoped call.
-fn scoped(st: &MstrState, ctx: &Ctx) -> Result<(Caller, &'static Project), MstrError> {
-    let c = caller(st, ctx)?;
-    let p = project_of(ctx, &c.user)?;
-    Ok((c, p))
 }
 
 /// The report or cube `id` of project `p` the caller may read: 404 `ERR004` when missing or

@@ -101,6 +101,18 @@ impl Ctx {
         }
     }
 
+    /// Every value of a query parameter parsed as an object type (400 `ERR006` when
+    /// garbled), as `type=3&type=55` or `type=3,55`.
+    pub fn query_types(&self, name: &str) -> Result<Vec<i64>, MstrError> {
+        self.query_all(name)
+            .into_iter()
+            .map(|t| {
+                t.parse::<i64>()
+                    .map_err(|_| MstrError::invalid_input(format!("Invalid object type '{t}'")))
+            })
+            .collect()
+    }
+
     /// A header as a trimmed, non-empty string.
     pub fn header(&self, name: &str) -> Option<&str> {
         self.headers
@@ -349,6 +361,16 @@ async fn not_found_plain(State(st): St) -> Response<Body> {
 /// Authenticates the caller of a handler (token header + JSESSIONID cookie).
 pub(crate) fn caller(st: &MstrState, ctx: &Ctx) -> Result<Caller, MstrError> {
     st.authenticate(&ctx.headers, ctx.expire_fault)
+}
+
+/// The caller and the project (`X-MSTR-ProjectID`) of a project-scoped call.
+pub(crate) fn scoped(
+    st: &MstrState,
+    ctx: &Ctx,
+) -> Result<(Caller, &'static data::Project), MstrError> {
+    let c = caller(st, ctx)?;
+    let p = data::project_of(ctx, &c.user)?;
+    Ok((c, p))
 }
 
 async fn status(State(st): St) -> Response<Body> {
