@@ -97,7 +97,10 @@ fn main() {
         };
         let cases: Vec<(&str, Make)> = vec![
             ("mstr GET /sessions/userInfo (stateful)", mstr_call("/sessions/userInfo")),
-            ("mstr GET /folders (spec default)", mstr_call("/folders")),
+            (
+                "mstr GET /v2/iserver/settings/config (spec default)",
+                mstr_call("/v2/iserver/settings/config"),
+            ),
             ("looker GET /user (stateful)", looker_call("/user")),
             ("looker GET /roles (spec default)", looker_call("/roles")),
         ];

@@ -1,7 +1,9 @@
 //! The vendors' own Python SDKs, unchanged, against the simulators: `tests/sdk/tour.py` runs a
 //! tour of their common methods (looker-sdk 4.0: me, users, looks, dashboards, folders,
 //! searches, create_look, run_inline_query, logout...; mstrio-py: Connection, select_project,
-//! list_projects, list_users, full_search, list_reports, close...) and every method must work.
+//! list_projects, list_users, full_search, list_reports, folders, list_dashboards,
+//! list_olap_cubes, OlapCube/Report/SuperCube to_dataframe, SuperCube create and delete,
+//! close...) and every method must work.
 //!
 //! The interpreter is `BI_REST_SDK_PYTHON` (scripts/test.sh installs `looker-sdk` and
 //! `mstrio-py` into target/sdk-venv and sets it). Without it the tours are skipped with a loud
@@ -122,6 +124,15 @@ async fn mstrio_tour() {
         "list_users",
         "full_search",
         "list_reports",
+        "list_folders",
+        "Folder.create",
+        "list_dashboards",
+        "list_olap_cubes",
+        "OlapCube.to_dataframe",
+        "Report.to_dataframe",
+        "SuperCube.create (push data, publish)",
+        "SuperCube.to_dataframe",
+        "SuperCube.delete",
         "close",
     ] {
         assert!(m.contains(&want), "{want} not in {m:?}");

@@ -63,6 +63,13 @@ fn report_counts_every_operation_and_leaves_none_unanswered() {
     }
     let looker40 = report.iter().find(|c| c.spec == "looker_4_0").expect("4.0");
     assert_eq!(looker40.operations, 483);
+    // MicroStrategy: folders, objects, reports, cubes, datasets and cube caches are stateful;
+    // the default answers project administration, modeling and settings.
+    let mstr = report.iter().find(|c| c.spec == "mstr").expect("mstr");
+    assert_eq!(
+        (mstr.operations, mstr.stateful, mstr.spec_default),
+        (113, 80, 33)
+    );
 }
 
 /// Looker: every operation of 3.0, 3.1 and 4.0 except the login and logout ones.

@@ -850,7 +850,7 @@ async fn dataset_push_flow() {
         .send()
         .await
         .unwrap();
-    assert_eq!(r.status(), StatusCode::NO_CONTENT);
+    assert_eq!(r.status(), StatusCode::OK);
     let status_url = format!("{base}/datasets/{id}/uploadSessions/{sid}/publishStatus");
     let v: Value = get_in_project(&c, status_url.clone(), &t, TUTORIAL_PROJECT_ID)
         .await

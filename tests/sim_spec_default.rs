@@ -247,24 +247,20 @@ async fn mstr_default_validates_and_checks_the_session_and_project() {
         .await
         .expect("json");
     assert_eq!(status["iServerVersion"], "11.5.1200.0001");
-    // POST /folders (spec default): name and parent are required.
+    // POST /v2/projects (spec default): name is required.
     let r = m
-        .post("/folders")
-        .json(&json!({"name": "Tour"}))
+        .post("/v2/projects")
+        .json(&json!({"description": "Tour"}))
         .send()
         .await
         .expect("send");
     assert_eq!(
         code_of(r).await,
-        (
-            400,
-            "ERR005".into(),
-            "Missing required field: parent".into()
-        )
+        (400, "ERR005".into(), "Missing required field: name".into())
     );
     let r = m
-        .post("/folders")
-        .json(&json!({"name": 1, "parent": "X"}))
+        .post("/v2/projects")
+        .json(&json!({"name": 1}))
         .send()
         .await
         .expect("send");
@@ -277,7 +273,7 @@ async fn mstr_default_validates_and_checks_the_session_and_project() {
         )
     );
     let r = m
-        .post("/folders")
+        .post("/v2/projects")
         .header("content-type", "application/json")
         .body("{")
         .send()
@@ -287,18 +283,18 @@ async fn mstr_default_validates_and_checks_the_session_and_project() {
         code_of(r).await,
         (400, "ERR006".into(), "Invalid JSON".into())
     );
+    // GET /model/schema/lock (spec default) declares the project header.
     let r = m
         .http
-        .post(format!("{}/folders", m.base))
+        .get(format!("{}/model/schema/lock", m.base))
         .header("X-MSTR-AuthToken", &m.token)
-        .json(&json!({"name": "Tour", "parent": "X"}))
         .send()
         .await
         .expect("send");
     assert_eq!(code_of(r).await.1, "ERR005", "project header missing");
     let r = m
-        .post("/folders")
-        .json(&json!({"name": "Tour", "parent": "X"}))
+        .post("/v2/projects")
+        .json(&json!({"name": "Tour"}))
         .send()
         .await
         .expect("send");
@@ -310,8 +306,8 @@ async fn mstr_default_validates_and_checks_the_session_and_project() {
     sim.set_idle_timeout(Duration::from_millis(50));
     tokio::time::sleep(Duration::from_millis(120)).await;
     let r = m
-        .post("/folders")
-        .json(&json!({"name": "Tour", "parent": "X"}))
+        .post("/v2/projects")
+        .json(&json!({"name": "Tour"}))
         .send()
         .await
         .expect("send");
@@ -330,8 +326,8 @@ async fn mstr_faults_apply_to_default_operations() {
     let m = Mstr::login(sim.base_url()).await;
     sim.faults().set_rate(FaultKind::ExpiredSession, 1.0);
     let r = m
-        .post("/folders")
-        .json(&json!({"name": "Tour", "parent": "X"}))
+        .post("/v2/projects")
+        .json(&json!({"name": "Tour"}))
         .send()
         .await
         .expect("send");

@@ -56,10 +56,16 @@
 //! # Ok(()) }
 //! ```
 
+mod caches;
 mod config;
 pub mod data;
+mod datasets;
 mod directory;
 mod errors;
+mod folders;
+mod grids;
+pub mod objects;
+mod reports;
 mod routes;
 mod spec_default;
 mod state;

@@ -12,9 +12,11 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderValue, Response, StatusCode};
 use serde_json::{json, Value};
 
-use super::data::{project_of, OBJECTS};
+use super::data::project_of;
 use super::errors::{json_response, MstrError};
+use super::objects::ObjectQuery;
 use super::routes::{caller, finish, no_content, ok_json, parse_json, Ctx, St};
+use super::state::MstrState;
 use crate::sim::faults::lock;
 
 /// "Everyone", the built-in group of every user.
@@ -74,12 +76,17 @@ impl Directory {
     }
 }
 
-/// A page of `items` by `offset`/`limit` with `X-MSTR-Total-Count`.
-fn paged(ctx: &Ctx, items: Vec<Value>) -> Result<Response<Body>, MstrError> {
+/// The total and the page of `items` that `offset`/`limit` ask for (-1 or no limit: all).
+pub(crate) fn page_of(ctx: &Ctx, items: Vec<Value>) -> Result<(usize, Vec<Value>), MstrError> {
     let offset = ctx.query_usize("offset", 0)?;
     let limit = ctx.query_usize("limit", usize::MAX)?;
     let total = items.len();
-    let page: Vec<Value> = items.into_iter().skip(offset).take(limit).collect();
+    Ok((total, items.into_iter().skip(offset).take(limit).collect()))
+}
+
+/// A page of `items` as a JSON array with `X-MSTR-Total-Count`.
+pub(crate) fn paged(ctx: &Ctx, items: Vec<Value>) -> Result<Response<Body>, MstrError> {
+    let (total, page) = page_of(ctx, items)?;
     let mut resp = ok_json(&Value::Array(page));
     resp.headers_mut()
         .insert("X-MSTR-Total-Count", HeaderValue::from(total));
@@ -264,26 +271,8 @@ pub(crate) async fn create_search(State(st): St, ctx: Ctx) -> Response<Body> {
             .header("X-MSTR-ProjectID")
             .map(|_| project_of(&ctx, &c.user))
             .transpose()?;
-        let name = ctx.query_one("name").unwrap_or("").to_lowercase();
-        let types: Vec<i64> = ctx
-            .query_all("type")
-            .into_iter()
-            .filter_map(|t| t.parse().ok())
-            .collect();
-        let hits: Vec<Value> = OBJECTS
-            .iter()
-            .filter(|o| project.is_none_or(|p| p.id == o.project))
-            .filter(|o| name.is_empty() || o.name.to_lowercase().contains(&name))
-            .filter(|o| types.is_empty() || types.contains(&o.object_type) || types.contains(&o.subtype))
-            .filter(|o| !(c.user.guest && o.guest_denied))
-            .map(|o| {
-                json!({"id": o.id, "name": o.name, "type": o.object_type, "subtype": o.subtype,
-                       "projectId": o.project, "dateCreated": "2025-01-01T00:00:00.000+0000",
-                       "dateModified": "2025-06-01T12:30:00.000+0000", "acg": 255,
-                       "owner": {"id": "54F3D26011D2896560009A8E67019608", "name": "Administrator"},
-                       "ancestors": [], "extType": 0, "viewMedia": 0, "certifiedInfo": {"certified": false}})
-            })
-            .collect();
+        let query = ObjectQuery::from_ctx(&ctx)?;
+        let hits = lock(&st.objects).search(project.map(|p| p.id), &c.user, &query);
         let mut dir = lock(&st.directory);
         let id = dir.new_id();
         dir.searches.insert(id.clone(), hits);
@@ -294,17 +283,46 @@ pub(crate) async fn create_search(State(st): St, ctx: Ctx) -> Response<Body> {
 
 /// `GET /metadataSearches/results?searchId=&offset=&limit=`.
 pub(crate) async fn search_results(State(st): St, ctx: Ctx) -> Response<Body> {
+    let reply = stored_search(&st, &ctx).and_then(|hits| paged(&ctx, hits));
+    finish(&st, reply)
+}
+
+/// The hits of the stored search `searchId` (400 `ERR005` without it, 404 `ERR004` unknown).
+fn stored_search(st: &MstrState, ctx: &Ctx) -> Result<Vec<Value>, MstrError> {
+    caller(st, ctx)?;
+    let id = ctx
+        .query_one("searchId")
+        .ok_or_else(|| MstrError::missing_info("Missing required query parameter 'searchId'"))?;
+    lock(&st.directory)
+        .searches
+        .get(id)
+        .cloned()
+        .ok_or_else(|| MstrError::not_found(format!("Search '{id}' not found")))
+}
+
+/// `GET /metadataSearches/results/tree?searchId=`: the hits of a stored search grouped by the
+/// folder holding them (`FolderNode` list: the folder, its `contents`, no `children`).
+pub(crate) async fn search_tree(State(st): St, ctx: Ctx) -> Response<Body> {
     let reply = (|| {
-        caller(&st, &ctx)?;
-        let id = ctx.query_one("searchId").ok_or_else(|| {
-            MstrError::missing_info("Missing required query parameter 'searchId'")
-        })?;
-        let hits = lock(&st.directory)
-            .searches
-            .get(id)
-            .cloned()
-            .ok_or_else(|| MstrError::not_found(format!("Search '{id}' not found")))?;
-        paged(&ctx, hits)
+        let hits = stored_search(&st, &ctx)?;
+        let mut nodes: Vec<Value> = Vec::new();
+        for hit in hits {
+            let parent = &hit["ancestors"][0];
+            let fid = parent["id"].as_str().unwrap_or("").to_string();
+            let fname = parent["name"].clone();
+            match nodes.iter_mut().find(|n| n["id"] == fid.as_str()) {
+                Some(n) => {
+                    if let Some(list) = n["contents"].as_array_mut() {
+                        list.push(hit);
+                    }
+                }
+                None => nodes.push(json!({
+                    "id": fid, "name": fname, "type": 8,
+                    "contents": [hit], "children": [],
+                })),
+            }
+        }
+        Ok(ok_json(&Value::Array(nodes)))
     })();
     finish(&st, reply)
 }

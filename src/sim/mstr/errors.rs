@@ -49,6 +49,12 @@ impl MstrError {
     }
 
     pub fn into_response(self, ticket: String) -> Response<Body> {
+        let status = self.status;
+        json_response(status, &self.into_response_json(ticket))
+    }
+
+    /// The error body `{code, message, ticketId, iServerCode?}` (also an item of a 207 list).
+    pub fn into_response_json(self, ticket: String) -> Value {
         let mut body = json!({
             "code": self.code,
             "message": self.message,
@@ -57,7 +63,7 @@ impl MstrError {
         if let Some(c) = self.iserver_code {
             body["iServerCode"] = json!(c);
         }
-        json_response(self.status, &body)
+        body
     }
 
     /// 401 ERR003 "Login failed".

@@ -16,9 +16,9 @@ use crate::sim::AnswerShape;
 
 use super::config::privileges;
 use super::data;
-use super::directory;
 use super::errors::{json_response, MstrError};
 use super::state::{Caller, LoginBody, MstrState};
+use super::{caches, datasets, directory, folders, reports};
 use crate::sim::faults::ExpireSessionFault;
 use crate::sim::rfc3339;
 
@@ -101,6 +101,18 @@ impl Ctx {
         }
     }
 
+    /// Every value of a query parameter parsed as an object type (400 `ERR006` when
+    /// garbled), as `type=3&type=55` or `type=3,55`.
+    pub fn query_types(&self, name: &str) -> Result<Vec<i64>, MstrError> {
+        self.query_all(name)
+            .into_iter()
+            .map(|t| {
+                t.parse::<i64>()
+                    .map_err(|_| MstrError::invalid_input(format!("Invalid object type '{t}'")))
+            })
+            .collect()
+    }
+
     /// A header as a trimmed, non-empty string.
     pub fn header(&self, name: &str) -> Option<&str> {
         self.headers
@@ -176,46 +188,113 @@ pub(crate) fn router(state: Arc<MstrState>) -> Router {
         .route("/projects", get(data::projects))
         .route("/projects/{id}", get(data::project))
         .route("/searches/results", get(data::search))
-        .route("/objects/{id}", get(data::object))
-        .route("/reports/{id}", get(data::report_definition))
-        .route("/v2/reports/{id}", get(data::report_definition))
+        .route("/searches/objects", post(folders::search_objects))
+        .route("/objects", axum::routing::delete(folders::delete_objects))
+        .route(
+            "/objects/{id}",
+            get(data::object)
+                .put(folders::update_object)
+                .delete(folders::delete_object),
+        )
+        .route("/objects/{id}/copy", post(folders::copy_object))
+        .route(
+            "/folders",
+            get(folders::root_folders).post(folders::create_folder),
+        )
+        .route(
+            "/folders/{id}",
+            get(folders::folder_contents).delete(folders::delete_folder),
+        )
+        .route(
+            "/folders/preDefined/{kind}",
+            get(folders::predefined_folder),
+        )
+        .route(
+            "/folders/myPersonalObjects",
+            get(folders::my_personal_objects),
+        )
+        .route("/reports/{id}", get(reports::report_definition))
+        .route(
+            "/reports/{id}/instances",
+            post(reports::create_report_instance),
+        )
+        .route(
+            "/reports/{id}/instances/{instance}/prompts",
+            get(reports::prompts),
+        )
+        .route(
+            "/reports/{id}/instances/{instance}/prompts/answers",
+            put(reports::answer_prompts),
+        )
+        .route("/v2/reports/{id}", get(reports::report_definition))
         .route(
             "/v2/reports/{id}/instances",
-            post(data::create_report_instance),
+            post(reports::create_report_instance),
         )
         .route(
             "/v2/reports/{id}/instances/{instance}",
-            get(data::report_instance_page),
+            get(reports::report_instance_page),
         )
-        .route("/cubes", get(data::cubes_info))
-        .route("/cubes/{id}", get(data::cube_status))
+        .route(
+            "/v2/reports/{id}/instances/{instance}/sqlView",
+            get(reports::report_sql_view),
+        )
+        .route(
+            "/v2/reports/{id}/instances/{instance}/pageBy/elements",
+            get(reports::page_by_elements),
+        )
+        .route("/cubes", get(reports::cubes_info))
+        .route("/cubes/", get(reports::cubes_info))
+        .route("/cubes/{id}", get(reports::cube_status))
+        .route(
+            "/cubes/{id}/attributes/{attribute}/elements",
+            get(reports::attribute_elements),
+        )
         .route(
             "/v2/cubes/{id}",
-            get(data::cube_definition).post(data::publish_cube),
+            get(reports::cube_definition).post(reports::publish_cube),
         )
-        .route("/v2/cubes/{id}/instances", post(data::create_cube_instance))
+        .route(
+            "/v2/cubes/{id}/instances",
+            post(reports::create_cube_instance),
+        )
         .route(
             "/v2/cubes/{id}/instances/{instance}",
-            get(data::cube_instance_page),
+            get(reports::cube_instance_page),
         )
-        .route("/datasets", post(data::create_dataset_with_data))
-        .route("/datasets/models", post(data::create_dataset_model))
-        .route("/datasets/{id}", get(data::dataset_definition))
+        .route("/v2/cubes/{id}/sqlView", get(reports::cube_sql_view))
+        .route("/model/cubes/{id}", get(reports::model_cube))
+        .route("/monitors/caches/cubes", get(caches::list))
+        .route(
+            "/monitors/caches/cubes/{id}",
+            axum::routing::patch(caches::alter).delete(caches::delete),
+        )
+        .route(
+            "/monitors/projects/{id}/caches/{kind}",
+            axum::routing::delete(caches::purge),
+        )
+        .route("/datasets", post(datasets::create_dataset_with_data))
+        .route("/datasets/models", post(datasets::create_dataset_model))
+        .route("/datasets/{id}", get(datasets::dataset_definition))
+        .route(
+            "/datasets/{id}/tables/{table}",
+            axum::routing::patch(datasets::update_table),
+        )
         .route(
             "/datasets/{id}/uploadSessions",
-            post(data::create_upload_session),
+            post(datasets::create_upload_session),
         )
         .route(
             "/datasets/{id}/uploadSessions/{session}",
-            put(data::upload).delete(data::cancel_upload),
+            put(datasets::upload).delete(datasets::cancel_upload),
         )
         .route(
             "/datasets/{id}/uploadSessions/{session}/publish",
-            post(data::publish),
+            post(datasets::publish),
         )
         .route(
             "/datasets/{id}/uploadSessions/{session}/publishStatus",
-            get(data::publish_status),
+            get(datasets::publish_status),
         )
         .route("/model/changesets", post(data::create_changeset))
         .route(
@@ -253,6 +332,10 @@ pub(crate) fn router(state: Arc<MstrState>) -> Router {
             "/metadataSearches/results",
             post(directory::create_search).get(directory::search_results),
         )
+        .route(
+            "/metadataSearches/results/tree",
+            get(directory::search_tree),
+        )
         .fallback(not_found)
         .method_not_allowed_fallback(not_found)
         .with_state(state.clone());
@@ -278,6 +361,16 @@ async fn not_found_plain(State(st): St) -> Response<Body> {
 /// Authenticates the caller of a handler (token header + JSESSIONID cookie).
 pub(crate) fn caller(st: &MstrState, ctx: &Ctx) -> Result<Caller, MstrError> {
     st.authenticate(&ctx.headers, ctx.expire_fault)
+}
+
+/// The caller and the project (`X-MSTR-ProjectID`) of a project-scoped call.
+pub(crate) fn scoped(
+    st: &MstrState,
+    ctx: &Ctx,
+) -> Result<(Caller, &'static data::Project), MstrError> {
+    let c = caller(st, ctx)?;
+    let p = data::project_of(ctx, &c.user)?;
+    Ok((c, p))
 }
 
 async fn status(State(st): St) -> Response<Body> {

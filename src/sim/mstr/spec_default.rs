@@ -91,6 +91,48 @@ pub const STATEFUL: &[(&str, &str)] = &[
     ("PATCH", "/users/{id}"),
     ("DELETE", "/users/{id}"),
     ("GET", "/usergroups/{id}"),
+    // Browsing and object management (folders.rs, directory.rs).
+    ("POST", "/searches/objects"),
+    ("GET", "/metadataSearches/results/tree"),
+    ("GET", "/folders"),
+    ("POST", "/folders"),
+    ("GET", "/folders/{id}"),
+    ("DELETE", "/folders/{id}"),
+    ("GET", "/folders/preDefined/{folderType}"),
+    ("GET", "/folders/myPersonalObjects"),
+    ("PUT", "/objects/{id}"),
+    ("DELETE", "/objects/{id}"),
+    ("POST", "/objects/{id}/copy"),
+    ("DELETE", "/objects"),
+    // Report and cube execution (reports.rs), cube caches (caches.rs), datasets.
+    (
+        "GET",
+        "/v2/reports/{reportId}/instances/{reportInstance}/sqlView",
+    ),
+    (
+        "GET",
+        "/v2/reports/{id}/instances/{instanceId}/pageBy/elements",
+    ),
+    ("POST", "/reports/{reportId}/instances"),
+    (
+        "GET",
+        "/reports/{reportId}/instances/{reportInstance}/prompts",
+    ),
+    (
+        "PUT",
+        "/reports/{reportId}/instances/{reportInstance}/prompts/answers",
+    ),
+    ("GET", "/v2/cubes/{cubeId}/sqlView"),
+    ("GET", "/cubes/{cubeId}/attributes/{attributeId}/elements"),
+    ("GET", "/model/cubes/{cubeId}"),
+    ("GET", "/monitors/caches/cubes"),
+    ("PATCH", "/monitors/caches/cubes/{cacheId}"),
+    ("DELETE", "/monitors/caches/cubes/{cacheId}"),
+    (
+        "DELETE",
+        "/monitors/projects/{projectId}/caches/{cacheType}",
+    ),
+    ("PATCH", "/datasets/{datasetId}/tables/{tableId}"),
 ];
 
 /// Whether the spec operation `method template` has a stateful handler.

@@ -212,8 +212,10 @@ pub(crate) struct MstrState {
     identity_token_ttl: Duration,
     /// Datasets, instances, upload sessions, changesets.
     pub data: Mutex<DataState>,
-    /// Users, user groups and folders created through the API.
+    /// Users, user groups and stored searches.
     pub directory: Mutex<super::directory::Directory>,
+    /// The metadata objects of every project (lock it before `data` when both are needed).
+    pub objects: Mutex<super::objects::ObjectStore>,
     /// The version `GET /status` reports.
     pub server_version: String,
     /// The shape of the session answers.
@@ -280,6 +282,7 @@ impl MstrState {
             identity_token_ttl: config.identity_token_ttl,
             data: Mutex::new(data),
             directory: Mutex::new(directory),
+            objects: Mutex::new(super::objects::ObjectStore::seeded()),
             server_version: config.server_version,
             answer_shape: config.answer_shape,
         }
