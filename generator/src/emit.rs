@@ -300,7 +300,7 @@ pub fn format(tokens: TokenStream, extra: &str, runtime: Option<&str>) -> Result
     format_noted(tokens, extra, runtime).map(|(code, _)| code)
 }
 
-/// [`format`], after renaming the Rust names the type generator gave twice in one item
+/// [`format()`], after renaming the Rust names the type generator gave twice in one item
 /// ([`crate::dedup`]); returns the notes of those renames too.
 pub fn format_noted(
     tokens: TokenStream,

@@ -37,7 +37,8 @@ pub fn parse(text: &str, origin: &str) -> Result<(Value, Syntax), LoadError> {
     parse_noted(text, origin, &mut Vec::new())
 }
 
-/// [`parse`], with a note for each repair the YAML reading made (see [`parse_yaml_lenient`]).
+/// [`parse`], with a note for each repair the YAML reading made (loose flow mappings such as
+/// `key:[ ]`, read as `key: [ ]`).
 pub fn parse_noted(
     text: &str,
     origin: &str,
