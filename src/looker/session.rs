@@ -129,14 +129,18 @@ fn build_auth(
     authenticator: Arc<LookerAuthenticator>,
     options: &Options,
 ) -> Result<Auth, Error> {
-    Auth::builder_arc(api_root, authenticator)
+    let builder = Auth::builder_arc(api_root, authenticator)
         .http(options.http.clone())
         .keep_alive(false)
         .refresh_lag(options.refresh_lag)
-        .retry_policy(options.retry.unwrap_or(options.http.retry()))
         .logout_on_drop(true)
-        .clock(options.clock.clone())
-        .build()
+        .clock(options.clock.clone());
+    // AuthBuilder decides between this override and the HttpConfig's policy.
+    match options.retry {
+        Some(retry) => builder.retry_policy(retry),
+        None => builder,
+    }
+    .build()
 }
 
 impl LookerClient {
