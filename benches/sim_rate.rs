@@ -1,5 +1,6 @@
 //! Request rate of the simulators with faults off, over loopback: a stateful call and a
-//! spec-driven default call per vendor, at concurrency 1 and 64, each for a bounded number of
+//! spec-driven default call per vendor, plus a stateful MicroStrategy call with a JSON body
+//! (checked against the spec before its handler), at concurrency 1 and 64, each for a bounded number of
 //! requests (`BENCH_REQUESTS`, default 20,000, and at most 10 s per case). Client and
 //! simulators share the process (and the machine's 2 cores), so the rate is a lower bound of
 //! what the simulator alone serves. It must stay well above the rates of the auth benchmark
@@ -91,6 +92,26 @@ fn main() {
                     .header("X-MSTR-ProjectID", TUTORIAL_PROJECT_ID)
             })
         };
+        let me: serde_json::Value = mstr_call("/sessions/userInfo")()
+            .send()
+            .await
+            .expect("userInfo")
+            .json()
+            .await
+            .expect("userInfo JSON");
+        let me = me["id"].as_str().expect("user id").to_string();
+        // A stateful call whose JSON body is checked against the spec before the handler.
+        let mstr_patch = {
+            let (http, url, token) = (http.clone(), format!("{mstr}/users/{me}"), token.clone());
+            let body = serde_json::json!({"operationList": [
+                {"op": "replace", "path": "/description", "value": "bench"}
+            ]});
+            Arc::new(move || {
+                http.patch(&url)
+                    .header("X-MSTR-AuthToken", &token)
+                    .json(&body)
+            }) as Make
+        };
         let looker_call = |path: &str| -> Make {
             let (http, url, auth) = (http.clone(), format!("{looker}/api/4.0{path}"), auth.clone());
             Arc::new(move || http.get(&url).header("authorization", &auth))
@@ -101,6 +122,7 @@ fn main() {
                 "mstr GET /v2/iserver/settings/config (spec default)",
                 mstr_call("/v2/iserver/settings/config"),
             ),
+            ("mstr PATCH /users/{id} (stateful, body)", mstr_patch),
             ("looker GET /user (stateful)", looker_call("/user")),
             ("looker GET /roles (spec default)", looker_call("/roles")),
         ];

@@ -296,3 +296,91 @@ async fn shared_plumbing_faults_use_the_platform_shapes() {
     c.close().await.unwrap();
     s.shutdown().await;
 }
+
+#[tokio::test]
+async fn bodies_are_validated_against_the_spec_in_both_formats() {
+    let s = sim::start(AgileAppsSimConfig::default()).await.unwrap();
+    let http = reqwest::Client::new();
+    let base = s.base_url();
+    // (content type, body, the description of the -4601 refusal)
+    let logins = [
+        (
+            "application/json",
+            r#"{"platform":{"login":{"userName":"jim@acme.com"}}}"#,
+            "Invalid payload: platform.login.password is required",
+        ),
+        (
+            "application/json",
+            r#"{"platform":{"login":{"userName":["jim"],"password":"jim-pw"}}}"#,
+            "Invalid payload: platform.login.userName must be a string",
+        ),
+        (
+            "application/xml",
+            "<platform><login><userName>jim@acme.com</userName></login></platform>",
+            "Invalid payload: platform.login.password is required",
+        ),
+        (
+            "application/xml",
+            "<platform><login><userName><first>jim</first></userName>\
+             <password>jim-pw</password></login></platform>",
+            "Invalid payload: platform.login.userName must be a string",
+        ),
+        (
+            "application/xml",
+            "<platform><login><userName>jim",
+            "Invalid payload: not well-formed XML",
+        ),
+    ];
+    for (ct, body, description) in logins {
+        let r = http
+            .post(format!("{base}/networking/rest/login?alt=json"))
+            .header("Content-Type", ct)
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status().as_u16(), 400, "{body}");
+        let v: serde_json::Value = r.json().await.unwrap();
+        assert_eq!(v["platform"]["message"]["code"], "-4601", "{body}");
+        let got = v["platform"]["message"]["description"].as_str().unwrap();
+        assert!(got.starts_with(description), "{body}: {got}");
+    }
+    assert_eq!(s.stats().logins_password + s.stats().failed_logins, 0);
+
+    // A record body: checked after the session (401 first without one), then refused.
+    let record = "<platform><recrd><name>x</name></recrd></platform>";
+    let r = http
+        .post(format!("{base}/networking/rest/record/case"))
+        .header("Content-Type", "application/xml")
+        .body(record)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 401);
+    let (cookie, _) = login_raw(&base).await;
+    let r = http
+        .post(format!("{base}/networking/rest/record/case"))
+        .header("Content-Type", "application/xml")
+        .header("Cookie", &cookie)
+        .body(record)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 400);
+    let text = r.text().await.unwrap();
+    assert!(
+        text.contains("<description>Invalid payload: platform.record is required</description>"),
+        "{text}"
+    );
+    // Text leaves of XML are not type errors; the record is added.
+    let r = http
+        .post(format!("{base}/networking/rest/record/case"))
+        .header("Content-Type", "application/xml")
+        .header("Cookie", &cookie)
+        .body("<platform><record><subject>Printer</subject><priority>2</priority></record></platform>")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 201, "{:?}", r.text().await);
+    assert_eq!(s.records("t1", "case").len(), 1);
+}

@@ -800,7 +800,8 @@ async fn bad_requests_never_panic() {
         .send()
         .await
         .unwrap();
-    assert_error(r, StatusCode::BAD_REQUEST, "ERR007").await;
+    let body = assert_error(r, StatusCode::BAD_REQUEST, "ERR005").await;
+    assert_eq!(body["message"], "Missing required field: name");
     let r = get_in_project(
         &c,
         format!("{base}/searches/results?limit=abc"),

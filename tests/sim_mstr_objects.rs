@@ -328,26 +328,49 @@ async fn a_pushed_dataset_is_a_super_cube_with_its_published_rows() {
         .unwrap();
     assert_eq!(elements.headers()["x-mstr-total-count"], "2");
 
-    // Replace the table's rows in one call, then find the cube's cache and unload it.
-    let data = base64::engine::general_purpose::STANDARD.encode(json!([["East", 1.0]]).to_string());
-    api.update_di_cube()
-        .dataset_id(&id)
-        .table_id("sales")
-        .update_policy(types::UpdatePolicy::Replace)
-        .body(body::<types::DatasetTable>(
-            json!({"name": "sales", "data": data}),
-        ))
-        .send()
-        .await
-        .unwrap();
-    let run = json_of(
-        api.create_cube_instance_1()
-            .cube_id(&id)
+    // Update the table in one call per policy: REPLACE swaps the rows; UPSERT overwrites the
+    // row whose attribute matches and appends the new one; UPDATE overwrites matches only (a
+    // store it does not know is dropped). Then find the cube's cache and unload it.
+    for (policy, rows, total, east) in [
+        (types::UpdatePolicy::Replace, json!([["East", 1.0]]), 1, 1.0),
+        (
+            types::UpdatePolicy::Upsert,
+            json!([["East", 5.0], ["West", 2.0]]),
+            2,
+            5.0,
+        ),
+        (
+            types::UpdatePolicy::Update,
+            json!([["East", 7.0], ["Nowhere", 1.0]]),
+            2,
+            7.0,
+        ),
+    ] {
+        let data = base64::engine::general_purpose::STANDARD.encode(rows.to_string());
+        api.update_di_cube()
+            .dataset_id(&id)
+            .table_id("sales")
+            .update_policy(policy)
+            .body(body::<types::DatasetTable>(
+                json!({"name": "sales", "data": data}),
+            ))
             .send()
             .await
-            .unwrap(),
-    );
-    assert_eq!(run["data"]["paging"]["total"], 1);
+            .unwrap();
+        let run = json_of(
+            api.create_cube_instance_1()
+                .cube_id(&id)
+                .send()
+                .await
+                .unwrap(),
+        );
+        assert_eq!(run["data"]["paging"]["total"], total, "{policy}");
+        assert_eq!(
+            run["data"]["metricValues"]["raw"][0],
+            json!([east]),
+            "{policy}"
+        );
+    }
     let caches = json_of(
         api.get_all_cube_caches()
             .cluster_node("sim-node-1")

@@ -9,6 +9,7 @@ use bi_rest::sim::all::{start_all, SimSet, Vendor};
 use bi_rest::sim::faults::{FaultKind, Faults};
 use bi_rest::sim::looker::{ADMIN_CLIENT_ID, ADMIN_CLIENT_SECRET, DOC_URL};
 use bi_rest::sim::mstr::data::TUTORIAL_PROJECT_ID;
+use bi_rest::sim::mstr::objects::TUTORIAL_REPORTS_FOLDER_ID;
 use serde_json::{json, Value};
 
 async fn looker_token(http: &reqwest::Client, base: &str) -> String {
@@ -335,4 +336,93 @@ async fn mstr_faults_apply_to_default_operations() {
     sim.faults().set_rate(FaultKind::ExpiredSession, 0.0);
     assert_eq!(sim.counters().open_sessions, 0);
     assert_eq!(sim.counters().spec_defaults, 0);
+}
+
+#[tokio::test]
+async fn mstr_stateful_operations_refuse_bodies_the_spec_refuses() {
+    let sims = start_all(SimSet::new().vendor(Vendor::Mstr).faults(Faults::none()))
+        .await
+        .expect("start");
+    let sim = sims.mstr.as_ref().expect("mstr");
+    let m = Mstr::login(sim.base_url()).await;
+    let calls = sim.counters().calls;
+    // POST /folders (stateful): the spec requires name and parent.
+    let r = m
+        .post("/folders")
+        .json(&json!({"name": "Tour"}))
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(
+        code_of(r).await,
+        (
+            400,
+            "ERR005".into(),
+            "Missing required field: parent".into()
+        )
+    );
+    // POST /users (stateful): username must be a string.
+    let r = m
+        .post("/users")
+        .json(&json!({"username": 5, "fullName": "Five"}))
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(
+        code_of(r).await,
+        (
+            400,
+            "ERR006".into(),
+            "Invalid value for field 'username': must be a string".into()
+        )
+    );
+    // PUT an upload chunk: index must be an integer.
+    let r = m
+        .http
+        .put(format!("{}/datasets/D1/uploadSessions/U1", m.base))
+        .header("X-MSTR-AuthToken", &m.token)
+        .header("X-MSTR-ProjectID", TUTORIAL_PROJECT_ID)
+        .json(&json!({"tableName": "t", "index": "first", "data": "AAAA"}))
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(code_of(r).await.1, "ERR006");
+    // Each refused call was an authenticated call, counted once; no default answered them.
+    let c = sim.counters();
+    assert_eq!(c.calls, calls + 3);
+    assert_eq!(c.spec_defaults, 0);
+    // Without a session the 401 comes first, whatever the body.
+    let r = m
+        .http
+        .post(format!("{}/folders", m.base))
+        .json(&json!({"name": "Tour"}))
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(code_of(r).await.1, "ERR009");
+    // A session-less operation's body is checked before anything else.
+    let r = m
+        .http
+        .post(format!("{}/auth/delegate", m.base))
+        .json(&json!({"loginMode": -1}))
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(
+        code_of(r).await,
+        (
+            400,
+            "ERR005".into(),
+            "Missing required field: identityToken".into()
+        )
+    );
+    // A body the spec accepts reaches the handler, which creates the folder.
+    let r = m
+        .post("/folders")
+        .json(&json!({"name": "Tour", "parent": TUTORIAL_REPORTS_FOLDER_ID}))
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(r.status(), 201, "{:?}", r.text().await);
+    assert_eq!(sim.counters().calls, calls + 4);
 }

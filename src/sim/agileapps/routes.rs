@@ -84,6 +84,12 @@ pub(super) async fn route(shared: &Arc<Shared>, req: &Req) -> Reply {
     };
     let parts: Vec<&str> = rest.split('/').filter(|p| !p.is_empty()).collect();
     let m = &req.method;
+    let sessionless = matches!(parts.first(), Some(&"login" | &"logout"));
+    if sessionless {
+        if let Err(refused) = check_body(req) {
+            return refused;
+        }
+    }
     match (m.as_str(), parts.as_slice()) {
         ("POST", ["login"]) => login_password(shared, req).await,
         ("POST", ["login", "samlAssertion"]) => login_saml(shared, req).await,
@@ -105,6 +111,9 @@ pub(super) async fn route(shared: &Arc<Shared>, req: &Req) -> Reply {
                         .missing_affinity_cookie
                         .fetch_add(1, Ordering::SeqCst);
                 }
+            }
+            if let Err(refused) = check_body(req) {
+                return refused;
             }
             match (m.as_str(), parts.as_slice()) {
                 ("GET", ["user"]) => list_users(shared, req, &session),

@@ -6,7 +6,9 @@
 //! `POST .../publish`, `GET .../publishStatus`). A dataset is also a super cube (type 3,
 //! subtype 779) in the object store, in `folderId` or the caller's My Reports: searches and
 //! folders list it, the cube endpoints describe and execute it with the published rows, and
-//! deleting the object deletes the dataset.
+//! deleting the object deletes the dataset. Update policies REPLACE, ADD, UPDATE and UPSERT
+//! match rows on their attribute columns; a dataset of several tables executes as their join
+//! on shared attributes.
 
 use axum::body::{Body, Bytes};
 use axum::extract::{Path, State};
@@ -54,57 +56,137 @@ impl Dataset {
             .find(|t| t.name == name || t.id.eq_ignore_ascii_case(name))
     }
 
-    /// The dataset as a cube grid: text, date and boolean columns are attributes, numeric
-    /// columns metrics; the rows of every table, one after the other.
-    pub fn grid(&self, id: &str) -> Grid {
-        let mut g = Grid::default();
-        let mut layout = Vec::new();
-        for (ti, t) in self.tables.iter().enumerate() {
-            for (ci, c) in t.columns.iter().enumerate() {
-                let oid = format!("{:.24}{ti:04X}{ci:04X}", id);
-                let numeric = matches!(
-                    c.data_type.to_ascii_uppercase().as_str(),
-                    "DOUBLE" | "INTEGER" | "BIGDECIMAL"
-                );
-                if numeric {
-                    layout.push((ti, ci, false, g.metrics.len()));
-                    g.metrics.push((oid, c.name.clone()));
-                } else if !g.attributes.iter().any(|a| a.1 == c.name) {
-                    layout.push((ti, ci, true, g.attributes.len()));
-                    g.attributes.push((oid, c.name.clone(), Vec::new()));
-                }
+    /// The dataset's tables as one: each table joined to the ones before it on the attribute
+    /// columns they share (a full outer join, as a super cube relates its tables through their
+    /// common attributes; rows without a partner keep nulls); a table that shares no
+    /// attribute with the ones before it adds its rows after theirs. Columns are taken by
+    /// name, in first-seen order; at most [`MAX_JOINED_ROWS`] rows.
+    fn joined(&self) -> (Vec<&ColumnHeader>, Vec<Vec<Value>>) {
+        let mut columns: Vec<&ColumnHeader> = Vec::new();
+        let mut rows: Vec<Vec<Value>> = Vec::new();
+        for t in &self.tables {
+            let before = columns.len();
+            let slots: Vec<usize> = t
+                .columns
+                .iter()
+                .map(|c| match columns.iter().position(|k| k.name == c.name) {
+                    Some(i) => i,
+                    None => {
+                        columns.push(c);
+                        columns.len() - 1
+                    }
+                })
+                .collect();
+            for row in &mut rows {
+                row.resize(columns.len(), Value::Null);
             }
-        }
-        for (ti, t) in self.tables.iter().enumerate() {
-            for row in &t.rows {
-                let mut elems = vec![0; g.attributes.len()];
-                let mut values = vec![0.0; g.metrics.len()];
-                for &(_, ci, is_attr, slot) in layout.iter().filter(|l| l.0 == ti) {
-                    let v = row.get(ci).cloned().unwrap_or(Value::Null);
-                    if is_attr {
-                        let text = match &v {
-                            Value::String(s) => s.clone(),
-                            Value::Null => String::new(),
-                            other => other.to_string(),
-                        };
-                        let list = &mut g.attributes[slot].2;
-                        elems[slot] = list.iter().position(|e| *e == text).unwrap_or_else(|| {
-                            list.push(text);
-                            list.len() - 1
-                        });
-                    } else {
-                        values[slot] = v
-                            .as_f64()
-                            .or_else(|| v.as_str().and_then(|s| s.trim().parse().ok()))
-                            .unwrap_or(0.0);
+            let place = |src: &[Value], into: &mut Vec<Value>| {
+                for (ci, &slot) in slots.iter().enumerate() {
+                    into[slot] = src.get(ci).cloned().unwrap_or(Value::Null);
+                }
+            };
+            let shared: Vec<(usize, usize)> = slots
+                .iter()
+                .enumerate()
+                .filter(|&(ci, &slot)| slot < before && !is_metric(&t.columns[ci].data_type))
+                .map(|(ci, &slot)| (ci, slot))
+                .collect();
+            if rows.is_empty() || shared.is_empty() {
+                for src in &t.rows {
+                    if rows.len() == MAX_JOINED_ROWS {
+                        break;
+                    }
+                    let mut row = vec![Value::Null; columns.len()];
+                    place(src, &mut row);
+                    rows.push(row);
+                }
+                continue;
+            }
+            let mut partners: std::collections::HashMap<Vec<&Value>, Vec<usize>> =
+                Default::default();
+            for (i, src) in t.rows.iter().enumerate() {
+                let key = shared
+                    .iter()
+                    .map(|&(ci, _)| src.get(ci).unwrap_or(&Value::Null))
+                    .collect();
+                partners.entry(key).or_default().push(i);
+            }
+            let mut used = vec![false; t.rows.len()];
+            let mut out = Vec::with_capacity(rows.len());
+            for row in rows {
+                let key: Vec<&Value> = shared.iter().map(|&(_, slot)| &row[slot]).collect();
+                match partners.get(&key) {
+                    None => out.push(row),
+                    Some(found) => {
+                        for &i in found {
+                            used[i] = true;
+                            let mut joined = row.clone();
+                            place(&t.rows[i], &mut joined);
+                            out.push(joined);
+                        }
                     }
                 }
-                g.rows.push((elems, values));
+                if out.len() >= MAX_JOINED_ROWS {
+                    break;
+                }
             }
+            for (src, _) in t.rows.iter().zip(&used).filter(|(_, u)| !**u) {
+                let mut row = vec![Value::Null; columns.len()];
+                place(src, &mut row);
+                out.push(row);
+            }
+            out.truncate(MAX_JOINED_ROWS);
+            rows = out;
+        }
+        (columns, rows)
+    }
+
+    /// The dataset as a cube grid: text, date and boolean columns are attributes, numeric
+    /// columns metrics, over the rows of [`Dataset::joined`] tables.
+    pub fn grid(&self, id: &str) -> Grid {
+        let mut g = Grid::default();
+        let (columns, rows) = self.joined();
+        let mut layout = Vec::with_capacity(columns.len());
+        for (ci, c) in columns.iter().enumerate() {
+            let oid = format!("{:.24}{ci:08X}", id);
+            if is_metric(&c.data_type) {
+                layout.push((false, g.metrics.len()));
+                g.metrics.push((oid, c.name.clone()));
+            } else {
+                layout.push((true, g.attributes.len()));
+                g.attributes.push((oid, c.name.clone(), Vec::new()));
+            }
+        }
+        for row in rows {
+            let mut elems = vec![0; g.attributes.len()];
+            let mut values = vec![0.0; g.metrics.len()];
+            for (v, &(is_attr, slot)) in row.iter().zip(&layout) {
+                if is_attr {
+                    let text = match v {
+                        Value::String(s) => s.clone(),
+                        Value::Null => String::new(),
+                        other => other.to_string(),
+                    };
+                    let list = &mut g.attributes[slot].2;
+                    elems[slot] = list.iter().position(|e| *e == text).unwrap_or_else(|| {
+                        list.push(text);
+                        list.len() - 1
+                    });
+                } else {
+                    values[slot] = v
+                        .as_f64()
+                        .or_else(|| v.as_str().and_then(|s| s.trim().parse().ok()))
+                        .unwrap_or(0.0);
+                }
+            }
+            g.rows.push((elems, values));
         }
         g
     }
 }
+
+/// Most rows a dataset's joined tables give its cube (a many-to-many join can multiply them).
+const MAX_JOINED_ROWS: usize = 200_000;
 
 /// Whether an upload session was published.
 #[derive(Debug, PartialEq, Eq, Clone, Copy)]
@@ -209,12 +291,54 @@ fn transpose(columns: Vec<Vec<Value>>) -> Vec<Vec<Value>> {
         .collect()
 }
 
-/// Applies rows to a table by policy: REPLACE swaps the rows, the others append.
+/// Whether a column of this data type is a metric (numeric) rather than an attribute.
+fn is_metric(data_type: &str) -> bool {
+    matches!(
+        data_type.to_ascii_uppercase().as_str(),
+        "DOUBLE" | "INTEGER" | "BIGDECIMAL"
+    )
+}
+
+/// Applies rows to a table by policy, as the Push Data API does: REPLACE swaps the rows, ADD
+/// appends them, UPDATE overwrites every published row whose attribute columns (the
+/// non-numeric ones: the row's key) equal a new row's and drops new rows that match none,
+/// UPSERT overwrites the same way and appends the rows that match none.
 fn apply(table: &mut DatasetTable, policy: &str, rows: Vec<Vec<Value>>) {
-    if policy.eq_ignore_ascii_case("REPLACE") {
-        table.rows = rows;
-    } else {
-        table.rows.extend(rows);
+    let policy = policy.to_ascii_uppercase();
+    match policy.as_str() {
+        "REPLACE" => table.rows = rows,
+        "UPDATE" | "UPSERT" => {
+            let keys: Vec<usize> = (0..table.columns.len())
+                .filter(|&i| !is_metric(&table.columns[i].data_type))
+                .collect();
+            let key_of = |row: &[Value]| -> String {
+                let key: Vec<&Value> = keys
+                    .iter()
+                    .map(|&i| row.get(i).unwrap_or(&Value::Null))
+                    .collect();
+                serde_json::to_string(&key).unwrap_or_default()
+            };
+            let mut by_key: std::collections::HashMap<String, Vec<usize>> = Default::default();
+            for (i, row) in table.rows.iter().enumerate() {
+                by_key.entry(key_of(row)).or_default().push(i);
+            }
+            for row in rows {
+                let key = key_of(&row);
+                match by_key.get(&key) {
+                    Some(at) => {
+                        for &i in at {
+                            table.rows[i] = row.clone();
+                        }
+                    }
+                    None if policy == "UPSERT" => {
+                        by_key.insert(key, vec![table.rows.len()]);
+                        table.rows.push(row);
+                    }
+                    None => {}
+                }
+            }
+        }
+        _ => table.rows.extend(rows),
     }
 }
 
@@ -681,4 +805,107 @@ pub(crate) async fn publish_status(
         Ok(ok_json(&body))
     })();
     finish(&st, reply)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sales(rows: Value) -> DatasetTable {
+        DatasetTable {
+            id: "T".into(),
+            name: "sales".into(),
+            columns: vec![
+                ColumnHeader {
+                    name: "Store".into(),
+                    data_type: "STRING".into(),
+                },
+                ColumnHeader {
+                    name: "Amount".into(),
+                    data_type: "DOUBLE".into(),
+                },
+            ],
+            rows: serde_json::from_value(rows).unwrap(),
+        }
+    }
+
+    fn rows(v: Value) -> Vec<Vec<Value>> {
+        serde_json::from_value(v).unwrap()
+    }
+
+    #[test]
+    fn update_policies_match_rows_on_their_attribute_columns() {
+        let before = json!([["North", 1.0], ["South", 2.0]]);
+        let new = json!([["South", 5.0], ["West", 7.0]]);
+
+        let mut t = sales(before.clone());
+        apply(&mut t, "replace", rows(new.clone()));
+        assert_eq!(t.rows, rows(new.clone()));
+
+        let mut t = sales(before.clone());
+        apply(&mut t, "ADD", rows(new.clone()));
+        assert_eq!(t.rows.len(), 4);
+
+        let mut t = sales(before.clone());
+        apply(&mut t, "Update", rows(new.clone()));
+        assert_eq!(t.rows, rows(json!([["North", 1.0], ["South", 5.0]])));
+
+        let mut t = sales(before);
+        apply(&mut t, "UPSERT", rows(new));
+        assert_eq!(
+            t.rows,
+            rows(json!([["North", 1.0], ["South", 5.0], ["West", 7.0]]))
+        );
+        // A second upsert of the same key overwrites the row it appended.
+        apply(&mut t, "UPSERT", rows(json!([["West", 8.0]])));
+        assert_eq!(t.rows[2], rows(json!([["West", 8.0]]))[0]);
+        assert_eq!(t.rows.len(), 3);
+    }
+
+    #[test]
+    fn tables_are_joined_on_their_shared_attributes() {
+        let mut stores = sales(json!([["North", "Cold"], ["East", "Dry"]]));
+        stores.name = "stores".into();
+        stores.columns[1] = ColumnHeader {
+            name: "Climate".into(),
+            data_type: "STRING".into(),
+        };
+        let mut staff = sales(json!([[3], [4]]));
+        staff.name = "staff".into();
+        staff.columns = vec![ColumnHeader {
+            name: "Headcount".into(),
+            data_type: "INTEGER".into(),
+        }];
+        let ds = Dataset {
+            name: "d".into(),
+            project: "p",
+            tables: vec![
+                sales(json!([["North", 1.0], ["South", 2.0], ["North", 3.0]])),
+                stores,
+                staff,
+            ],
+            published: true,
+        };
+        let (columns, joined) = ds.joined();
+        let names: Vec<&str> = columns.iter().map(|c| c.name.as_str()).collect();
+        assert_eq!(names, ["Store", "Amount", "Climate", "Headcount"]);
+        // North matches twice, South has no partner, East no sales row; staff shares
+        // nothing, so its rows follow.
+        assert_eq!(
+            joined,
+            rows(json!([
+                ["North", 1.0, "Cold", null],
+                ["South", 2.0, null, null],
+                ["North", 3.0, "Cold", null],
+                ["East", null, "Dry", null],
+                [null, null, null, 3],
+                [null, null, null, 4],
+            ]))
+        );
+        let g = ds.grid("D");
+        assert_eq!(g.attributes.len(), 2);
+        assert_eq!(g.metrics.len(), 2);
+        assert_eq!(g.rows.len(), 6);
+        assert_eq!(g.attributes[0].2, ["North", "South", "East", ""]);
+    }
 }

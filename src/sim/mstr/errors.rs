@@ -95,11 +95,12 @@ impl MstrError {
         MstrError::new(StatusCode::BAD_REQUEST, "ERR005", message)
     }
 
-    /// 400 ERR007, missing required field in the body.
+    /// 400 ERR005, a required field missing in the body (as the spec-driven body check
+    /// reports it).
     pub fn missing_field(field: &str) -> Self {
         MstrError::new(
             StatusCode::BAD_REQUEST,
-            "ERR007",
+            "ERR005",
             format!("Missing required field: {field}"),
         )
     }

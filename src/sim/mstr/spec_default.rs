@@ -5,11 +5,12 @@
 //! headers and query parameters (400 `ERR005`), and the JSON body against the spec (400
 //! `ERR006` "Invalid JSON" or a wrong type, 400 `ERR005` a missing required field). The answer
 //! is the operation's declared success status with the spec's example or a body synthesised
-//! from its schema.
+//! from its schema. The JSON bodies of stateful operations go through the same body check
+//! before their handler sees them (see `dispatch`).
 
 use axum::body::{to_bytes, Body};
 use axum::extract::{FromRequestParts, Request, State};
-use axum::http::{Response, StatusCode};
+use axum::http::{header, Response, StatusCode};
 use axum::middleware::Next;
 use serde_json::Value;
 use std::sync::OnceLock;
@@ -19,7 +20,7 @@ use super::errors::{json_response, MstrError};
 use super::routes::{caller, finish, parse_json, Ctx, Reply, St};
 use super::state::MstrState;
 use super::API_ROOT_PATH;
-use crate::sim::spec::{Matched, Spec};
+use crate::sim::spec::{BodySpec, Matched, Op, Spec};
 
 /// The operations (method, path template as the spec writes it) answered by stateful
 /// handlers; every other operation of the spec gets the spec-driven default.
@@ -172,7 +173,10 @@ pub(crate) async fn dispatch(State(st): St, req: Request, next: Next) -> Respons
         return next.run(req).await;
     };
     if stateful_by_index().get(op.index).copied().unwrap_or(true) {
-        return next.run(req).await;
+        return match op.body.as_ref().filter(|b| validates(b)) {
+            Some(spec) => validated(&st, op, spec, req, next).await,
+            None => next.run(req).await,
+        };
     }
     let Some(m) = table.find(req.method().as_str(), rest) else {
         return next.run(req).await;
@@ -187,6 +191,60 @@ pub(crate) async fn dispatch(State(st): St, req: Request, next: Next) -> Respons
         Err(_) => Err(MstrError::invalid_input("Request body too large")),
     };
     finish(&st, reply)
+}
+
+/// The stateful operations a caller may send without a session (their bodies are checked
+/// before any session is).
+const SESSIONLESS: &[(&str, &str)] = &[("POST", "/auth/login"), ("POST", "/auth/delegate")];
+
+/// Whether a body the spec declares is checked here: a JSON body with a schema.
+fn validates(spec: &BodySpec) -> bool {
+    spec.schema.is_some() && spec.media.contains("json")
+}
+
+/// A call of a stateful operation whose JSON body the spec describes (sent as JSON, or
+/// without a `Content-Type`): the body is checked against the spec as the defaults check theirs (400 `ERR006` bad JSON or a wrong type, 400 `ERR005`
+/// a missing required field) and a body the spec refuses never reaches the handler. The
+/// vendor's order holds: a refused body of an operation that needs a session is reported only
+/// once the session is known to be live (otherwise the 401 `ERR009` comes first, and the
+/// idle timeout, the expiry fault and the call counter apply exactly as in the handler).
+async fn validated(
+    st: &MstrState,
+    op: &Op,
+    spec: &BodySpec,
+    req: Request,
+    next: Next,
+) -> Response<Body> {
+    // A body sent in another form (the form-encoded login mstrio-py sends) is the handler's.
+    let declared_json = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_none_or(|ct| ct.to_ascii_lowercase().contains("json"));
+    if !declared_json {
+        return next.run(req).await;
+    }
+    let (mut parts, body) = req.into_parts();
+    let body = match to_bytes(body, BODY_LIMIT).await {
+        Ok(body) => body,
+        Err(_) => return finish(st, Err(MstrError::invalid_input("Request body too large"))),
+    };
+    let Err(refused) = check_body(spec, &body) else {
+        return next.run(Request::from_parts(parts, Body::from(body))).await;
+    };
+    let sessionless = SESSIONLESS
+        .iter()
+        .any(|(m, p)| op.method == *m && op.path == *p);
+    if !sessionless {
+        let ctx = match Ctx::from_request_parts(&mut parts, &()).await {
+            Ok(c) => c,
+            Err(never) => match never {},
+        };
+        if let Err(e) = caller(st, &ctx) {
+            return finish(st, Err(e));
+        }
+    }
+    finish(st, Err(refused))
 }
 
 /// The default answer of a declared operation, after the vendor's checks.
@@ -227,7 +285,7 @@ fn answer(st: &MstrState, ctx: &Ctx, m: &Matched<'_>, body: &[u8]) -> Reply {
 
 /// A body checked against the spec: ERR005 when a required body or field is missing, ERR006
 /// when it is not JSON or a field has the wrong type.
-fn check_body(spec: &crate::sim::spec::BodySpec, body: &[u8]) -> Result<(), MstrError> {
+fn check_body(spec: &BodySpec, body: &[u8]) -> Result<(), MstrError> {
     if body.iter().all(u8::is_ascii_whitespace) {
         if spec.required {
             return Err(MstrError::missing_info("Missing required request body"));

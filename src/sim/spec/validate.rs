@@ -22,11 +22,40 @@ pub struct FieldError {
     pub message: String,
 }
 
+/// How the leaves of a body were written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Leaves {
+    /// JSON: each value has its own type.
+    Typed,
+    /// Read from XML: every leaf is text, so a string stands for an integer, a number or a
+    /// boolean when it reads as one.
+    Text,
+}
+
 /// The field errors of `body` against `schema` (empty when it is valid).
 pub fn check(table: &SpecTable, schema: &Value, body: &Value) -> Vec<FieldError> {
     let mut errors = Vec::new();
-    walk(table, schema, body, "", 0, &mut errors);
+    walk(table, schema, body, "", 0, Leaves::Typed, &mut errors);
     errors
+}
+
+/// [`check`] for a body read from XML, whose leaves are all strings: `"12"` is an integer,
+/// `"true"` a boolean, where the schema declares one.
+pub fn check_text(table: &SpecTable, schema: &Value, body: &Value) -> Vec<FieldError> {
+    let mut errors = Vec::new();
+    walk(table, schema, body, "", 0, Leaves::Text, &mut errors);
+    errors
+}
+
+/// Whether the text leaf `s` reads as the scalar type `ty`.
+fn text_ok(ty: &str, s: &str) -> bool {
+    let s = s.trim();
+    match ty {
+        "integer" => s.parse::<i64>().is_ok() || s.parse::<u64>().is_ok(),
+        "number" => s.parse::<f64>().is_ok_and(f64::is_finite),
+        "boolean" => s == "true" || s == "false",
+        _ => false,
+    }
 }
 
 fn join(prefix: &str, name: &str) -> String {
@@ -56,6 +85,7 @@ fn walk(
     v: &Value,
     at: &str,
     depth: usize,
+    leaves: Leaves,
     errors: &mut Vec<FieldError>,
 ) {
     if depth > 16 {
@@ -64,14 +94,15 @@ fn walk(
     let schema = table.resolve(schema);
     if let Some(parts) = schema.get("allOf").and_then(Value::as_array) {
         for p in parts {
-            walk(table, p, v, at, depth + 1, errors);
+            walk(table, p, v, at, depth + 1, leaves, errors);
         }
     }
     if v.is_null() {
         return;
     }
     if let Some(ty) = schema.get("type").and_then(Value::as_str) {
-        if !type_ok(ty, v) {
+        let text_leaf = leaves == Leaves::Text && v.as_str().is_some_and(|s| text_ok(ty, s));
+        if !type_ok(ty, v) && !text_leaf {
             let article = if ty.starts_with(['a', 'i', 'o']) {
                 "an"
             } else {
@@ -104,7 +135,7 @@ fn walk(
         if let Some(props) = schema.get("properties").and_then(Value::as_object) {
             for (name, p) in props {
                 if let Some(value) = m.get(name) {
-                    walk(table, p, value, &join(at, name), depth + 1, errors);
+                    walk(table, p, value, &join(at, name), depth + 1, leaves, errors);
                 }
             }
         }
@@ -117,6 +148,7 @@ fn walk(
                 item,
                 &format!("{at}[{i}]"),
                 depth + 1,
+                leaves,
                 errors,
             );
         }
@@ -151,5 +183,28 @@ mod tests {
             ]
         );
         assert_eq!(check(&t, &s, &json!([1]))[0].message, "must be an object");
+    }
+
+    #[test]
+    fn text_leaves_read_as_their_declared_type() {
+        let t = SpecTable::parse(
+            "t",
+            r#"{"ops":[],"schemas":{"R":{"type":"object","properties":{
+              "n":{"type":"integer"},"x":{"type":"number"},"b":{"type":"boolean"},
+              "s":{"type":"string"},"o":{"type":"object"}}}}}"#,
+        )
+        .expect("table");
+        let s = json!({"$ref": "R"});
+        let ok = json!({"n": "12", "x": "1.5", "b": "true", "s": "12"});
+        assert!(check_text(&t, &s, &ok).is_empty());
+        // The same text is a type error in a JSON body.
+        assert_eq!(check(&t, &s, &ok).len(), 3);
+        let bad = json!({"n": "twelve", "x": "NaN", "b": "yes", "o": "text"});
+        let mut got: Vec<String> = check_text(&t, &s, &bad)
+            .into_iter()
+            .map(|e| e.field)
+            .collect();
+        got.sort();
+        assert_eq!(got, vec!["b", "n", "o", "x"]);
     }
 }
