@@ -69,6 +69,24 @@ async fn looker_validation_errors_in_lookers_shape() {
     assert_eq!(resp.status(), 422);
     let body: Value = resp.json().await.expect("json");
     assert_eq!(body["errors"][0]["field"], "name");
+    // A value outside the spec's enum (create_query_task's result_format) is invalid too.
+    let resp = http
+        .post(format!("{base}/api/4.0/query_tasks"))
+        .header("authorization", &auth)
+        .json(&json!({"query_id": "1", "result_format": "xml"}))
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(resp.status(), 422);
+    let body: Value = resp.json().await.expect("json");
+    assert_eq!(body["errors"][0]["field"], "result_format");
+    assert_eq!(body["errors"][0]["code"], "invalid");
+    assert!(
+        body["errors"][0]["message"]
+            .as_str()
+            .is_some_and(|m| m.starts_with("must be one of: inline_json, json,")),
+        "{body}"
+    );
     // Bad JSON: 400 in the Looker Error shape.
     let resp = http
         .post(format!("{base}/api/4.0/roles"))
@@ -82,7 +100,7 @@ async fn looker_validation_errors_in_lookers_shape() {
     let body: Value = resp.json().await.expect("json");
     assert_eq!(body["documentation_url"], DOC_URL);
     let stats = sim.stats();
-    assert_eq!(stats.calls, 3);
+    assert_eq!(stats.calls, 4);
     assert_eq!(stats.spec_defaults, 0);
 }
 
@@ -387,9 +405,35 @@ async fn mstr_stateful_operations_refuse_bodies_the_spec_refuses() {
         .await
         .expect("send");
     assert_eq!(code_of(r).await.1, "ERR006");
+    // An enum member of another case is accepted (BOOL for Bool); one outside it is not.
+    let model = |data_type: &str| {
+        json!({"name": "Push", "tables": [{"name": "t", "columnHeaders": [
+            {"name": "flag", "dataType": data_type}]}]})
+    };
+    let r = m
+        .post("/datasets/models")
+        .json(&model("Blob"))
+        .send()
+        .await
+        .expect("send");
+    let (status, code, message) = code_of(r).await;
+    assert_eq!((status, code.as_str()), (400, "ERR006"));
+    assert!(
+        message.starts_with(
+            "Invalid value for field 'tables[0].columnHeaders[0].dataType': must be one of: Integer,"
+        ),
+        "{message}"
+    );
+    let r = m
+        .post("/datasets/models")
+        .json(&model("BOOL"))
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(r.status(), 200, "{:?}", r.text().await);
     // Each refused call was an authenticated call, counted once; no default answered them.
     let c = sim.counters();
-    assert_eq!(c.calls, calls + 3);
+    assert_eq!(c.calls, calls + 5);
     assert_eq!(c.spec_defaults, 0);
     // Without a session the 401 comes first, whatever the body.
     let r = m
@@ -424,5 +468,5 @@ async fn mstr_stateful_operations_refuse_bodies_the_spec_refuses() {
         .await
         .expect("send");
     assert_eq!(r.status(), 201, "{:?}", r.text().await);
-    assert_eq!(sim.counters().calls, calls + 4);
+    assert_eq!(sim.counters().calls, calls + 6);
 }

@@ -11,8 +11,8 @@
 //!
 //! - [`SpecTable::find`] matches a request to an operation (a literal segment beats a
 //!   parameter, so `/looks/search` is not `/looks/{look_id}`).
-//! - [`synth`] builds a schema-valid value; [`validate`] checks a body (required fields and
-//!   types) and reports field errors the vendors then render in their own shape.
+//! - [`synth`] builds a schema-valid value; [`validate`] checks a body (required fields, types
+//!   and enum members) and reports field errors the vendors then render in their own shape.
 //! - [`super::coverage`] counts, per vendor, operations answered statefully, by the default,
 //!   or not at all.
 

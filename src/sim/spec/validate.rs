@@ -1,6 +1,7 @@
 //! Request bodies checked against a table's compact schemas: required properties present
 //! (and not null), and each present value of the declared JSON type (integers, numbers,
-//! strings, booleans, arrays, objects), recursively. `oneOf`/`anyOf` and unknown properties
+//! strings, booleans, arrays, objects) and, where the schema lists them, one of its `enum`
+//! members (strings without regard to ASCII case), recursively. `oneOf`/`anyOf` and unknown properties
 //! are accepted; `null` is accepted for any property that is not required. Each vendor renders
 //! the [`FieldError`]s in its own error shape.
 
@@ -45,6 +46,25 @@ pub fn check_text(table: &SpecTable, schema: &Value, body: &Value) -> Vec<FieldE
     let mut errors = Vec::new();
     walk(table, schema, body, "", 0, Leaves::Text, &mut errors);
     errors
+}
+
+/// Most members of an `enum` an error message lists.
+const MAX_LISTED: usize = 12;
+
+/// Whether `v` is the `enum` member `member`: strings compare without regard to ASCII case
+/// (servers accept `REPLACE` for `replace`), numbers by value, a text leaf by its text.
+fn same_member(member: &Value, v: &Value) -> bool {
+    match (member, v) {
+        (Value::String(a), Value::String(b)) => a.eq_ignore_ascii_case(b),
+        (Value::Number(a), Value::Number(b)) => a.as_f64() == b.as_f64(),
+        (Value::Number(a), Value::String(b)) => b
+            .trim()
+            .parse::<f64>()
+            .ok()
+            .is_some_and(|b| a.as_f64() == Some(b)),
+        (Value::Bool(a), Value::String(b)) => b.trim() == if *a { "true" } else { "false" },
+        (a, b) => a == b,
+    }
 }
 
 /// Whether the text leaf `s` reads as the scalar type `ty`.
@@ -116,6 +136,39 @@ fn walk(
             return;
         }
     }
+    if let Some(allowed) = schema.get("enum").and_then(Value::as_array) {
+        // Some specs (Looker's) put the item enum on the array: it then applies to each item.
+        let members: Vec<&Value> = match v {
+            Value::Array(items) if !allowed.iter().any(Value::is_array) => {
+                items.iter().take(MAX_ITEMS).collect()
+            }
+            other => vec![other],
+        };
+        if members
+            .into_iter()
+            .any(|v| !allowed.iter().any(|a| same_member(a, v)))
+        {
+            let names: Vec<String> = allowed
+                .iter()
+                .take(MAX_LISTED)
+                .map(|a| match a {
+                    Value::String(s) => s.clone(),
+                    other => other.to_string(),
+                })
+                .collect();
+            let more = if allowed.len() > MAX_LISTED {
+                ", ..."
+            } else {
+                ""
+            };
+            errors.push(FieldError {
+                field: at.to_string(),
+                code: "invalid",
+                message: format!("must be one of: {}{more}", names.join(", ")),
+            });
+            return;
+        }
+    }
     if let Value::Object(m) = v {
         for name in schema
             .get("required")
@@ -183,6 +236,47 @@ mod tests {
             ]
         );
         assert_eq!(check(&t, &s, &json!([1]))[0].message, "must be an object");
+    }
+
+    #[test]
+    fn enum_members() {
+        let t = SpecTable::parse(
+            "t",
+            r#"{"ops":[],"schemas":{"P":{"type":"object","properties":{
+              "policy":{"type":"string","enum":["add","replace"]},
+              "level":{"type":"integer","enum":[1,2]}}}}}"#,
+        )
+        .expect("table");
+        let s = json!({"$ref": "P"});
+        assert!(check(&t, &s, &json!({"policy": "REPLACE", "level": 2, "x": "y"})).is_empty());
+        assert!(check(&t, &s, &json!({"policy": null})).is_empty());
+        let errs = check(&t, &s, &json!({"policy": "merge", "level": 3}));
+        let mut got: Vec<(&str, &str)> = errs
+            .iter()
+            .map(|e| (e.field.as_str(), e.message.as_str()))
+            .collect();
+        got.sort();
+        assert_eq!(
+            got,
+            vec![
+                ("level", "must be one of: 1, 2"),
+                ("policy", "must be one of: add, replace")
+            ]
+        );
+        // A text leaf (XML) is compared by its text.
+        assert!(check_text(&t, &s, &json!({"level": "2"})).is_empty());
+        // An enum on an array applies to its items.
+        let t = SpecTable::parse(
+            "t",
+            r#"{"ops":[],"schemas":{"I":{"type":"object","properties":{
+              "formats":{"type":"array","items":{"type":"string"},"enum":["csv","json"]}}}}}"#,
+        )
+        .expect("table");
+        let s = json!({"$ref": "I"});
+        assert!(check(&t, &s, &json!({"formats": ["json", "CSV"]})).is_empty());
+        let errs = check(&t, &s, &json!({"formats": ["json", "xml"]}));
+        assert_eq!(errs.len(), 1);
+        assert_eq!(errs[0].message, "must be one of: csv, json");
     }
 
     #[test]
