@@ -146,9 +146,7 @@ pub(crate) async fn alter(
     let reply = (|| {
         let c = caller(&st, &ctx)?;
         let b: AlterBody = parse_json(&body)?;
-        let state = b
-            .state
-            .ok_or_else(|| MstrError::missing_info("Missing required field: state"))?;
+        let state = b.state.ok_or_else(|| MstrError::missing_field("state"))?;
         let (o, mut cache) = cache_of(&st, &c, &id)?;
         if let Some(a) = state.active {
             cache.active = a;

@@ -311,14 +311,12 @@ fn apply(table: &mut DatasetTable, policy: &str, rows: Vec<Vec<Value>>) {
             let keys: Vec<usize> = (0..table.columns.len())
                 .filter(|&i| !is_metric(&table.columns[i].data_type))
                 .collect();
-            let key_of = |row: &[Value]| -> String {
-                let key: Vec<&Value> = keys
-                    .iter()
-                    .map(|&i| row.get(i).unwrap_or(&Value::Null))
-                    .collect();
-                serde_json::to_string(&key).unwrap_or_default()
+            let key_of = |row: &[Value]| -> Vec<Value> {
+                keys.iter()
+                    .map(|&i| row.get(i).cloned().unwrap_or(Value::Null))
+                    .collect()
             };
-            let mut by_key: std::collections::HashMap<String, Vec<usize>> = Default::default();
+            let mut by_key: std::collections::HashMap<Vec<Value>, Vec<usize>> = Default::default();
             for (i, row) in table.rows.iter().enumerate() {
                 by_key.entry(key_of(row)).or_default().push(i);
             }
@@ -561,7 +559,7 @@ pub(crate) async fn update_table(
         let t: TableModel = parse_json(&body)?;
         t.name
             .as_deref()
-            .ok_or_else(|| MstrError::missing_info("Missing required field: name"))?;
+            .ok_or_else(|| MstrError::missing_field("name"))?;
         let chunk = t.data.unwrap_or_default();
         if !chunk.is_empty() && !is_base64(&chunk) {
             return Err(MstrError::invalid_input("data is not valid base64"));

@@ -128,7 +128,7 @@ pub(crate) async fn create_user(State(st): St, ctx: Ctx, body: Bytes) -> Respons
         let username = b
             .get("username")
             .and_then(Value::as_str)
-            .ok_or_else(|| MstrError::missing_info("Missing required field: username"))?;
+            .ok_or_else(|| MstrError::missing_field("username"))?;
         let full_name = b
             .get("fullName")
             .and_then(Value::as_str)

@@ -132,10 +132,8 @@ pub(crate) async fn create_folder(State(st): St, ctx: Ctx, body: Bytes) -> Respo
         let name = b
             .name
             .filter(|n| !n.trim().is_empty())
-            .ok_or_else(|| MstrError::missing_info("Missing required field: name"))?;
-        let parent = b
-            .parent
-            .ok_or_else(|| MstrError::missing_info("Missing required field: parent"))?;
+            .ok_or_else(|| MstrError::missing_field("name"))?;
+        let parent = b.parent.ok_or_else(|| MstrError::missing_field("parent"))?;
         let mut store = lock(&st.objects);
         let parent = folder(&store, p, &c.user, &parent)?.id.clone();
         require_writer(&c.user, &name, &parent)?;
@@ -412,13 +410,12 @@ pub(crate) async fn delete_objects(State(st): St, ctx: Ctx, body: Bytes) -> Resp
         let b: ObjectList = parse_json(&body)?;
         let list = b
             .objects
-            .ok_or_else(|| MstrError::missing_info("Missing required field: objects"))?;
+            .ok_or_else(|| MstrError::missing_field("objects"))?;
         let mut store = lock(&st.objects);
         let mut failed = Vec::new();
         for r in list {
-            let id = r
-                .id
-                .ok_or_else(|| MstrError::missing_info("Missing required field: objects[].id"))?;
+            let id =
+                r.id.ok_or_else(|| MstrError::missing_field("objects[].id"))?;
             let found = match r.object_type {
                 Some(t) => typed(&store, p, &c.user, &id, t),
                 None => store.readable(p, &c.user, &id),

@@ -388,9 +388,7 @@ pub(crate) async fn answer_prompts(
         let b: PromptAnswers = parse_json(&body)?;
         match b.prompts.unwrap_or_default().into_iter().next() {
             None => Ok(no_content()),
-            Some(PromptAnswer { id: None }) => Err(MstrError::missing_info(
-                "Missing required field: prompts[].id",
-            )),
+            Some(PromptAnswer { id: None }) => Err(MstrError::missing_field("prompts[].id")),
             Some(PromptAnswer { id: Some(pid) }) => Err(MstrError::invalid_input(format!(
                 "The instance has no prompt with ID '{pid}'"
             ))),

@@ -133,7 +133,7 @@ pub(crate) fn finish(st: &MstrState, reply: Reply) -> Response<Body> {
 
 /// Parses a JSON body: 400 ERR006 "Invalid JSON" for bad syntax, 400 ERR006 with the detail
 /// for a well-formed body of the wrong shape.
-pub(crate) fn parse_json<T: DeserializeOwned>(body: &Bytes) -> Result<T, MstrError> {
+pub(crate) fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, MstrError> {
     serde_json::from_slice(body).map_err(|e| {
         if e.is_data() {
             MstrError::invalid_input(format!("Invalid JSON body. {e}"))

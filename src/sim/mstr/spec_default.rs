@@ -203,8 +203,9 @@ fn validates(spec: &BodySpec) -> bool {
 }
 
 /// A call of a stateful operation whose JSON body the spec describes (sent as JSON, or
-/// without a `Content-Type`): the body is checked against the spec as the defaults check theirs (400 `ERR006` bad JSON or a wrong type, 400 `ERR005`
-/// a missing required field) and a body the spec refuses never reaches the handler. The
+/// without a `Content-Type`): the body is checked against the spec as the defaults check
+/// theirs (400 `ERR006` bad JSON or a wrong type, 400 `ERR005` a missing required field) and a
+/// body the spec refuses never reaches the handler. The
 /// vendor's order holds: a refused body of an operation that needs a session is reported only
 /// once the session is known to be live (otherwise the 401 `ERR009` comes first, and the
 /// idle timeout, the expiry fault and the call counter apply exactly as in the handler).
@@ -295,17 +296,14 @@ fn check_body(spec: &BodySpec, body: &[u8]) -> Result<(), MstrError> {
     if !spec.media.contains("json") {
         return Ok(());
     }
-    let v: Value = parse_json(&bytes::Bytes::copy_from_slice(body))?;
+    let v: Value = parse_json(body)?;
     let Some(schema) = &spec.schema else {
         return Ok(());
     };
     let errors = Spec::Mstr.table().validate(schema, &v);
     match errors.first() {
         None => Ok(()),
-        Some(e) if e.code == "missing" => Err(MstrError::missing_info(format!(
-            "Missing required field: {}",
-            e.field
-        ))),
+        Some(e) if e.code == "missing" => Err(MstrError::missing_field(&e.field)),
         Some(e) => Err(MstrError::invalid_input(format!(
             "Invalid value for field '{}': {}",
             e.field, e.message
